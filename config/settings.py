@@ -1,0 +1,117 @@
+"""Django settings, read from the environment (see README, "Settings reference")."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+
+from config.env import env_bool, env_float, env_int, env_list, env_str
+from config.kafka import kafka_properties
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+SECRET_KEY = env_str("SECRET_KEY", "chesanto-dev-only-insecure-secret-key-change-me")
+DEBUG = env_bool("DEBUG", False)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1"])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "outbox",
+    "relay",
+    "consumers",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "outbox.tracing.TraceparentMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [  # Django templates serve the admin only; messages use Jinja2 (consumers/rendering.py).
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/chesanto"),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("TIME_ZONE", "Africa/Nairobi")
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+
+# --- Email (names kept from the seed spec) ---------------------------------
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Chesanto Bakery <no-reply@chesanto.local>")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+EMAIL_MAX_RETRIES = env_int("EMAIL_MAX_RETRIES", 3)
+EMAIL_RETRY_DELAY = env_int("EMAIL_RETRY_DELAY", 60)
+
+# --- SMS (names kept from the seed spec) -----------------------------------
+SMS_PROVIDER = env_str("SMS_PROVIDER", "africastalking")
+SMS_API_KEY = env_str("SMS_API_KEY", "")
+SMS_USERNAME = env_str("SMS_USERNAME", "")
+SMS_SENDER_ID = env_str("SMS_SENDER_ID", "CHESANTO")
+
+# --- Kafka ------------------------------------------------------------------
+KAFKA = kafka_properties()
+
+# --- Outbox and relay -------------------------------------------------------
+OUTBOX_TOPIC_PREFIX = env_str("OUTBOX_TOPIC_PREFIX", "chesanto.")
+OUTBOX_TOPIC_MAP = env_str("OUTBOX_TOPIC_MAP", "")  # "auth=bakery-auth,sales=bakery-sales"
+OUTBOX_TOPIC_PARTITIONS = env_int("OUTBOX_TOPIC_PARTITIONS", 6)
+OUTBOX_TOPIC_REPLICATION = env_int("OUTBOX_TOPIC_REPLICATION", 1)
+OUTBOX_EVENT_SOURCE = env_str("OUTBOX_EVENT_SOURCE", "/chesanto")
+OUTBOX_SECRET_KEY = env_str("OUTBOX_SECRET_KEY", "")  # Fernet key; derived from SECRET_KEY if empty
+OUTBOX_SHARDS = env_int("OUTBOX_SHARDS", 32)  # fixed per row at emit; see README before changing
+RELAY_BATCH_SIZE = env_int("RELAY_BATCH_SIZE", 500)
+RELAY_POLL_INTERVAL = env_float("RELAY_POLL_INTERVAL", 1.0)
+RELAY_MAX_ATTEMPTS = env_int("RELAY_MAX_ATTEMPTS", 10)
+
+# --- Channel consumers ------------------------------------------------------
+CONSUMER_GROUP_PREFIX = env_str("CONSUMER_GROUP_PREFIX", "chesanto-")
+COMMS_APP_URL = env_str("COMMS_APP_URL", "http://localhost:8000")
+COMMS_SUPPORT_EMAIL = env_str("COMMS_SUPPORT_EMAIL", "support@chesanto.local")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}

@@ -1,0 +1,1 @@
+"""Channel consumers: read events from Kafka, render, deliver, log."""

@@ -1,0 +1,48 @@
+"""The channel interface and registry.
+
+A channel turns an event into messages on one medium and logs each one. Adding a
+channel is one package `consumers/<name>/` with a `Channel` subclass and one line
+in CHANNELS below.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from importlib import import_module
+
+from consumers.events import InboundEvent
+
+CHANNELS = {
+    "email": "consumers.email.channel.EmailChannel",
+}
+
+
+class Channel(ABC):
+    name: str
+
+    @abstractmethod
+    def handles(self, event_type: str) -> bool:
+        """Whether this channel sends anything for the event type."""
+
+    @abstractmethod
+    def domains(self) -> list[str]:
+        """The event domains (topics) this channel reads."""
+
+    @abstractmethod
+    def deliver(self, event: InboundEvent) -> None:
+        """Send the event's messages; return once every log row is final. Must be idempotent."""
+
+    def close(self) -> None:
+        """Release provider connections."""
+
+
+class UnknownChannel(LookupError):
+    def __init__(self, name: str):
+        super().__init__(f"unknown channel {name!r}; available: {', '.join(sorted(CHANNELS))}")
+
+
+def get_channel(name: str) -> Channel:
+    try:
+        module_path, _, class_name = CHANNELS[name].rpartition(".")
+    except KeyError:
+        raise UnknownChannel(name) from None
+    return getattr(import_module(module_path), class_name)()

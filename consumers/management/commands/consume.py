@@ -1,0 +1,23 @@
+import signal
+
+from django.core.management.base import BaseCommand, CommandError
+
+from consumers.channels import CHANNELS, UnknownChannel, get_channel
+from consumers.loop import ChannelConsumer
+
+
+class Command(BaseCommand):
+    help = "Consume a channel's topics and deliver its messages until SIGTERM/SIGINT."
+
+    def add_arguments(self, parser):
+        parser.add_argument("channel", help=f"one of: {', '.join(sorted(CHANNELS))}")
+        parser.add_argument("--group-id", help="consumer group (default CONSUMER_GROUP_PREFIX + channel)")
+
+    def handle(self, *args, channel, group_id=None, **options):
+        try:
+            consumer = ChannelConsumer(get_channel(channel), group_id=group_id)
+        except UnknownChannel as exc:
+            raise CommandError(str(exc)) from None
+        signal.signal(signal.SIGTERM, consumer.stop)
+        signal.signal(signal.SIGINT, consumer.stop)
+        consumer.run()

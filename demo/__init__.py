@@ -1,0 +1,1 @@
+"""The main job on embedded defaults: `python -m demo` (see README)."""

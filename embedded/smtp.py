@@ -1,0 +1,109 @@
+"""A local SMTP server (aiosmtpd) that records what it accepted.
+
+It can refuse chosen recipients with a given SMTP reply, wait before accepting
+(a slow provider), and save each message's HTML part to a folder.
+"""
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+
+from embedded.ports import free_port
+
+
+@dataclass(frozen=True)
+class ReceivedEmail:
+    mail_from: str
+    rcpt_tos: list[str]
+    message: EmailMessage
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"])
+
+    def body(self, subtype: str) -> str:
+        part = self.message.get_body(preferencelist=(subtype,))
+        return part.get_content() if part is not None else ""
+
+
+class _RecordingHandler:
+    def __init__(self, sink: "SmtpSink"):
+        self.sink = sink
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        reply = self.sink.refuse(address) if self.sink.refuse else None
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.sink.delay:
+            await asyncio.sleep(self.sink.delay)
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        self.sink.record(ReceivedEmail(envelope.mail_from, list(envelope.rcpt_tos), message))
+        return "250 Message accepted for delivery"
+
+
+class SmtpSink:
+    def __init__(
+        self,
+        port: int | None = None,
+        refuse: Callable[[str], str | None] | None = None,
+        delay: float = 0.0,
+        save_dir: str | Path | None = None,
+    ):
+        self.port = port or free_port()
+        self.refuse = refuse
+        self.delay = delay
+        self.save_dir = Path(save_dir) if save_dir else None
+        self.received: list[ReceivedEmail] = []
+        self._changed = threading.Condition()
+        self._controller = Controller(_RecordingHandler(self), hostname="127.0.0.1", port=self.port)
+
+    def record(self, email: ReceivedEmail) -> None:
+        with self._changed:
+            self.received.append(email)
+            if self.save_dir:
+                self._save(len(self.received), email)
+            self._changed.notify_all()
+
+    def _save(self, number: int, email: ReceivedEmail) -> None:
+        self.save_dir.mkdir(parents=True, exist_ok=True)
+        stem = f"{number:03d}-{email.rcpt_tos[0].replace('@', '_at_')}"
+        (self.save_dir / f"{stem}.eml").write_bytes(email.message.as_bytes())
+        (self.save_dir / f"{stem}.html").write_text(email.body("html"))
+
+    def to(self, address: str) -> list[ReceivedEmail]:
+        return [e for e in self.received if address in e.rcpt_tos]
+
+    def wait_for(self, predicate: Callable[[list[ReceivedEmail]], bool], timeout: float = 30.0) -> list[ReceivedEmail]:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not predicate(self.received):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"SMTP sink: condition not met after {timeout}s ({len(self.received)} received)")
+                self._changed.wait(remaining)
+            return list(self.received)
+
+    def start(self) -> "SmtpSink":
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+    def __enter__(self) -> "SmtpSink":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

@@ -1,0 +1,23 @@
+"""Errors a caller of `emit()` can cause; each says what was wrong."""
+
+
+class OutboxError(Exception):
+    """Base class of the outbox's user-facing errors."""
+
+
+class UnknownEventType(OutboxError, LookupError):
+    def __init__(self, event_type: str, known: list[str]):
+        self.event_type = event_type
+        super().__init__(
+            f"unknown event type {event_type!r}; registered types: {', '.join(sorted(known))}"
+        )
+
+
+class InvalidEventData(OutboxError, ValueError):
+    """The data does not match the event type's schema. `problems` maps field -> message."""
+
+    def __init__(self, event_type: str, problems: dict[str, str]):
+        self.event_type = event_type
+        self.problems = problems
+        detail = "; ".join(f"{field}: {message}" for field, message in problems.items())
+        super().__init__(f"invalid data for {event_type}: {detail}")

@@ -1,0 +1,49 @@
+"""The outbox table.
+
+Columns `id`, `aggregatetype`, `aggregateid`, `type` and `payload` follow
+Debezium's outbox event router, so a CDC connector can replace the relay without
+a schema change. The rest is what the relay needs: insertion order (`seq`), the
+shard that fixes which relay may publish it, publication state and errors.
+"""
+import uuid
+
+from django.db import models
+from django.db.models import Func, Q, Value
+from django.db.models.functions import Now
+
+SEQUENCE = "outbox_event_seq"
+
+
+class OutboxEvent(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    seq = models.BigIntegerField(editable=False, db_default=Func(Value(SEQUENCE), function="nextval"))
+    aggregatetype = models.CharField(max_length=255, help_text="The domain; routes to its topic.")
+    aggregateid = models.CharField(max_length=255, help_text="The Kafka record key; order is kept per key.")
+    type = models.CharField(max_length=255)
+    payload = models.JSONField()
+    headers = models.JSONField(default=dict, db_default={}, help_text="actor, traceparent, trace_id, schema version")
+    shard = models.SmallIntegerField(default=0, db_default=0)
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+    published_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.IntegerField(default=0, db_default=0)
+    last_error = models.TextField(blank=True, default="", db_default="")
+    kafka_topic = models.CharField(max_length=255, blank=True, default="", db_default="")
+    kafka_partition = models.IntegerField(null=True, blank=True)
+    kafka_offset = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        db_table = "outbox_event"
+        ordering = ["-seq"]
+        indexes = [
+            # The relay's claim query reads only unpublished rows, in order.
+            models.Index(fields=["seq"], name="outbox_unpublished_idx", condition=Q(published_at__isnull=True)),
+            models.Index(fields=["aggregatetype", "aggregateid"], name="outbox_aggregate_idx"),
+            models.Index(fields=["created_at"], name="outbox_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.aggregateid} ({self.id})"
+
+    @property
+    def status(self) -> str:
+        return "published" if self.published_at else "pending"
