@@ -61,6 +61,7 @@ class Relay:
         with db.connect() as work, db.connect(autocommit=True) as listener:
             listener.execute(f"LISTEN {NOTIFY_CHANNEL}")
             self._backoff.reset()  # connected again
+            log.info("relay connected; listening for NOTIFY on %s", NOTIFY_CHANNEL)
             while not self.stopping.is_set():
                 if self.publish_batch(work, publisher) < self.batch_size:
                     self._wait_for_notify(listener)

@@ -1,0 +1,103 @@
+"""Session-wide real services (PostgreSQL, Kafka, SMTP) and the settings that point at them."""
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from contextlib import ExitStack
+from urllib.parse import quote
+
+import dj_database_url
+import pytest
+
+from embedded.smtp import SmtpSink
+from tests.support.services import Service, kafka_service, postgres_service
+
+logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
+
+REFUSED_DOMAIN = "refused.example"  # the SMTP sink refuses every recipient here with a 550
+
+
+def refuse_recipients(address: str) -> str | None:
+    if address.lower().endswith("@" + REFUSED_DOMAIN):
+        return f"550 5.1.1 <{address}>: Recipient address rejected: mailbox unavailable"
+    return None
+
+
+@pytest.fixture(scope="session")
+def service_stack():
+    with ExitStack() as stack:
+        yield stack
+
+
+@pytest.fixture(scope="session")
+def postgres(service_stack) -> Service:
+    return postgres_service(service_stack)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(postgres):
+    """Point Django at the chosen server before pytest-django creates the test database."""
+    from django.conf import settings
+
+    parsed = dj_database_url.parse(postgres.url)
+    settings.DATABASES["default"].update({k: parsed[k] for k in ("NAME", "USER", "PASSWORD", "HOST", "PORT")})
+
+
+@pytest.fixture(scope="session")
+def kafka(service_stack) -> Service:
+    return kafka_service(service_stack)
+
+
+@pytest.fixture(scope="session")
+def smtp_sink(service_stack) -> SmtpSink:
+    return service_stack.enter_context(SmtpSink(refuse=refuse_recipients))
+
+
+def database_url(settings_dict: dict) -> str:
+    user = quote(settings_dict.get("USER") or "postgres", safe="")
+    password = f":{quote(settings_dict['PASSWORD'], safe='')}" if settings_dict.get("PASSWORD") else ""
+    host = quote(settings_dict.get("HOST") or "127.0.0.1", safe="")
+    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
+    return f"postgres://{user}{password}@{host}{port}/{settings_dict['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def comms_env(django_db_setup, kafka, smtp_sink) -> dict[str, str]:
+    """Settings for this test session, applied here and returned as the environment for subprocesses.
+
+    Topic and group names are unique per session, so runs against a shared broker do not meet.
+    """
+    from django.conf import settings
+    from django.db import connection
+
+    from config.kafka import kafka_properties
+
+    run = uuid.uuid4().hex[:8]
+    env = {
+        "DATABASE_URL": database_url(connection.settings_dict),
+        "KAFKA_BOOTSTRAP_SERVERS": kafka.url,
+        **kafka.client_env,
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(smtp_sink.port),
+        "EMAIL_USE_SSL": "false",
+        "EMAIL_USE_TLS": "false",
+        "EMAIL_TIMEOUT": "10",
+        "OUTBOX_TOPIC_PREFIX": f"test-{run}.",
+        "CONSUMER_GROUP_PREFIX": f"test-{run}-",
+        "RELAY_POLL_INTERVAL": "0.5",
+        "SECRET_KEY": settings.SECRET_KEY,
+        "DATABASE_CONN_MAX_AGE": "0",
+    }
+    settings.KAFKA = kafka_properties({**os.environ, **env})
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp_sink.port
+    settings.OUTBOX_TOPIC_PREFIX = env["OUTBOX_TOPIC_PREFIX"]
+    settings.CONSUMER_GROUP_PREFIX = env["CONSUMER_GROUP_PREFIX"]
+    return env
+
+
+@pytest.fixture
+def unique_email():
+    def make(prefix: str = "user", domain: str = "example.com") -> str:
+        return f"{prefix}-{uuid.uuid4().hex[:10]}@{domain}"
+    return make

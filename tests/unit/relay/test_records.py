@@ -1,0 +1,26 @@
+import uuid
+from datetime import datetime, timezone
+
+from relay.records import ClaimedRow, record_for
+
+
+def test_row_becomes_a_cloudevents_binary_record(settings):
+    settings.OUTBOX_TOPIC_PREFIX = "chesanto."
+    row_id = uuid.uuid4()
+    row = ClaimedRow(
+        id=row_id, aggregatetype="auth", aggregateid="a@example.com", type="auth.otp_requested",
+        payload={"email": "a@example.com", "code": {"$sealed": "tok"}},
+        headers={"actor": "7", "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                 "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736", "schema_version": 1},
+        created_at=datetime(2026, 11, 21, 10, 0, 0, 123000, tzinfo=timezone.utc),
+    )
+    record = record_for(row)
+    headers = dict((k, v.decode()) for k, v in record.headers)
+    assert record.topic == "chesanto.auth" and record.key == b"a@example.com"
+    assert record.value == b'{"email":"a@example.com","code":{"$sealed":"tok"}}'
+    assert headers == {
+        "ce_specversion": "1.0", "ce_id": str(row_id), "ce_type": "auth.otp_requested",
+        "ce_source": "/chesanto/auth", "ce_time": "2026-11-21T10:00:00.123000Z", "ce_subject": "a@example.com",
+        "content-type": "application/json", "ce_dataschema": "urn:chesanto:event:auth.otp_requested:v1",
+        "ce_actor": "7", "traceparent": row.headers["traceparent"], "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+    }
