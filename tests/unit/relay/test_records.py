@@ -1,5 +1,5 @@
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from relay.records import ClaimedRow, record_for
 
@@ -12,7 +12,7 @@ def test_row_becomes_a_cloudevents_binary_record(settings):
         payload={"email": "a@example.com", "code": {"$sealed": "tok"}},
         headers={"actor": "7", "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
                  "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736", "schema_version": 1},
-        created_at=datetime(2026, 11, 21, 10, 0, 0, 123000, tzinfo=timezone.utc),
+        created_at=datetime(2026, 11, 21, 13, 0, 0, 123000, tzinfo=timezone(timedelta(hours=3))),  # Nairobi
     )
     record = record_for(row)
     headers = dict((k, v.decode()) for k, v in record.headers)
