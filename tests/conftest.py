@@ -43,7 +43,7 @@ def django_db_modify_db_settings(postgres):
     parsed = dj_database_url.parse(postgres.url)
     settings.DATABASES["default"].update({k: parsed[k] for k in ("NAME", "USER", "PASSWORD", "HOST", "PORT")})
     # One test database per run, so concurrent runs on one server do not drop each other's.
-    settings.DATABASES["default"]["TEST"] = {"NAME": f"test_chesanto_{os.getpid()}"}
+    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = f"test_chesanto_{os.getpid()}"
 
 
 @pytest.fixture(scope="session")
