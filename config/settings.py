@@ -80,7 +80,9 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Chesanto Bakery <no-reply@chesanto.local>")
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 EMAIL_MAX_RETRIES = env_int("EMAIL_MAX_RETRIES", 3)
-EMAIL_RETRY_DELAY = env_int("EMAIL_RETRY_DELAY", 60)
+EMAIL_RETRY_DELAY = env_int("EMAIL_RETRY_DELAY", 60)  # seconds before the first retry; doubles per attempt
+EMAIL_ATTACHMENT_MAX_BYTES = env_int("EMAIL_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+REPORTS_STORAGE_DIR = env_str("REPORTS_STORAGE_DIR", str(BASE_DIR / "var" / "reports"))  # attachments by reference
 
 # --- SMS (names kept from the seed spec) -----------------------------------
 SMS_PROVIDER = env_str("SMS_PROVIDER", "africastalking")

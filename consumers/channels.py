@@ -28,8 +28,12 @@ class Channel(ABC):
         """The event domains (topics) this channel reads."""
 
     @abstractmethod
-    def deliver(self, event: InboundEvent) -> None:
-        """Send the event's messages; return once every log row is final. Must be idempotent."""
+    def deliver(self, event: InboundEvent, *, final_attempt: bool = True) -> bool:
+        """Send the event's messages and log each; idempotent per (event, template, recipient).
+
+        Returns True when some message failed transiently and should be tried again
+        (never when `final_attempt`). Raises RenderFailed for a record that can never render.
+        """
 
     def close(self) -> None:
         """Release provider connections."""

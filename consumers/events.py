@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,14 @@ class InboundEvent:
     topic: str = ""
     partition: int = -1
     offset: int = -1
+
+    @property
+    def time(self) -> datetime | None:
+        """When the event was emitted (ce_time), or None if the header is missing or malformed."""
+        try:
+            return datetime.fromisoformat(self.headers["ce_time"].replace("Z", "+00:00"))
+        except (KeyError, ValueError):
+            return None
 
     @property
     def actor(self) -> str | None:

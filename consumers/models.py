@@ -17,8 +17,9 @@ class EmailLog(models.Model):
         FAILED = "FAILED", "Failed"
         BOUNCED = "BOUNCED", "Bounced"
         REJECTED = "REJECTED", "Rejected"
+        EXPIRED = "EXPIRED", "Expired (not sent)"
 
-    FINAL = (Status.SENT, Status.FAILED, Status.BOUNCED, Status.REJECTED)
+    FINAL = (Status.SENT, Status.FAILED, Status.BOUNCED, Status.REJECTED, Status.EXPIRED)
 
     # Message details
     recipient = models.EmailField(db_index=True)
@@ -75,6 +76,10 @@ class SMSLog(models.Model):
         DELIVERED = "DELIVERED", "Delivered"
         FAILED = "FAILED", "Failed"
         UNDELIVERED = "UNDELIVERED", "Undelivered"
+        REJECTED = "REJECTED", "Rejected"
+        EXPIRED = "EXPIRED", "Expired (not sent)"
+
+    FINAL = (Status.SENT, Status.DELIVERED, Status.FAILED, Status.UNDELIVERED, Status.REJECTED, Status.EXPIRED)
 
     # Message details
     phone_number = models.CharField(max_length=20, db_index=True)
@@ -99,6 +104,8 @@ class SMSLog(models.Model):
     provider = models.CharField(max_length=50)
     provider_message_id = models.CharField(max_length=255, blank=True)
     cost = models.DecimalField(max_digits=10, decimal_places=2, null=True)
+    encoding = models.CharField(max_length=5, blank=True)  # GSM-7 or UCS-2
+    segments = models.IntegerField(null=True, blank=True)
 
     class Meta:
         db_table = "communications_sms_log"
@@ -143,3 +150,34 @@ class MessageTemplate(models.Model):
 
     def __str__(self):
         return f"{self.name} (v{self.version})"
+
+
+class DeadLetter(models.Model):
+    """A record a channel could not handle (not JSON, unknown type, schema mismatch, render
+    error). A copy went to the source topic's dead-letter topic; this row is the audit trail
+    and what `dlq_republish` chooses from."""
+
+    channel = models.CharField(max_length=20)
+    source_topic = models.CharField(max_length=255)
+    partition = models.IntegerField()
+    offset = models.BigIntegerField()
+    dead_letter_topic = models.CharField(max_length=255)
+    key = models.TextField(blank=True)
+    value = models.TextField(blank=True)  # as received, decoded leniently; secrets stay sealed
+    headers = models.JSONField(default=dict)
+    event_id = models.UUIDField(null=True, blank=True)
+    event_type = models.CharField(max_length=255, blank=True)
+    error_class = models.CharField(max_length=100)
+    error = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    republished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "communications_dead_letter"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "source_topic", "partition", "offset"], name="dead_letter_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.source_topic}[{self.partition}]@{self.offset}: {self.error_class}"

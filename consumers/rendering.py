@@ -14,12 +14,14 @@ from django.conf import settings
 from django.utils import timezone
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from consumers.filters import FILTERS
+
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(str(TEMPLATES_DIR)),
         undefined=StrictUndefined,
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
@@ -27,6 +29,8 @@ def environment() -> Environment:
         lstrip_blocks=True,
         auto_reload=False,
     )
+    env.filters.update(FILTERS)
+    return env
 
 
 @lru_cache(maxsize=1)

@@ -1,18 +1,23 @@
-"""Building one email (subject, HTML with inlined CSS, plain text) for one recipient."""
+"""Building one email (subject, HTML with inlined CSS, plain text, attachments) for one recipient."""
 from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
 from consumers import rendering
-from consumers.email.notifications import EmailNotification
+from consumers.delivery import Notification
 from outbox.events.base import EventSchema
 
 MESSAGE_ID_DOMAIN = "chesanto.comms"
+
+
+class AttachmentError(ValueError):
+    """An attachment named by reference cannot be attached (missing, outside storage, too large)."""
 
 
 @dataclass(frozen=True)
@@ -20,16 +25,34 @@ class RenderedEmail:
     subject: str
     html: str
     text: str
+    attachments: list[Path] = field(default_factory=list)
 
 
-def render_email(notification: EmailNotification, data: EventSchema) -> RenderedEmail:
-    context = {**data.revealed(), **notification.extra_context(data)}
+def render_email(notification: Notification, data: EventSchema, recipient: str) -> RenderedEmail:
+    context = {**data.revealed(), **notification.extra_context(data), "recipient": recipient}
     subject = " ".join(rendering.render_string(notification.subject, context).split())
     return RenderedEmail(
         subject=subject,
         html=rendering.render_html(f"{notification.template}.html", context),
         text=rendering.render(f"{notification.template}.txt", context),
+        attachments=[attachment_file(data.attachment_path)] if hasattr(data, "attachment_path") else [],
     )
+
+
+def attachment_file(relative_path: str) -> Path:
+    """The stored file an event refers to, checked: inside REPORTS_STORAGE_DIR, present, not too large."""
+    root = Path(settings.REPORTS_STORAGE_DIR).resolve()
+    path = (root / relative_path).resolve()
+    if root not in path.parents:
+        raise AttachmentError(f"attachment {relative_path!r} is outside REPORTS_STORAGE_DIR ({root})")
+    if not path.is_file():
+        raise AttachmentError(f"attachment {relative_path!r} not found in REPORTS_STORAGE_DIR ({root})")
+    size = path.stat().st_size
+    if size > settings.EMAIL_ATTACHMENT_MAX_BYTES:
+        raise AttachmentError(
+            f"attachment {relative_path!r} is {size} bytes; the limit is EMAIL_ATTACHMENT_MAX_BYTES={settings.EMAIL_ATTACHMENT_MAX_BYTES}"
+        )
+    return path
 
 
 def message_id(event_id: uuid.UUID, template: str, recipient: str) -> str:
@@ -48,4 +71,6 @@ def build_message(rendered: RenderedEmail, recipient: str, msg_id: str, connecti
         connection=connection,
     )
     message.attach_alternative(rendered.html, "text/html")
+    for path in rendered.attachments:
+        message.attach_file(str(path))
     return message

@@ -1,46 +1,67 @@
-"""Which emails each event type produces: template, subject, recipients, extra context.
-
-Adding an email for an event type is one entry in EMAILS; its templates live in
-templates/emails/<domain>/<name>.html and .txt.
-"""
+"""The emails each event type produces. Adding one is an entry here plus its two
+templates, templates/emails/<domain>/<name>.html and .txt."""
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
+from consumers.delivery import Notification, expires_after_minutes
 from outbox.events.base import EventSchema
 
 
-def to_email_field(data: EventSchema) -> list[str]:
-    return [data.email]
-
-
-def no_extra_context(data: EventSchema) -> dict[str, Any]:
-    return {}
-
-
-@dataclass(frozen=True)
-class EmailNotification:
-    name: str  # the log's `template` value, e.g. "auth_invitation"
-    template: str  # path without extension: "<template>.html" and "<template>.txt"
-    subject: str  # a Jinja2 string rendered with the same context
-    version: int = 1
-    recipients: Callable[[EventSchema], list[str]] = to_email_field
-    extra_context: Callable[[EventSchema], dict[str, Any]] = field(default=no_extra_context)
+def field_list(name: str):
+    def recipients(data: EventSchema) -> list[str]:
+        value = getattr(data, name)
+        if value is None:
+            return []
+        return list(value) if isinstance(value, (list, tuple)) else [value]
+    recipients.__name__ = f"recipients_from_{name}"
+    return recipients
 
 
 def otp_context(data: EventSchema) -> dict[str, Any]:
     return {"purpose_label": "login verification" if data.purpose == "login" else "password reset"}
 
 
-EMAILS: dict[str, list[EmailNotification]] = {
-    "auth.user_invited": [
-        EmailNotification("auth_invitation", "emails/auth/invitation", "Welcome to Chesanto Bakery Management System"),
-    ],
-    "auth.otp_requested": [
-        EmailNotification(
-            "auth_otp", "emails/auth/otp", "Your Verification Code - Chesanto Bakery", extra_context=otp_context
-        ),
-    ],
+def order_context(data: EventSchema) -> dict[str, Any]:
+    return {"lines": [{**line.model_dump(), "amount": line.quantity * line.unit_price} for line in data.items]}
+
+
+EMAILS: dict[str, list[Notification]] = {
+    "auth.user_invited": [Notification(
+        "auth_invitation", "emails/auth/invitation", field_list("email"),
+        subject="Welcome to Chesanto Bakery Management System")],
+    "auth.otp_requested": [Notification(
+        "auth_otp", "emails/auth/otp", field_list("email"),
+        subject="Your Verification Code - Chesanto Bakery",
+        extra_context=otp_context, expires=expires_after_minutes)],
+    "auth.password_changed": [Notification(
+        "auth_password_changed", "emails/auth/password_changed", field_list("email"),
+        subject="Password Changed - Chesanto Bakery")],
+    "auth.account_approved": [Notification(
+        "auth_account_approved", "emails/auth/account_approved", field_list("email"),
+        subject="🎉 Your Chesanto Account Has Been Approved")],
+    "auth.security_alert": [Notification(
+        "auth_security_alert", "emails/auth/security_alert", field_list("email"),
+        subject="Security alert: {{ alert }} - Chesanto Bakery")],
+    "auth.daily_entry_reminder": [Notification(
+        "auth_daily_reminder", "emails/auth/daily_reminder", field_list("email"),
+        subject="⏰ Daily Entry Reminder - {{ date | day }}")],
+    "sales.order_confirmed": [Notification(
+        "sales_order_confirmation", "emails/sales/order_confirmation", field_list("customer_email"),
+        subject="Order {{ order_id }} confirmed - Chesanto Bakery", extra_context=order_context)],
+    "sales.invoice_issued": [Notification(
+        "sales_invoice", "emails/sales/invoice", field_list("customer_email"),
+        subject="Invoice {{ invoice_number }} - Chesanto Bakery")],
+    "sales.payment_received": [Notification(
+        "sales_payment_receipt", "emails/sales/payment_receipt", field_list("customer_email"),
+        subject="Payment received - receipt {{ receipt_number }}")],
+    "production.schedule_published": [Notification(
+        "production_schedule", "emails/production/schedule_notification", field_list("recipients"),
+        subject="Production schedule for {{ date | day }}")],
+    "inventory.stock_low": [Notification(
+        "inventory_low_stock", "emails/inventory/low_stock_alert", field_list("recipients"),
+        subject="⚠️ Low stock: {{ product_name }}")],
+    "reports.report_ready": [Notification(
+        "reports_scheduled_report", "emails/reports/scheduled_report", field_list("email"),
+        subject="Your report: {{ report_name }}")],
 }

@@ -1,9 +1,11 @@
 """Events the auth module emits."""
+from datetime import date, datetime
 from typing import Literal
 
-from pydantic import EmailStr, Field, SecretStr
+from pydantic import EmailStr, Field, SecretStr, model_validator
 
 from outbox.events.base import EventSchema, register
+from outbox.events.fields import Name, Phone, Url
 
 
 @register
@@ -12,19 +14,83 @@ class UserInvited(EventSchema):
     key_field = "email"
 
     email: EmailStr
-    name: str = Field(min_length=1, max_length=150)
+    name: Name
     role: str = Field(min_length=1, max_length=50)
     temp_password: SecretStr
-    login_url: str = Field(pattern=r"^https?://\S+$")
+    login_url: Url
 
 
 @register
 class OtpRequested(EventSchema):
+    """A one-time code, by email and/or SMS (at least one of email, phone)."""
+
     event_type = "auth.otp_requested"
     key_field = "email"
 
-    email: EmailStr
-    name: str = Field(min_length=1, max_length=150)
+    email: EmailStr | None = None
+    phone: Phone | None = None
+    name: str = Field(default="", max_length=150)
     code: SecretStr
     purpose: Literal["login", "password_reset"] = "login"
     expiry_minutes: int = Field(default=10, ge=1, le=1440)
+
+    @model_validator(mode="after")
+    def _has_a_recipient(self):
+        if not self.email and not self.phone:
+            raise ValueError("give an email, a phone, or both")
+        return self
+
+    def partition_key(self) -> str:
+        return str(self.email or self.phone)
+
+
+@register
+class PasswordChanged(EventSchema):
+    event_type = "auth.password_changed"
+    key_field = "email"
+
+    email: EmailStr
+    name: Name
+    timestamp: datetime
+    ip_address: str = Field(max_length=45)
+    user_agent: str = Field(default="", max_length=500)
+
+
+@register
+class AccountApproved(EventSchema):
+    event_type = "auth.account_approved"
+    key_field = "email"
+
+    email: EmailStr
+    name: Name
+    role: str = Field(min_length=1, max_length=50)
+    login_url: Url
+    approved_by: Name
+
+
+@register
+class SecurityAlert(EventSchema):
+    """Something about an account needs its owner's attention (email, and SMS when a phone is given)."""
+
+    event_type = "auth.security_alert"
+    key_field = "email"
+
+    email: EmailStr
+    name: Name
+    phone: Phone | None = None
+    alert: str = Field(min_length=1, max_length=120)  # e.g. "New sign-in from an unknown device"
+    occurred_at: datetime
+    ip_address: str = Field(default="", max_length=45)
+    details: str = Field(default="", max_length=1000)
+
+
+@register
+class DailyEntryReminder(EventSchema):
+    event_type = "auth.daily_entry_reminder"
+    key_field = "email"
+
+    email: EmailStr
+    name: Name
+    date: date
+    entry_type: Literal["sales", "dispatch"]
+    dashboard_url: Url

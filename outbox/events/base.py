@@ -46,8 +46,8 @@ class EventSchema(BaseModel):
         return str(getattr(self, self.key_field))
 
     def revealed(self) -> dict[str, Any]:
-        """Field values for templates, with secrets in clear text."""
-        data = self.model_dump(mode="json")
+        """Field values for templates (dates, decimals as Python objects), with secrets in clear text."""
+        data = self.model_dump()
         for name in self.secret_fields():
             data[name] = getattr(self, name).get_secret_value()
         return data

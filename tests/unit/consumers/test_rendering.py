@@ -17,7 +17,7 @@ def otp(purpose="login", name="Otieno"):
 
 def test_otp_email_renders_code_expiry_and_purpose():
     (notification,) = EMAILS["auth.otp_requested"]
-    email = render_email(notification, otp("password_reset"))
+    email = render_email(notification, otp("password_reset"), "o@example.com")
     assert email.subject == "Your Verification Code - Chesanto Bakery"
     for body in (email.html, email.text):
         assert "482913" in body and "15" in body and "password reset" in body
@@ -26,7 +26,7 @@ def test_otp_email_renders_code_expiry_and_purpose():
 
 def test_html_is_autoescaped_text_is_not():
     (notification,) = EMAILS["auth.otp_requested"]
-    email = render_email(notification, otp(name="<script>alert(1)</script>"))
+    email = render_email(notification, otp(name="<script>alert(1)</script>"), "o@example.com")
     assert "<script>alert(1)</script>" not in email.html and "&lt;script&gt;" in email.html
     assert "<script>alert(1)</script>" in email.text
 

@@ -1,0 +1,173 @@
+"""What every logged channel does with one message: the idempotent log row, expiry,
+rendering, the provider call and the failure policy.
+
+A channel subclasses `LoggedChannel` and supplies the log model, how to render and
+how to send; providers raise `TransientError` (worth retrying: SMTP 4xx, HTTP
+429/5xx, timeouts) or `PermanentError` (will fail again: SMTP 5xx, HTTP 4xx, an
+invalid number). One log row exists per (event, template, recipient); once it is
+final it is never sent again, which is what makes redelivery and replay safe.
+"""
+from __future__ import annotations
+
+import logging
+from abc import abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import models
+from django.utils import timezone
+from jinja2 import TemplateError
+
+from consumers.channels import Channel
+from consumers.events import InboundEvent
+from outbox.events.base import EventSchema
+
+log = logging.getLogger(__name__)
+
+
+class TransientError(Exception):
+    """The provider may accept the message later."""
+
+
+class PermanentError(Exception):
+    """The provider will not accept this message; `status` is the log status to record."""
+
+    def __init__(self, message: str, status: str = "FAILED"):
+        super().__init__(message)
+        self.status = status
+
+
+class RenderFailed(Exception):
+    """A template could not be rendered for this event: a poison record for the dead-letter topic."""
+
+
+@dataclass(frozen=True)
+class Sent:
+    provider_message_id: str = ""
+    cost: Decimal | None = None
+    provider: str = ""
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One message an event type produces on a channel."""
+
+    name: str  # the log's `template` value, e.g. "auth_otp"
+    template: str  # template path without extension
+    recipients: Callable[[EventSchema], list[str]]
+    version: int = 1
+    subject: str = ""  # email only: a Jinja2 string
+    extra_context: Callable[[EventSchema], dict[str, Any]] = field(default=lambda data: {})
+    # Time-critical messages (an OTP) are not sent after this moment; None = never expires.
+    expires: Callable[[EventSchema, datetime], datetime | None] = field(default=lambda data, emitted: None)
+
+
+def expires_after_minutes(data: EventSchema, emitted: datetime) -> datetime:
+    return emitted + timedelta(minutes=data.expiry_minutes)
+
+
+def sender_id(actor: str | None) -> int | None:
+    """The Django user behind the event, if the actor is one."""
+    if actor and actor.isdigit() and get_user_model().objects.filter(pk=int(actor)).exists():
+        return int(actor)
+    return None
+
+
+class LoggedChannel(Channel):
+    log_model: type[models.Model]
+    recipient_field: str  # the log model's recipient column
+    notifications: dict[str, list[Notification]]
+
+    def handles(self, event_type: str) -> bool:
+        return event_type in self.notifications
+
+    def domains(self) -> list[str]:
+        return sorted({event_type.split(".", 1)[0] for event_type in self.notifications})
+
+    def deliver(self, event: InboundEvent, *, final_attempt: bool = True) -> bool:
+        needs_retry, render_errors = False, []
+        for notification in self.notifications[event.type]:
+            for recipient in notification.recipients(event.data):
+                try:
+                    needs_retry |= self._deliver_one(event, notification, recipient, final_attempt)
+                except RenderFailed as exc:
+                    render_errors.append(str(exc))
+        if render_errors:
+            raise RenderFailed("; ".join(render_errors))
+        return needs_retry
+
+    # --- what a channel supplies -------------------------------------------
+    @abstractmethod
+    def render(self, notification: Notification, event: InboundEvent, recipient: str) -> Any:
+        """Build the message; raise jinja2.TemplateError or ValueError if it cannot be built."""
+
+    @abstractmethod
+    def send(self, message: Any, recipient: str, entry: models.Model) -> Sent:
+        """Hand the message to the provider; raise TransientError or PermanentError."""
+
+    def describe(self, message: Any, entry: models.Model) -> None:
+        """Copy what the rendered message says (subject, text) onto the log row before sending."""
+
+    def new_log_fields(self, event: InboundEvent, notification: Notification) -> dict[str, Any]:
+        return {}
+
+    # --- the common sequence ------------------------------------------------
+    def _deliver_one(self, event: InboundEvent, notification: Notification, recipient: str, final_attempt: bool) -> bool:
+        entry, _ = self.log_model.objects.get_or_create(
+            event_id=event.id,
+            template=notification.name,
+            **{self.recipient_field: recipient},
+            defaults={
+                "template_version": notification.version,
+                "sent_by_id": sender_id(event.actor),
+                **self.new_log_fields(event, notification),
+            },
+        )
+        if entry.status not in ("PENDING",):
+            log.info("event %s: %s to %s already %s; not sent again", event.id, notification.name, recipient, entry.status)
+            return False
+        expiry = notification.expires(event.data, event.time) if event.time else None
+        if expiry and timezone.now() >= expiry:
+            self._finish(entry, "EXPIRED", error=f"not sent: expired at {expiry.isoformat()}")
+            return False
+        try:
+            message = self.render(notification, event, recipient)
+        except (TemplateError, ValueError) as exc:
+            self._finish(entry, "FAILED", error=f"render error: {type(exc).__name__}: {exc}")
+            raise RenderFailed(f"{notification.name}: {exc}") from exc
+        self.describe(message, entry)
+        try:
+            sent = self.send(message, recipient, entry)
+        except PermanentError as exc:
+            self._finish(entry, exc.status, error=str(exc), attempted=True)
+            log.warning("event %s: %s to %s %s: %s", event.id, notification.name, recipient, exc.status, exc)
+            return False
+        except TransientError as exc:
+            if final_attempt:
+                self._finish(entry, "FAILED", error=f"gave up after {entry.retry_count + 1} attempts: {exc}", attempted=True)
+                return False
+            self._finish(entry, "PENDING", error=f"will retry: {exc}", attempted=True)
+            log.info("event %s: %s to %s will be retried: %s", event.id, notification.name, recipient, exc)
+            return True
+        entry.provider_message_id = sent.provider_message_id or entry.provider_message_id
+        if sent.provider:
+            entry.provider = sent.provider
+        if sent.cost is not None and hasattr(entry, "cost"):
+            entry.cost = sent.cost
+        self._finish(entry, "SENT")
+        log.info("event %s: %s sent to %s", event.id, notification.name, recipient)
+        return False
+
+    @staticmethod
+    def _finish(entry: models.Model, status: str, error: str = "", attempted: bool = False) -> None:
+        entry.status = status
+        entry.error_message = error[:4000]
+        if status == "SENT":
+            entry.delivered_at = timezone.now()  # as in the seed: handed to the provider
+        if attempted:
+            entry.retry_count += 1
+        entry.save()

@@ -1,0 +1,19 @@
+"""Events the dispatch module emits."""
+from pydantic import Field
+
+from outbox.events.base import EventSchema, register
+from outbox.events.fields import Identifier, Phone
+
+
+@register
+class DeliveryAssigned(EventSchema):
+    """A delivery is on its way: an SMS to the customer's phone."""
+
+    event_type = "dispatch.delivery_assigned"
+    key_field = "order_id"
+
+    order_id: Identifier
+    phone: Phone
+    eta: str = Field(min_length=1, max_length=50)  # as the customer should read it: "14:30" or "today 2-3 pm"
+    driver_name: str = Field(default="", max_length=150)
+    vehicle: str = Field(default="", max_length=30)

@@ -1,0 +1,27 @@
+"""Events the inventory module emits."""
+from pydantic import EmailStr, Field, model_validator
+
+from outbox.events.base import EventSchema, register
+from outbox.events.fields import Identifier, Phone, Quantity
+
+
+@register
+class StockLow(EventSchema):
+    """A product fell below its threshold: email to `recipients`, SMS to `phones`."""
+
+    event_type = "inventory.stock_low"
+    key_field = "product_id"
+
+    product_id: Identifier
+    product_name: str = Field(min_length=1, max_length=150)
+    current_stock: Quantity
+    threshold: Quantity
+    unit: str = Field(default="units", max_length=20)
+    recipients: list[EmailStr] = Field(default_factory=list, max_length=50)
+    phones: list[Phone] = Field(default_factory=list, max_length=50)
+
+    @model_validator(mode="after")
+    def _has_a_recipient(self):
+        if not self.recipients and not self.phones:
+            raise ValueError("give at least one of recipients (emails) or phones")
+        return self

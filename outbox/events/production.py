@@ -1,0 +1,29 @@
+"""Events the production module emits."""
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from outbox.events.base import EventSchema, register
+from outbox.events.fields import Identifier, Name, Quantity
+
+
+class ScheduleLine(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    product: str = Field(min_length=1, max_length=150)
+    quantity: Quantity
+    unit: str = Field(default="pcs", max_length=20)
+    shift: str = Field(default="", max_length=30)
+
+
+@register
+class SchedulePublished(EventSchema):
+    event_type = "production.schedule_published"
+    key_field = "schedule_id"
+
+    schedule_id: Identifier
+    date: date
+    recipients: list[EmailStr] = Field(min_length=1, max_length=200)
+    items: list[ScheduleLine] = Field(min_length=1)
+    published_by: Name
+    notes: str = Field(default="", max_length=2000)

@@ -1,0 +1,23 @@
+"""Events the reports module emits."""
+from datetime import datetime
+
+from pydantic import EmailStr, Field
+
+from outbox.events.base import EventSchema, register
+from outbox.events.fields import Identifier
+
+
+@register
+class ReportReady(EventSchema):
+    """A generated report, mailed as an attachment. The file is passed by reference:
+    `attachment_path` is relative to REPORTS_STORAGE_DIR and is read when the email is sent."""
+
+    event_type = "reports.report_ready"
+    key_field = "email"
+
+    email: EmailStr
+    report_name: str = Field(min_length=1, max_length=150)
+    attachment_path: str = Field(min_length=1, max_length=500, pattern=r"^[^\x00]+$")
+    period: str = Field(default="", max_length=100)
+    generated_at: datetime | None = None
+    report_id: Identifier | None = None

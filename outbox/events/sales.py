@@ -1,0 +1,62 @@
+"""Events the sales module emits."""
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from outbox.events.base import EventSchema, register
+from outbox.events.fields import Identifier, Money, Name, Phone, Quantity, Url
+
+
+class OrderLine(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    product: str = Field(min_length=1, max_length=150)
+    quantity: Quantity
+    unit_price: Money
+
+
+@register
+class OrderConfirmed(EventSchema):
+    event_type = "sales.order_confirmed"
+    key_field = "order_id"
+
+    order_id: Identifier
+    customer_email: EmailStr
+    customer_name: str = Field(default="", max_length=150)
+    items: list[OrderLine] = Field(min_length=1)
+    total: Money
+    currency: str = Field(default="KES", pattern=r"^[A-Z]{3}$")
+    delivery_date: date | None = None
+
+
+@register
+class InvoiceIssued(EventSchema):
+    event_type = "sales.invoice_issued"
+    key_field = "invoice_number"
+
+    invoice_number: Identifier
+    order_id: Identifier | None = None
+    customer_email: EmailStr
+    customer_name: str = Field(default="", max_length=150)
+    amount_due: Money
+    currency: str = Field(default="KES", pattern=r"^[A-Z]{3}$")
+    due_date: date
+    invoice_url: Url
+
+
+@register
+class PaymentReceived(EventSchema):
+    """A payment against an invoice or order: a receipt by email, and by SMS when a phone is given."""
+
+    event_type = "sales.payment_received"
+    key_field = "receipt_number"
+
+    receipt_number: Identifier
+    customer_email: EmailStr
+    customer_name: Name
+    phone: Phone | None = None
+    amount: Money
+    currency: str = Field(default="KES", pattern=r"^[A-Z]{3}$")
+    method: str = Field(min_length=1, max_length=30)  # "M-Pesa", "cash", "bank transfer"
+    reference: str = Field(default="", max_length=100)  # e.g. the M-Pesa transaction code
+    invoice_number: Identifier | None = None
