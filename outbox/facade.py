@@ -24,10 +24,85 @@ class EmailService:
         )
 
     @staticmethod
-    def send_otp(email, name, code, purpose="login", expiry_minutes=10, sent_by=None) -> uuid.UUID:
-        """A one-time code for login or password reset (event auth.otp_requested)."""
+    def send_otp(email, name, code, purpose="login", expiry_minutes=10, sent_by=None, phone=None) -> uuid.UUID:
+        """A one-time code for login or password reset (event auth.otp_requested); also by SMS if `phone`."""
+        data = {"email": email, "name": name, "code": code, "purpose": purpose, "expiry_minutes": expiry_minutes}
+        if phone:
+            data["phone"] = phone
+        return emit("auth.otp_requested", data, actor=sent_by)
+
+    @staticmethod
+    def send_password_reset(email, name, code, sent_by=None) -> uuid.UUID:
+        """A password-reset code: an OTP with purpose password_reset, valid 15 minutes."""
+        return EmailService.send_otp(email, name, code, purpose="password_reset", expiry_minutes=15, sent_by=sent_by)
+
+    @staticmethod
+    def send_password_changed(email, name, timestamp, ip_address, user_agent, sent_by=None) -> uuid.UUID:
+        """Confirmation that a password changed (event auth.password_changed)."""
         return emit(
-            "auth.otp_requested",
-            {"email": email, "name": name, "code": code, "purpose": purpose, "expiry_minutes": expiry_minutes},
+            "auth.password_changed",
+            {"email": email, "name": name, "timestamp": _iso(timestamp), "ip_address": ip_address,
+             "user_agent": user_agent or ""},
             actor=sent_by,
         )
+
+    @staticmethod
+    def send_account_approved(email, name, role, login_url, approved_by, sent_by=None) -> uuid.UUID:
+        """An account was approved (event auth.account_approved)."""
+        return emit(
+            "auth.account_approved",
+            {"email": email, "name": name, "role": role, "login_url": login_url, "approved_by": str(approved_by)},
+            actor=sent_by,
+        )
+
+    @staticmethod
+    def send_daily_entry_reminder(email, name, date, entry_type, dashboard_url, sent_by=None) -> uuid.UUID:
+        """Remind a salesman or dispatcher to enter the day's figures (event auth.daily_entry_reminder)."""
+        return emit(
+            "auth.daily_entry_reminder",
+            {"email": email, "name": name, "date": _iso(date), "entry_type": entry_type, "dashboard_url": dashboard_url},
+            actor=sent_by,
+        )
+
+    @staticmethod
+    def send_order_confirmation(email, order_id, items, total, sent_by=None, customer_name="") -> uuid.UUID:
+        """An order is confirmed (event sales.order_confirmed). `items`: dicts or objects with
+        product (or name), quantity and unit_price — e.g. an order's item queryset."""
+        return emit(
+            "sales.order_confirmed",
+            {"order_id": str(order_id), "customer_email": email, "customer_name": customer_name,
+             "items": [_order_line(item) for item in items], "total": str(total)},
+            actor=sent_by,
+        )
+
+    @staticmethod
+    def send_low_stock_alert(email, product_name, current_stock, threshold, sent_by=None, product_id=None) -> uuid.UUID:
+        """A product is below its threshold (event inventory.stock_low), to one address."""
+        return emit(
+            "inventory.stock_low",
+            {"product_id": str(product_id or product_name), "product_name": product_name,
+             "current_stock": str(current_stock), "threshold": str(threshold), "recipients": [email]},
+            actor=sent_by,
+        )
+
+    @staticmethod
+    def send_scheduled_report(email, report_name, attachment_path, sent_by=None) -> uuid.UUID:
+        """A generated report, attached by reference: `attachment_path` is relative to
+        REPORTS_STORAGE_DIR (event reports.report_ready)."""
+        return emit(
+            "reports.report_ready",
+            {"email": email, "report_name": report_name, "attachment_path": str(attachment_path)},
+            actor=sent_by,
+        )
+
+
+def _iso(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _order_line(item) -> dict:
+    if isinstance(item, dict):
+        return {"product": item.get("product") or item.get("name"), "quantity": str(item["quantity"]),
+                "unit_price": str(item["unit_price"])}
+    return {"product": str(getattr(item, "product", None) or getattr(item, "name")),
+            "quantity": str(item.quantity), "unit_price": str(item.unit_price)}
