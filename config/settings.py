@@ -107,6 +107,10 @@ RELAY_MAX_ATTEMPTS = env_int("RELAY_MAX_ATTEMPTS", 10)
 
 # --- Channel consumers ------------------------------------------------------
 CONSUMER_GROUP_PREFIX = env_str("CONSUMER_GROUP_PREFIX", "chesanto-")
+EMAIL_CONCURRENCY = env_int("EMAIL_CONCURRENCY", 8)  # sends in flight per email consumer process
+SMS_CONCURRENCY = env_int("SMS_CONCURRENCY", 4)  # sends in flight per SMS consumer process
+SMS_MAX_RETRIES = env_int("SMS_MAX_RETRIES", 3)  # like EMAIL_MAX_RETRIES, for SMS
+SMS_RETRY_DELAY = env_int("SMS_RETRY_DELAY", 60)  # like EMAIL_RETRY_DELAY, for SMS
 COMMS_APP_URL = env_str("COMMS_APP_URL", "http://localhost:8000")
 COMMS_SUPPORT_EMAIL = env_str("COMMS_SUPPORT_EMAIL", "support@chesanto.local")
 

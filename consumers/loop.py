@@ -1,24 +1,32 @@
 """The consume loop shared by every channel.
 
-Offsets are stored only after the channel's log rows are final; librdkafka's
-auto-commit then commits stored offsets, and we commit synchronously on
-partition revoke and before close. A record is therefore redelivered after a
-crash, and the idempotent log turns the redelivery into a no-op.
+One consumer per process reads the channel's domain topics and its retry topic in
+the channel's group. Records are parsed here (poison ones are dead-lettered at
+once) and handed to worker threads; an offset is stored only after its record's
+log rows are final (or the record was re-published to the retry or dead-letter
+topic and acknowledged), and only once every earlier record of its partition is
+done. librdkafka's auto-commit commits stored offsets; we also commit
+synchronously on partition revoke and before close.
 """
 from __future__ import annotations
 
 import logging
+import queue
 import threading
+import time
+from collections import defaultdict
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections
 
-from config.backoff import Backoff
-from config.kafka import consumer_properties
+from config.kafka import consumer_properties, producer_properties
 from config.topics import ensure_topics, topic_for
-from consumers.channels import Channel
-from consumers.events import PoisonRecord, event_from_message
+from consumers import retry
+from consumers.channels import get_channel
+from consumers.dead_letters import dead_letter, dead_letter_topic
+from consumers.events import PoisonRecord, decode_headers, event_from_message
+from consumers.offsets import PartitionProgress
+from consumers.workers import Job, Outcome, WorkerPool
 from outbox.errors import OutboxError
 from outbox.secrets import SecretKeyError
 
@@ -30,76 +38,176 @@ CONSUMER_DEFAULTS = {
     "auto.commit.interval.ms": "1000",
     "auto.offset.reset": "earliest",
 }
-POLL_TIMEOUT = 0.25  # seconds; short, so SIGTERM is noticed quickly
+PRODUCER_DEFAULTS = {"enable.idempotence": "true", "acks": "all", "linger.ms": "0"}
+POLL_TIMEOUT = 0.1  # seconds; short, so SIGTERM and finished sends are noticed quickly
+POISON = (PoisonRecord, OutboxError, SecretKeyError)
 
 
-def group_id_for(channel: Channel) -> str:
-    return f"{settings.CONSUMER_GROUP_PREFIX}{channel.name}"
+def group_id_for(channel_name: str) -> str:
+    return f"{settings.CONSUMER_GROUP_PREFIX}{channel_name}"
 
 
 class ChannelConsumer:
-    def __init__(self, channel: Channel, group_id: str | None = None):
-        self.channel = channel
-        self.group_id = group_id or group_id_for(channel)
-        self.topics = [topic_for(domain) for domain in channel.domains()]
+    def __init__(self, channel_name: str, group_id: str | None = None, concurrency: int | None = None):
+        self.channel = get_channel(channel_name)  # the loop's own instance: routing only, never sends
+        self.name = channel_name
+        self.group_id = group_id or group_id_for(channel_name)
+        self.policy = retry.RetryPolicy.for_channel(channel_name)
+        self.source_topics = [topic_for(domain) for domain in self.channel.domains()]
+        self.retry_topic = retry.retry_topic(channel_name)
+        self.concurrency = concurrency or getattr(settings, f"{channel_name.upper()}_CONCURRENCY", 4)
+        self.max_in_flight = self.concurrency * 8
         self.stopping = threading.Event()
         self.handled = 0
-        self._backoff = Backoff()
+        self._progress: dict[tuple[str, int], PartitionProgress] = defaultdict(PartitionProgress)
+        self._in_flight = 0
+        self._waiting_retries: dict[tuple[str, int], float] = {}  # retry partitions paused until due
+        self._throttled = False
 
     def stop(self, *_args) -> None:
         self.stopping.set()
 
+    # --- lifecycle ----------------------------------------------------------
     def run(self) -> None:
-        ensure_topics(self.topics)
-        consumer = Consumer(consumer_properties({**CONSUMER_DEFAULTS, **settings.KAFKA, "group.id": self.group_id}))
-        consumer.subscribe(self.topics, on_revoke=self._commit_on_revoke)
-        log.info("%s consumer in group %s reading %s", self.channel.name, self.group_id, ", ".join(self.topics))
+        ensure_topics(self.source_topics + [self.retry_topic] + [dead_letter_topic(t) for t in self.source_topics])
+        self.consumer = Consumer(consumer_properties({**CONSUMER_DEFAULTS, **settings.KAFKA, "group.id": self.group_id}))
+        self.producer = Producer(producer_properties({**PRODUCER_DEFAULTS, **settings.KAFKA}))
+        self.pool = WorkerPool(lambda: get_channel(self.name), self.concurrency, self.stopping)
+        self.consumer.subscribe(self.source_topics + [self.retry_topic], on_revoke=self._on_revoke)
+        log.info("%s consumer in group %s reading %s (%d senders)", self.name, self.group_id,
+                 ", ".join(self.source_topics + [self.retry_topic]), self.concurrency)
         try:
             while not self.stopping.is_set():
-                msg = consumer.poll(POLL_TIMEOUT)
-                if msg is None:
-                    continue
-                if msg.error():
-                    self._on_kafka_error(msg.error())
-                    continue
-                if self.handle(msg):
-                    consumer.store_offsets(message=msg)  # the log rows are final: the record may be committed
-                else:
-                    consumer.seek(TopicPartition(msg.topic(), msg.partition(), msg.offset()))  # read it again
+                self._resume_due_retries()
+                msg = self.consumer.poll(POLL_TIMEOUT)
+                self._collect()
+                if msg is not None:
+                    if msg.error():
+                        self._on_kafka_error(msg.error())
+                    else:
+                        self._accept(msg)
+                self._throttle()
         finally:
-            self._commit(consumer)
-            consumer.close()
+            self._drain(timeout=settings.EMAIL_TIMEOUT + 5)  # finish in-flight sends
+            self._commit()
+            self.consumer.close()
+            self.pool.shutdown()
+            self.producer.flush(10)
             self.channel.close()
-            log.info("%s consumer stopped after %d records", self.channel.name, self.handled)
+            log.info("%s consumer stopped after %d records", self.name, self.handled)
 
-    def handle(self, msg) -> bool:
-        """Handle one record; False means 'not done, read it again' (the database is unavailable)."""
-        close_old_connections()
+    # --- reading ------------------------------------------------------------
+    def _accept(self, msg) -> None:
+        headers = decode_headers(msg.headers())
+        tp = (msg.topic(), msg.partition())
+        if msg.topic() == self.retry_topic and retry.due_at(headers) > time.time():
+            self._wait_for(tp, msg.offset(), retry.due_at(headers))
+            return
+        self._progress[tp].started(msg.offset())
+        self._in_flight += 1
         try:
             event = event_from_message(msg)
-        except (PoisonRecord, OutboxError, SecretKeyError) as exc:
-            log.error("skipping record %s[%d]@%d: %s", msg.topic(), msg.partition(), msg.offset(), exc)
-            return True
+        except POISON as exc:
+            self._dead_letter(msg, headers, exc)
+            return
         if not self.channel.handles(event.type):
-            return True
-        try:
-            self.channel.deliver(event)
-        except DatabaseError as exc:
-            delay = self._backoff.next_delay()
-            log.warning("database unavailable (%s); retrying event %s in %.1fs", exc, event.id, delay)
-            self.stopping.wait(delay)
-            return False
-        self._backoff.reset()
+            self._finished(msg)
+            return
+        attempt = retry.attempt_of(headers)
+        self.pool.submit(Job(msg, event, attempt, final_attempt=self.policy.is_final(attempt)))
+
+    def _wait_for(self, tp: tuple[str, int], offset: int, due: float) -> None:
+        """Not due yet: read this record again later, and meanwhile nothing else from its retry partition."""
+        partition = TopicPartition(tp[0], tp[1], offset)
+        self.consumer.seek(partition)
+        self.consumer.pause([partition])
+        self._waiting_retries[tp] = due
+
+    def _resume_due_retries(self) -> None:
+        now = time.time()
+        for tp, due in list(self._waiting_retries.items()):
+            if due <= now and not self._throttled:
+                self.consumer.resume([TopicPartition(*tp)])
+                del self._waiting_retries[tp]
+
+    def _throttle(self) -> None:
+        """Stop fetching while too many records are in flight; keep polling (heartbeats, rebalances)."""
+        if not self._throttled and self._in_flight >= self.max_in_flight:
+            self.consumer.pause(self.consumer.assignment())
+            self._throttled = True
+        elif self._throttled and self._in_flight <= self.max_in_flight // 2:
+            self.consumer.resume([tp for tp in self.consumer.assignment()
+                                  if (tp.topic, tp.partition) not in self._waiting_retries])
+            self._throttled = False
+
+    # --- outcomes -----------------------------------------------------------
+    def _collect(self, timeout: float = 0.0) -> bool:
+        """Apply the outcomes workers reported; True if there was at least one."""
+        got = False
+        while True:
+            try:
+                outcome: Outcome = self.pool.results.get(timeout=timeout if not got else 0)
+            except queue.Empty:
+                return got
+            got = True
+            self._apply(outcome)
+
+    def _apply(self, outcome: Outcome) -> None:
+        msg = outcome.job.msg
+        if outcome.kind == "abandoned":  # shutting down with the database away: redelivered next time
+            self._in_flight -= 1
+            return
+        if outcome.kind == "retry":
+            self._schedule_retry(outcome.job)
+        elif outcome.kind == "dead":
+            self._dead_letter(msg, decode_headers(msg.headers()), outcome.error)
+            return
+        self._finished(msg)
+
+    def _schedule_retry(self, job: Job) -> None:
+        attempt = job.attempt + 1
+        delay = self.policy.delay(attempt)
+        headers = retry.retry_headers(job.msg, decode_headers(job.msg.headers()), attempt, delay, "transient failure")
+        self.producer.produce(self.retry_topic, job.msg.value(), job.msg.key(), headers=headers)
+        if self.producer.flush(30):
+            raise KafkaException(KafkaError(KafkaError._MSG_TIMED_OUT, "retry topic did not acknowledge"))
+        log.info("event %s: retry %d/%d in %.0fs", job.event.id, attempt, self.policy.max_retries, delay)
+
+    def _dead_letter(self, msg, headers: dict[str, str], error: Exception) -> None:
+        source = retry.source_of(msg, headers)
+        dead_letter(self.producer, self.name, msg, source, error)
+        log.error("dead-lettered %s[%d]@%d: %s", *source, error)
+        self._finished(msg)
+
+    def _finished(self, msg) -> None:
+        """The record is fully handled: store the partition's offset if every earlier record is too."""
+        self._in_flight -= 1
         self.handled += 1
-        return True
+        position = self._progress[(msg.topic(), msg.partition())].finished(msg.offset())
+        if position is not None:
+            try:
+                self.consumer.store_offsets(offsets=[TopicPartition(msg.topic(), msg.partition(), position)])
+            except KafkaException as exc:  # the partition was revoked meanwhile: its next owner re-reads
+                log.info("offset for %s[%d] not stored: %s", msg.topic(), msg.partition(), exc)
 
-    def _commit_on_revoke(self, consumer: Consumer, partitions) -> None:
-        self._commit(consumer)
+    # --- shutdown and rebalance --------------------------------------------
+    def _drain(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while self._in_flight > 0 and time.monotonic() < deadline:
+            self._collect(timeout=0.1)
+        if self._in_flight:
+            log.warning("%d records still in flight at shutdown; they will be redelivered", self._in_flight)
 
-    @staticmethod
-    def _commit(consumer: Consumer) -> None:
+    def _on_revoke(self, consumer: Consumer, partitions) -> None:
+        self._drain(timeout=settings.EMAIL_TIMEOUT + 5)  # their sends finish and their offsets are stored
+        self._commit()
+        for partition in partitions:
+            self._progress.pop((partition.topic, partition.partition), None)
+            self._waiting_retries.pop((partition.topic, partition.partition), None)
+
+    def _commit(self) -> None:
         try:
-            consumer.commit(asynchronous=False)
+            self.consumer.commit(asynchronous=False)
         except KafkaException as exc:
             if exc.args[0].code() != KafkaError._NO_OFFSET:
                 log.warning("offset commit failed: %s", exc)
@@ -109,4 +217,3 @@ class ChannelConsumer:
         if error.fatal():
             raise KafkaException(error)
         log.warning("kafka: %s", error)
-

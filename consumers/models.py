@@ -162,8 +162,8 @@ class DeadLetter(models.Model):
     partition = models.IntegerField()
     offset = models.BigIntegerField()
     dead_letter_topic = models.CharField(max_length=255)
-    key = models.TextField(blank=True)
-    value = models.TextField(blank=True)  # as received, decoded leniently; secrets stay sealed
+    key = models.BinaryField(null=True, blank=True)
+    value = models.BinaryField(null=True, blank=True)  # the bytes as received (secrets stay sealed)
     headers = models.JSONField(default=dict)
     event_id = models.UUIDField(null=True, blank=True)
     event_type = models.CharField(max_length=255, blank=True)

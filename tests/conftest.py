@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import os
 import uuid
+from collections import Counter
 from contextlib import ExitStack
 from urllib.parse import quote
 
@@ -16,11 +17,21 @@ from tests.support.services import Service, kafka_service, postgres_service
 logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
 
 REFUSED_DOMAIN = "refused.example"  # the SMTP sink refuses every recipient here with a 550
+DEFERRED_DOMAIN = "deferred.example"  # ... defers every recipient here with a 451
+FLAKY_DOMAIN = "flaky.example"  # ... defers a recipient here twice, then accepts it
+_flaky_attempts: Counter[str] = Counter()
 
 
 def refuse_recipients(address: str) -> str | None:
-    if address.lower().endswith("@" + REFUSED_DOMAIN):
+    domain = address.lower().rsplit("@", 1)[-1]
+    if domain == REFUSED_DOMAIN:
         return f"550 5.1.1 <{address}>: Recipient address rejected: mailbox unavailable"
+    if domain == DEFERRED_DOMAIN:
+        return f"451 4.7.1 <{address}>: Greylisted, try again later"
+    if domain == FLAKY_DOMAIN:
+        _flaky_attempts[address] += 1
+        if _flaky_attempts[address] <= 2:
+            return f"451 4.3.0 <{address}>: Temporary local problem"
     return None
 
 
@@ -85,6 +96,8 @@ def comms_env(django_db_setup, kafka, smtp_sink) -> dict[str, str]:
         "EMAIL_USE_SSL": "false",
         "EMAIL_USE_TLS": "false",
         "EMAIL_TIMEOUT": "10",
+        "EMAIL_MAX_RETRIES": "3",
+        "EMAIL_RETRY_DELAY": "1",  # retries after 1, 2 and 4 seconds
         "OUTBOX_TOPIC_PREFIX": f"test-{run}.",
         "CONSUMER_GROUP_PREFIX": f"test-{run}-",
         "RELAY_POLL_INTERVAL": "0.5",

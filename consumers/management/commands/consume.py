@@ -2,7 +2,7 @@ import signal
 
 from django.core.management.base import BaseCommand, CommandError
 
-from consumers.channels import CHANNELS, UnknownChannel, get_channel
+from consumers.channels import CHANNELS, UnknownChannel
 from consumers.loop import ChannelConsumer
 
 
@@ -12,10 +12,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("channel", help=f"one of: {', '.join(sorted(CHANNELS))}")
         parser.add_argument("--group-id", help="consumer group (default CONSUMER_GROUP_PREFIX + channel)")
+        parser.add_argument("--concurrency", type=int, help="sends in flight (default <CHANNEL>_CONCURRENCY)")
 
-    def handle(self, *args, channel, group_id=None, **options):
+    def handle(self, *args, channel, group_id=None, concurrency=None, **options):
         try:
-            consumer = ChannelConsumer(get_channel(channel), group_id=group_id)
+            consumer = ChannelConsumer(channel, group_id=group_id, concurrency=concurrency)
         except UnknownChannel as exc:
             raise CommandError(str(exc)) from None
         signal.signal(signal.SIGTERM, consumer.stop)

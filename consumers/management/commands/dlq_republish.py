@@ -1,0 +1,48 @@
+from confluent_kafka import Producer
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from config.kafka import producer_properties
+from consumers.dead_letters import republish
+from consumers.models import DeadLetter, EmailLog, SMSLog
+
+RENDER_ERROR = "render error"
+
+
+class Command(BaseCommand):
+    help = ("Re-publish chosen dead-letter records to their source topics. Log rows that failed "
+            "to render for those events go back to PENDING so the channels try them again.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--id", type=int, action="append", dest="ids", help="DeadLetter id (repeatable)")
+        parser.add_argument("--event-type", help="all not yet re-published dead letters of this event type")
+        parser.add_argument("--channel", help="only dead letters recorded by this channel")
+        parser.add_argument("--all", action="store_true", help="every dead letter not yet re-published")
+        parser.add_argument("--dry-run", action="store_true", help="list what would be re-published")
+
+    def handle(self, *args, ids=None, event_type=None, channel=None, all=False, dry_run=False, **options):
+        if not (ids or event_type or all):
+            raise CommandError("choose records: --id N (repeatable), --event-type TYPE or --all")
+        rows = DeadLetter.objects.all()
+        if ids:
+            rows = rows.filter(pk__in=ids)
+            missing = set(ids) - set(rows.values_list("pk", flat=True))
+            if missing:
+                raise CommandError(f"no dead letter with id {', '.join(map(str, sorted(missing)))}")
+        else:
+            rows = rows.filter(republished_at__isnull=True)
+        if event_type:
+            rows = rows.filter(event_type=event_type)
+        if channel:
+            rows = rows.filter(channel=channel)
+        rows = list(rows.order_by("pk"))
+        for row in rows:
+            self.stdout.write(f"{row.pk}: {row.source_topic}[{row.partition}]@{row.offset} {row.event_type or '?'} — {row.error_class}: {row.error[:100]}")
+        if dry_run or not rows:
+            self.stdout.write(f"{len(rows)} dead letters {'would be' if dry_run else ''} re-published".replace("  ", " "))
+            return
+        event_ids = [row.event_id for row in rows if row.event_id]
+        for model in (EmailLog, SMSLog):
+            model.objects.filter(event_id__in=event_ids, status="FAILED", error_message__startswith=RENDER_ERROR).update(status="PENDING")
+        count = republish(Producer(producer_properties({"enable.idempotence": "true", **settings.KAFKA})), rows)
+        self.stdout.write(self.style.SUCCESS(f"re-published {count} dead letters"))

@@ -1,0 +1,74 @@
+"""Transient failures are retried through a retry topic, so the source partition never waits.
+
+The consumer re-publishes the record to `<OUTBOX_TOPIC_PREFIX>retry.<channel>` with
+the attempt number and the earliest time to try again in headers; it reads that
+topic in the same group and pauses a retry partition until its head record is due.
+Attempt n waits <CHANNEL>_RETRY_DELAY * 2**(n-1) seconds; after <CHANNEL>_MAX_RETRIES
+retries the message is logged FAILED.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+
+ATTEMPT = "x-retry-attempt"
+NOT_BEFORE = "x-retry-not-before-ms"
+SOURCE = "x-retry-source"  # topic:partition:offset of the original record
+LAST_ERROR = "x-retry-reason"
+RETRY_HEADERS = (ATTEMPT, NOT_BEFORE, SOURCE, LAST_ERROR)
+
+
+def retry_topic(channel: str) -> str:
+    return f"{settings.OUTBOX_TOPIC_PREFIX}retry.{channel}"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_retries: int
+    delay_seconds: float
+
+    @classmethod
+    def for_channel(cls, channel: str) -> "RetryPolicy":
+        prefix = channel.upper()
+        return cls(getattr(settings, f"{prefix}_MAX_RETRIES", 3), getattr(settings, f"{prefix}_RETRY_DELAY", 60))
+
+    def is_final(self, attempt: int) -> bool:
+        return attempt >= self.max_retries
+
+    def delay(self, attempt: int) -> float:
+        return self.delay_seconds * 2 ** max(attempt - 1, 0)
+
+
+def attempt_of(headers: dict[str, str]) -> int:
+    try:
+        return int(headers.get(ATTEMPT, "0"))
+    except ValueError:
+        return 0
+
+
+def due_at(headers: dict[str, str]) -> float:
+    """Epoch seconds when the record may be tried again (0 if it is not a retry)."""
+    try:
+        return int(headers.get(NOT_BEFORE, "0")) / 1000
+    except ValueError:
+        return 0.0
+
+
+def source_of(msg, headers: dict[str, str]) -> tuple[str, int, int]:
+    if SOURCE in headers:
+        topic, partition, offset = headers[SOURCE].rsplit(":", 2)
+        return topic, int(partition), int(offset)
+    return msg.topic(), msg.partition(), msg.offset()
+
+
+def retry_headers(msg, headers: dict[str, str], attempt: int, delay: float, reason: str) -> list[tuple[str, bytes]]:
+    topic, partition, offset = source_of(msg, headers)
+    kept = [(k, v) for k, v in (msg.headers() or []) if k not in RETRY_HEADERS]
+    return kept + [
+        (ATTEMPT, str(attempt).encode()),
+        (NOT_BEFORE, str(int((time.time() + delay) * 1000)).encode()),
+        (SOURCE, f"{topic}:{partition}:{offset}".encode()),
+        (LAST_ERROR, reason[:500].encode()),
+    ]
