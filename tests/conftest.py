@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 import uuid
 from collections import Counter
 from contextlib import ExitStack
@@ -103,11 +104,13 @@ def comms_env(django_db_setup, kafka, smtp_sink) -> dict[str, str]:
         "RELAY_POLL_INTERVAL": "0.5",
         "SECRET_KEY": settings.SECRET_KEY,
         "DATABASE_CONN_MAX_AGE": "0",
+        "REPORTS_STORAGE_DIR": tempfile.mkdtemp(prefix="chesanto-reports-"),
     }
     settings.KAFKA = kafka_properties({**os.environ, **env})
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp_sink.port
     settings.OUTBOX_TOPIC_PREFIX = env["OUTBOX_TOPIC_PREFIX"]
     settings.CONSUMER_GROUP_PREFIX = env["CONSUMER_GROUP_PREFIX"]
+    settings.REPORTS_STORAGE_DIR = env["REPORTS_STORAGE_DIR"]
     return env
 
 

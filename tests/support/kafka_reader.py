@@ -21,3 +21,26 @@ def read_record(topic: str, partition: int, offset: int, timeout: float = 15.0):
         return msg
     finally:
         consumer.close()
+
+
+def read_topic(topic: str, idle: float = 2.0, timeout: float = 20.0) -> list:
+    """Every record of `topic`, from the beginning of each partition, until none arrives for `idle` seconds."""
+    import time
+
+    from confluent_kafka import OFFSET_BEGINNING
+
+    consumer = Consumer(consumer_properties({
+        **settings.KAFKA, "group.id": f"reader-{uuid.uuid4().hex[:8]}", "enable.auto.commit": "false",
+    }))
+    try:
+        metadata = consumer.list_topics(topic, timeout=10).topics[topic]
+        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in metadata.partitions])
+        records, last, deadline = [], time.monotonic(), time.monotonic() + timeout
+        while time.monotonic() - last < idle and time.monotonic() < deadline:
+            msg = consumer.poll(0.2)
+            if msg is not None and not msg.error():
+                records.append(msg)
+                last = time.monotonic()
+        return records
+    finally:
+        consumer.close()

@@ -134,6 +134,7 @@ def test_html_has_inlined_css_and_text_has_no_markup(event_type, notification):
     assert TAG.search(email.text) is None, TAG.search(email.text).group()
     assert ENTITY.search(email.text) is None, ENTITY.search(email.text).group()
     assert "None" not in email.text
+    assert "\n\n" + "-" * 40 + "\n" in email.text  # a blank line before the footer
 
 
 @pytest.mark.parametrize("event_type, notification", CASES)
@@ -195,3 +196,11 @@ def test_report_is_attached_from_storage(reports_storage):
     (notification,) = EMAILS["reports.report_ready"]
     email = render("reports.report_ready", notification, sample("reports.report_ready"))
     assert email.attachments == [(reports_storage / "samples" / "daily-sales.pdf").resolve()]
+
+
+@pytest.mark.parametrize("purpose", ["login", "password_reset"])
+def test_otp_text_sets_the_code_apart(purpose):
+    (notification,) = EMAILS["auth.otp_requested"]
+    email = render("auth.otp_requested", notification, {**sample("auth.otp_requested"), "purpose": purpose})
+    assert "\n\n    482913\n\n" in email.text
+    assert ".Once" not in email.text
