@@ -1,8 +1,8 @@
 """Events the auth module emits."""
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
-from pydantic import EmailStr, Field, SecretStr, model_validator
+from pydantic import AwareDatetime, EmailStr, Field, SecretStr, model_validator
 
 from outbox.events.base import EventSchema, register
 from outbox.events.fields import Name, Phone, Url
@@ -51,7 +51,7 @@ class PasswordChanged(EventSchema):
 
     email: EmailStr
     name: Name
-    timestamp: datetime
+    timestamp: AwareDatetime
     ip_address: str = Field(max_length=45)
     user_agent: str = Field(default="", max_length=500)
 
@@ -79,7 +79,7 @@ class SecurityAlert(EventSchema):
     name: Name
     phone: Phone | None = None
     alert: str = Field(min_length=1, max_length=120)  # e.g. "New sign-in from an unknown device"
-    occurred_at: datetime
+    occurred_at: AwareDatetime
     ip_address: str = Field(default="", max_length=45)
     details: str = Field(default="", max_length=1000)
 

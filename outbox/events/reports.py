@@ -1,7 +1,5 @@
 """Events the reports module emits."""
-from datetime import datetime
-
-from pydantic import EmailStr, Field
+from pydantic import AwareDatetime, EmailStr, Field
 
 from outbox.events.base import EventSchema, register
 from outbox.events.fields import Identifier
@@ -19,5 +17,5 @@ class ReportReady(EventSchema):
     report_name: str = Field(min_length=1, max_length=150)
     attachment_path: str = Field(min_length=1, max_length=500, pattern=r"^[^\x00]+$")
     period: str = Field(default="", max_length=100)
-    generated_at: datetime | None = None
+    generated_at: AwareDatetime | None = None
     report_id: Identifier | None = None
