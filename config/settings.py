@@ -28,6 +28,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # the admin's static files, without a separate server
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -89,6 +90,9 @@ SMS_PROVIDER = env_str("SMS_PROVIDER", "africastalking")
 SMS_API_KEY = env_str("SMS_API_KEY", "")
 SMS_USERNAME = env_str("SMS_USERNAME", "")
 SMS_SENDER_ID = env_str("SMS_SENDER_ID", "CHESANTO")
+SMS_API_URL = env_str("SMS_API_URL", "")  # provider base URL override (a sandbox, the local test server); empty = the provider's own
+SMS_TIMEOUT = env_float("SMS_TIMEOUT", 10.0)  # seconds for the provider's connect and each read
+SMS_MAX_SEGMENTS = env_int("SMS_MAX_SEGMENTS", 3)  # a rendered SMS longer than this many parts is a render error
 
 # --- Kafka ------------------------------------------------------------------
 KAFKA = kafka_properties()
