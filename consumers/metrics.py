@@ -1,0 +1,24 @@
+"""Prometheus series of the channel consumers and the delivery webhooks."""
+from prometheus_client import Counter, Gauge, Histogram
+
+RECORDS = Counter(
+    "chesanto_consumer_records_total", "Kafka records handled by a channel consumer",
+    ["channel", "topic", "outcome"],  # outcome: delivered, ignored, retry_scheduled, dead_lettered
+)
+SENDS = Counter(
+    "chesanto_sends_total", "Messages handed to a provider, by outcome",
+    ["channel", "template", "provider", "outcome"],  # outcome: the log status (SENT, FAILED, …) or "retry"
+)
+SEND_SECONDS = Histogram(
+    "chesanto_send_seconds", "Time a provider took to accept (or refuse) one message",
+    ["channel", "provider"], buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+CONSUMER_LAG = Gauge(
+    "chesanto_consumer_lag", "Records behind the end of the partition (high watermark - position)",
+    ["channel", "topic", "partition"],
+)
+IN_FLIGHT = Gauge("chesanto_consumer_in_flight", "Records handed to sender threads, not yet done", ["channel"])
+WEBHOOK_CALLBACKS = Counter(
+    "chesanto_webhook_callbacks_total", "Delivery-status callbacks received",
+    ["provider", "outcome"],  # outcome: applied, duplicate, unknown_message, refused_unsigned, refused_forged, refused_replay, refused_ip
+)
