@@ -13,6 +13,7 @@ from consumers.events import InboundEvent
 
 CHANNELS = {
     "email": "consumers.email.channel.EmailChannel",
+    "sms": "consumers.sms.channel.SMSChannel",
 }
 
 

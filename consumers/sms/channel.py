@@ -1,0 +1,58 @@
+"""The SMS channel: one HTTP provider (SMS_PROVIDER) behind the common LoggedChannel sequence."""
+from __future__ import annotations
+
+from django.conf import settings
+
+from consumers.delivery import LoggedChannel, Notification, PermanentError, Sent, TransientError
+from consumers.events import InboundEvent
+from consumers.models import SMSLog
+from consumers.sms.compose import RenderedSms, render_sms
+from consumers.sms.encoding import InvalidPhoneNumber, e164
+from consumers.sms.notifications import SMS
+from consumers.sms.providers import get_provider
+from consumers.sms.providers.base import SmsConfigError, SmsProvider
+
+
+class SMSChannel(LoggedChannel):
+    name = "sms"
+    log_model = SMSLog
+    recipient_field = "phone_number"
+    notifications = SMS
+
+    def __init__(self, provider: SmsProvider | None = None):
+        # The provider (and its settings check) is made on first send: a channel is also
+        # built for routing and for the template catalogue, where no credentials are needed.
+        self._provider = provider
+
+    @property
+    def provider(self) -> SmsProvider:
+        if self._provider is None:
+            self._provider = get_provider()  # one provider, one kept-alive HTTP session
+        return self._provider
+
+    def new_log_fields(self, event: InboundEvent, notification: Notification) -> dict:
+        return {"message": "", "provider": self._provider.name if self._provider else settings.SMS_PROVIDER}
+
+    def render(self, notification: Notification, event: InboundEvent, recipient: str) -> RenderedSms:
+        return render_sms(notification, event.data)
+
+    def describe(self, message: RenderedSms, entry: SMSLog) -> None:
+        entry.message = message.logged_text
+        entry.encoding = message.encoding.encoding
+        entry.segments = message.encoding.segments
+
+    def send(self, message: RenderedSms, recipient: str, entry: SMSLog) -> Sent:
+        try:
+            number = e164(recipient)
+        except InvalidPhoneNumber as exc:
+            raise PermanentError(str(exc), status="REJECTED") from None
+        try:
+            provider = self.provider
+        except SmsConfigError as exc:
+            # Ours to fix, like a wrong API key: once the settings are right, a retry sends.
+            raise TransientError(f"SMS provider not configured: {exc}") from None
+        return provider.send(number, message.text)
+
+    def close(self) -> None:
+        if self._provider is not None:
+            self._provider.close()

@@ -1,0 +1,53 @@
+"""Building one SMS: the text to send, the text to log, its encoding and segment count."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from consumers import rendering
+from consumers.delivery import Notification
+from consumers.sms.encoding import SmsEncoding, analyse
+from outbox.events.base import EventSchema
+
+MASK = "******"
+
+
+class MessageTooLong(ValueError):
+    """A rendered SMS needs more segments than SMS_MAX_SEGMENTS allows."""
+
+
+@dataclass(frozen=True)
+class RenderedSms:
+    text: str  # what the recipient gets
+    logged_text: str  # what SMSLog.message keeps: the text with secret values masked
+    encoding: SmsEncoding
+
+
+def render_sms(notification: Notification, data: EventSchema) -> RenderedSms:
+    context = {**data.revealed(), **notification.extra_context(data)}
+    text = rendering.render(f"{notification.template}.txt", context).strip()
+    if not text:
+        raise ValueError(f"{notification.template}.txt rendered an empty SMS")
+    encoding = analyse(text)
+    if encoding.segments > settings.SMS_MAX_SEGMENTS:
+        raise MessageTooLong(
+            f"{notification.template}.txt rendered {encoding}, over SMS_MAX_SEGMENTS={settings.SMS_MAX_SEGMENTS}: "
+            f"shorten the template, or the data (a non-GSM character such as an emoji makes the whole text UCS-2)"
+        )
+    return RenderedSms(text=text, logged_text=mask_secrets(text, data), encoding=encoding)
+
+
+def mask_secrets(text: str, data: EventSchema) -> str:
+    """The SMS text with every secret field's value replaced by MASK.
+
+    An SMS has no structure to mask a field in: the OTP code is inside the sentence, and
+    the log row is read in the admin and kept for a year. So we mask by value, using the
+    event's own secret fields (whatever their names); a digit run that merely equals the
+    code is masked too, which errs on the safe side.
+    """
+    for name in data.secret_fields():
+        secret = getattr(data, name).get_secret_value()
+        if secret:  # replacing "" would insert the mask between every character
+            text = text.replace(secret, MASK)
+    return text

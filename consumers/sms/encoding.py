@@ -1,0 +1,84 @@
+"""What an SMS text costs on the wire: its encoding (GSM-7 or UCS-2) and its segments,
+and the E.164 check for phone numbers.
+
+GSM-7 (3GPP TS 23.038) packs 160 septets in one SMS; a character of the extension
+table (€ [ ] { } \\ ^ ~ | and form feed) is sent as ESC + char, so it counts 2. A text
+with any other character goes as UCS-2: 70 UTF-16 code units in one SMS, and an
+emoji outside the Basic Multilingual Plane is a surrogate pair, so it counts 2.
+A long text is split into parts that each lose room to the concatenation header
+(153 septets / 67 units), and a part never splits an escape sequence or a surrogate
+pair, which is why we pack the parts instead of dividing.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+GSM7 = "GSM-7"
+UCS2 = "UCS-2"
+
+GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
+
+# (units in a single SMS, units per part of a concatenated SMS)
+LIMITS = {GSM7: (160, 153), UCS2: (70, 67)}
+
+
+@dataclass(frozen=True)
+class SmsEncoding:
+    encoding: str  # GSM7 or UCS2
+    units: int  # septets (GSM-7) or UTF-16 code units (UCS-2)
+    segments: int
+
+    def __str__(self) -> str:
+        unit = "septets" if self.encoding == GSM7 else "UTF-16 units"
+        return f"{self.encoding}, {self.units} {unit}, {self.segments} segment{'s' * (self.segments != 1)}"
+
+
+def is_gsm7(text: str) -> bool:
+    return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
+
+
+def _char_units(text: str, encoding: str) -> list[int]:
+    if encoding == GSM7:
+        return [2 if ch in GSM7_EXTENSION else 1 for ch in text]
+    return [2 if ord(ch) > 0xFFFF else 1 for ch in text]  # astral characters are surrogate pairs
+
+
+def analyse(text: str) -> SmsEncoding:
+    """The encoding a handset would use for `text`, its length in units and its segment count."""
+    encoding = GSM7 if is_gsm7(text) else UCS2
+    sizes = _char_units(text, encoding)
+    units = sum(sizes)
+    single, per_part = LIMITS[encoding]
+    if units <= single:
+        return SmsEncoding(encoding, units, 1)
+    segments, room = 1, per_part
+    for size in sizes:
+        if size > room:  # this character would straddle two parts: it starts the next one
+            segments, room = segments + 1, per_part
+        room -= size
+    return SmsEncoding(encoding, units, segments)
+
+
+class InvalidPhoneNumber(ValueError):
+    """A phone number that is not in E.164 form."""
+
+
+_E164 = re.compile(r"\+[1-9]\d{7,14}")
+
+
+def e164(number: str) -> str:
+    """Return `number` if it is E.164 ('+', then 8-15 digits, the first not 0); raise InvalidPhoneNumber."""
+    if isinstance(number, str) and _E164.fullmatch(number):
+        return number
+    hint = ""
+    if isinstance(number, str) and re.fullmatch(r"0[17]\d{8}", number):
+        hint = f"; a Kenyan number {number} is written +254{number[1:]}"
+    raise InvalidPhoneNumber(
+        f"{number!r} is not an E.164 phone number: expected '+', the country code and the number, "
+        f"8-15 digits in all, no spaces, the first digit not 0 (e.g. +254712345678){hint}"
+    )

@@ -1,0 +1,38 @@
+"""The SMS each event type produces. Adding one is an entry here plus its template,
+templates/sms/<domain>/<name>.txt (plain text, short, GSM-7 characters only where possible)."""
+from __future__ import annotations
+
+from typing import Any
+
+from consumers.delivery import Notification, expires_after_minutes
+from outbox.events.base import EventSchema
+
+
+def phones(name: str):
+    """Recipients from a field holding one phone number, a list of them, or None."""
+    def recipients(data: EventSchema) -> list[str]:
+        value = getattr(data, name)
+        if value is None:
+            return []
+        return list(value) if isinstance(value, (list, tuple)) else [value]
+    recipients.__name__ = f"phones_from_{name}"
+    return recipients
+
+
+def otp_context(data: EventSchema) -> dict[str, Any]:
+    return {"purpose_label": "login" if data.purpose == "login" else "password reset"}
+
+
+SMS: dict[str, list[Notification]] = {
+    "auth.otp_requested": [Notification(
+        "sms_auth_otp", "sms/auth/otp", phones("phone"),
+        extra_context=otp_context, expires=expires_after_minutes)],
+    "auth.security_alert": [Notification(
+        "sms_auth_security_alert", "sms/auth/security_alert", phones("phone"))],
+    "sales.payment_received": [Notification(
+        "sms_sales_payment_receipt", "sms/sales/payment_receipt", phones("phone"))],
+    "inventory.stock_low": [Notification(
+        "sms_inventory_low_stock", "sms/inventory/low_stock", phones("phones"))],
+    "dispatch.delivery_assigned": [Notification(
+        "sms_dispatch_delivery", "sms/dispatch/delivery", phones("phone"))],
+}

@@ -1,0 +1,11 @@
+"""Local HTTP servers that speak the SMS providers' APIs, for tests and the demo.
+
+    with AfricasTalkingServer() as server:        # or TwilioServer()
+        ...  # SMS_PROVIDER=africastalking, SMS_API_URL=server.url, SMS_API_KEY=server.api_key, SMS_USERNAME=server.username
+        server.wait_for(lambda requests: len(requests) == 1)
+"""
+from embedded.sms.africastalking import AfricasTalkingServer
+from embedded.sms.server import Outcome, RecordedRequest, SmsApiServer
+from embedded.sms.twilio import TwilioServer
+
+__all__ = ["AfricasTalkingServer", "Outcome", "RecordedRequest", "SmsApiServer", "TwilioServer"]
