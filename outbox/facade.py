@@ -106,3 +106,40 @@ def _order_line(item) -> dict:
                 "unit_price": str(item["unit_price"])}
     return {"product": str(getattr(item, "product", None) or getattr(item, "name")),
             "quantity": str(item.quantity), "unit_price": str(item.unit_price)}
+
+
+class SMSService:
+    """The seed's SMS facade (its Phase 2). Each method emits the event the SMS channel sends from."""
+
+    @staticmethod
+    def send_otp(phone_number, code, purpose="login", expiry_minutes=10, sent_by=None) -> uuid.UUID:
+        """A one-time code by SMS only (event auth.otp_requested with a phone and no email)."""
+        return emit(
+            "auth.otp_requested",
+            {"phone": phone_number, "name": "", "code": code, "purpose": purpose, "expiry_minutes": expiry_minutes},
+            actor=sent_by,
+        )
+
+    @staticmethod
+    def send_delivery_notification(phone_number, order_id, eta, driver_name="", vehicle="", sent_by=None) -> uuid.UUID:
+        """A delivery is on its way (event dispatch.delivery_assigned). `eta` as the customer should
+        read it ("14:30", "today 2-3 pm"), or a datetime / time, shown as HH:MM in TIME_ZONE."""
+        return emit(
+            "dispatch.delivery_assigned",
+            {"order_id": str(order_id), "phone": phone_number, "eta": _eta_text(eta),
+             "driver_name": driver_name, "vehicle": vehicle},
+            actor=sent_by,
+        )
+
+
+def _eta_text(eta) -> str:
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    if isinstance(eta, datetime):
+        local = timezone.localtime(eta) if timezone.is_aware(eta) else eta
+        return local.strftime("%H:%M") if local.date() == timezone.localdate() else local.strftime("%d %b, %H:%M").lstrip("0")
+    if isinstance(eta, time):
+        return eta.strftime("%H:%M")
+    return str(eta)
