@@ -69,6 +69,7 @@ TIME_ZONE = env_str("TIME_ZONE", "Africa/Nairobi")
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
+WHITENOISE_USE_FINDERS = True  # the admin's CSS works without collectstatic (demo, tests)
 
 # --- Email (names kept from the seed spec) ---------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

@@ -48,8 +48,19 @@ def dead_letter(producer: Producer, channel: str, msg, source: tuple[str, int, i
     return row
 
 
+RENDER_ERROR = "render error"
+
+
 def republish(producer: Producer, rows) -> int:
-    """Send dead letters back to their source topics, as they were first received."""
+    """Send dead letters back to their source topics, as they were first received.
+
+    Log rows that failed to render for those events go back to PENDING first, so the
+    channels try them again (a final row is otherwise never sent again)."""
+    from consumers.models import EmailLog, SMSLog
+
+    event_ids = [row.event_id for row in rows if row.event_id]
+    for model in (EmailLog, SMSLog):
+        model.objects.filter(event_id__in=event_ids, status="FAILED", error_message__startswith=RENDER_ERROR).update(status="PENDING")
     count = 0
     for row in rows:
         headers = [(k, v.encode()) for k, v in row.headers.items()]

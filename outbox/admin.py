@@ -1,32 +1,110 @@
-"""Outbox rows in the admin (read-only: rows are written by emit() and the relay)."""
+"""Outbox rows in the admin: read-only (emit() and the relay write them), with the backlog
+at the top, filters, search by event id and aggregate id, the payload with secrets masked,
+a requeue action for parked rows and, per event, its timeline from emit to delivery."""
 import json
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.template.loader import render_to_string
 from django.utils.html import format_html
 
 from outbox.models import OutboxEvent
+from outbox.requeue import requeue
+from outbox.secrets import is_sealed
+from outbox.stats import backlog
+from outbox.timeline import timeline
+
+MASK = "**********"
+
+
+class StatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [("pending", "pending"), ("published", "published"), ("parked", "parked"), ("failing", "failing (retrying)")]
+
+    def queryset(self, request, queryset):
+        return {
+            "pending": lambda q: q.filter(published_at__isnull=True, parked_at__isnull=True),
+            "published": lambda q: q.filter(published_at__isnull=False),
+            "parked": lambda q: q.filter(published_at__isnull=True, parked_at__isnull=False),
+            "failing": lambda q: q.filter(published_at__isnull=True, parked_at__isnull=True, attempts__gt=0),
+        }.get(self.value(), lambda q: q)(queryset)
+
+
+def masked(payload):
+    if isinstance(payload, dict):
+        return {k: MASK if is_sealed(v) else masked(v) for k, v in payload.items()}
+    if isinstance(payload, list):
+        return [masked(v) for v in payload]
+    return payload
 
 
 @admin.register(OutboxEvent)
 class OutboxEventAdmin(admin.ModelAdmin):
-    list_display = ["seq", "type", "aggregateid", "created_at", "published_at", "attempts", "short_error"]
-    list_filter = ["type", "aggregatetype", ("published_at", admin.EmptyFieldListFilter), "created_at"]
+    list_display = ["seq", "type", "aggregateid", "status_badge", "created_at", "published_at", "attempts", "kafka_position", "short_error"]
+    list_filter = [StatusFilter, "type", "aggregatetype", "created_at"]
     search_fields = ["=id", "aggregateid"]
     date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in OutboxEvent._meta.fields if f.name != "payload"] + ["payload_pretty"]
-    exclude = ["payload"]
+    actions = ["requeue_rows"]
+    fieldsets = [
+        (None, {"fields": ["id", "type", "aggregatetype", "aggregateid", "shard", "status_badge"]}),
+        ("Payload (secrets masked)", {"fields": ["payload_pretty", "headers_pretty"]}),
+        ("Publication", {"fields": ["created_at", "published_at", "attempts", "retry_at", "parked_at", "last_error", "kafka_position"]}),
+        ("Timeline: from emit to delivery", {"fields": ["timeline_table"]}),
+    ]
+    readonly_fields = ["id", "type", "aggregatetype", "aggregateid", "shard", "status_badge", "payload_pretty", "headers_pretty",
+                       "created_at", "published_at", "attempts", "retry_at", "parked_at", "last_error", "kafka_position", "timeline_table"]
 
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser  # deleting a row loses its event
+
     def has_change_permission(self, request, obj=None):
-        return False
+        return request.method in ("GET", "HEAD") and super().has_change_permission(request, obj)
+
+    def changelist_view(self, request, extra_context=None):
+        figures = backlog()
+        age = figures.oldest_unpublished_age
+        return super().changelist_view(request, {
+            **(extra_context or {}), "backlog": figures,
+            "backlog_oldest_seconds": round(age.total_seconds(), 1) if age is not None else None,
+        })
+
+    @admin.action(description="Requeue selected parked rows (the relay tries them again)")
+    def requeue_rows(self, request, queryset):
+        count = requeue(queryset)
+        self.message_user(request, f"Requeued {count} outbox rows.", messages.SUCCESS)
+
+    def get_actions(self, request):  # the action changes rows, so it needs the change permission
+        actions = super().get_actions(request)
+        if not super().has_change_permission(request):
+            actions.pop("requeue_rows", None)
+        return actions
+
+    @admin.display(description="status")
+    def status_badge(self, obj):
+        colour = {"published": "#2e7d32", "pending": "#8a6d00", "parked": "#c62828"}.get(obj.status, "#555")
+        return format_html('<b style="color:{}">{}</b>', colour, obj.status)
+
+    @admin.display(description="Kafka")
+    def kafka_position(self, obj):
+        return f"{obj.kafka_topic}[{obj.kafka_partition}]@{obj.kafka_offset}" if obj.kafka_topic else "—"
 
     @admin.display(description="last error")
     def short_error(self, obj):
         return obj.last_error[:80]
 
-    @admin.display(description="payload (secrets sealed)")
+    @admin.display(description="payload")
     def payload_pretty(self, obj):
-        masked = {k: ("**********" if isinstance(v, dict) and "$sealed" in v else v) for k, v in obj.payload.items()}
-        return format_html("<pre>{}</pre>", json.dumps(masked, indent=2, sort_keys=True))
+        return format_html("<pre>{}</pre>", json.dumps(masked(obj.payload), indent=2, sort_keys=True))
+
+    @admin.display(description="headers")
+    def headers_pretty(self, obj):
+        return format_html("<pre>{}</pre>", json.dumps(obj.headers, indent=2, sort_keys=True))
+
+    @admin.display(description="timeline")
+    def timeline_table(self, obj):
+        return render_to_string("admin/outbox/outboxevent/timeline.html", {"entries": timeline(obj)})

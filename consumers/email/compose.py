@@ -28,14 +28,14 @@ class RenderedEmail:
     attachments: list[Path] = field(default_factory=list)
 
 
-def render_email(notification: Notification, data: EventSchema, recipient: str) -> RenderedEmail:
+def render_email(notification: Notification, data: EventSchema, recipient: str, attach: bool = True) -> RenderedEmail:
     context = {**data.revealed(), **notification.extra_context(data), "recipient": recipient}
     subject = " ".join(rendering.render_string(notification.subject, context).split())
     return RenderedEmail(
         subject=subject,
         html=rendering.render_html(f"{notification.template}.html", context),
         text=rendering.render(f"{notification.template}.txt", context),
-        attachments=[attachment_file(data.attachment_path)] if hasattr(data, "attachment_path") else [],
+        attachments=[attachment_file(data.attachment_path)] if attach and hasattr(data, "attachment_path") else [],
     )
 
 

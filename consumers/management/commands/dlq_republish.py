@@ -4,9 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from config.kafka import producer_properties
 from consumers.dead_letters import republish
-from consumers.models import DeadLetter, EmailLog, SMSLog
-
-RENDER_ERROR = "render error"
+from consumers.models import DeadLetter
 
 
 class Command(BaseCommand):
@@ -41,8 +39,5 @@ class Command(BaseCommand):
         if dry_run or not rows:
             self.stdout.write(f"{len(rows)} dead letters {'would be' if dry_run else ''} re-published".replace("  ", " "))
             return
-        event_ids = [row.event_id for row in rows if row.event_id]
-        for model in (EmailLog, SMSLog):
-            model.objects.filter(event_id__in=event_ids, status="FAILED", error_message__startswith=RENDER_ERROR).update(status="PENDING")
         count = republish(Producer(producer_properties({"enable.idempotence": "true", **settings.KAFKA})), rows)
         self.stdout.write(self.style.SUCCESS(f"re-published {count} dead letters"))
