@@ -116,6 +116,8 @@ EMAIL_CONCURRENCY = env_int("EMAIL_CONCURRENCY", 8)  # sends in flight per email
 SMS_CONCURRENCY = env_int("SMS_CONCURRENCY", 4)  # sends in flight per SMS consumer process
 SMS_MAX_RETRIES = env_int("SMS_MAX_RETRIES", 3)  # like EMAIL_MAX_RETRIES, for SMS
 SMS_RETRY_DELAY = env_int("SMS_RETRY_DELAY", 60)  # like EMAIL_RETRY_DELAY, for SMS
+EMAIL_LOG_RETENTION_DAYS = env_int("EMAIL_LOG_RETENTION_DAYS", 365)  # cleanup_email_logs keeps this many days
+SMS_LOG_RETENTION_DAYS = env_int("SMS_LOG_RETENTION_DAYS", 365)  # cleanup_sms_logs keeps this many days
 COMMS_APP_URL = env_str("COMMS_APP_URL", "http://localhost:8000")
 COMMS_SUPPORT_EMAIL = env_str("COMMS_SUPPORT_EMAIL", "support@chesanto.local")
 

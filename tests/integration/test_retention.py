@@ -1,0 +1,44 @@
+"""Log retention: old rows go in batches, recent ones stay."""
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from consumers.models import EmailLog, SMSLog
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db]
+
+
+def email_log(age_days: int) -> EmailLog:
+    log = EmailLog.objects.create(event_id=uuid.uuid4(), recipient="a@example.com", template="auth_otp", subject="s")
+    EmailLog.objects.filter(pk=log.pk).update(sent_at=timezone.now() - timedelta(days=age_days))
+    return log
+
+
+def test_cleanup_email_logs_deletes_only_old_rows_in_batches():
+    old = [email_log(400) for _ in range(5)]
+    recent = [email_log(10), email_log(364)]
+    out = StringIO()
+    call_command("cleanup_email_logs", "--batch-size", "2", stdout=out)
+    assert "Deleted 5 old email logs" in out.getvalue()
+    assert not EmailLog.objects.filter(pk__in=[log.pk for log in old]).exists()
+    assert EmailLog.objects.filter(pk__in=[log.pk for log in recent]).count() == 2
+
+
+def test_cleanup_sms_logs_honours_days():
+    log = SMSLog.objects.create(event_id=uuid.uuid4(), phone_number="+254700000001", message="m", template="t", provider="x")
+    SMSLog.objects.filter(pk=log.pk).update(sent_at=timezone.now() - timedelta(days=40))
+    call_command("cleanup_sms_logs", "--days", "60", stdout=StringIO())
+    assert SMSLog.objects.filter(pk=log.pk).exists()
+    call_command("cleanup_sms_logs", "--days", "30", stdout=StringIO())
+    assert not SMSLog.objects.filter(pk=log.pk).exists()
+
+
+def test_cleanup_refuses_to_delete_everything():
+    with pytest.raises(CommandError, match="younger than 1 day"):
+        call_command("cleanup_email_logs", "--days", "0")
