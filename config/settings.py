@@ -7,6 +7,7 @@ import dj_database_url
 
 from config.env import env_bool, env_float, env_int, env_list, env_str
 from config.kafka import kafka_properties
+from config.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -112,6 +113,7 @@ RELAY_MAX_ATTEMPTS = env_int("RELAY_MAX_ATTEMPTS", 10)
 
 # --- Channel consumers ------------------------------------------------------
 CONSUMER_GROUP_PREFIX = env_str("CONSUMER_GROUP_PREFIX", "chesanto-")
+CONSUMER_METRICS_PORT = env_int("CONSUMER_METRICS_PORT", 0)  # serves /metrics and /healthz; 0 = off
 EMAIL_CONCURRENCY = env_int("EMAIL_CONCURRENCY", 8)  # sends in flight per email consumer process
 SMS_CONCURRENCY = env_int("SMS_CONCURRENCY", 4)  # sends in flight per SMS consumer process
 SMS_MAX_RETRIES = env_int("SMS_MAX_RETRIES", 3)  # like EMAIL_MAX_RETRIES, for SMS
@@ -121,10 +123,5 @@ SMS_LOG_RETENTION_DAYS = env_int("SMS_LOG_RETENTION_DAYS", 365)  # cleanup_sms_l
 COMMS_APP_URL = env_str("COMMS_APP_URL", "http://localhost:8000")
 COMMS_SUPPORT_EMAIL = env_str("COMMS_SUPPORT_EMAIL", "support@chesanto.local")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-}
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")  # plain | json (one JSON object per line)
+LOGGING = logging_config(LOG_FORMAT, env_str("LOG_LEVEL", "INFO"))

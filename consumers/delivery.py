@@ -10,6 +10,7 @@ final it is never sent again, which is what makes redelivery and replay safe.
 from __future__ import annotations
 
 import logging
+import time
 from abc import abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from django.db import models
 from django.utils import timezone
 from jinja2 import TemplateError
 
+from consumers import metrics
 from consumers.channels import Channel
 from consumers.events import InboundEvent
 from outbox.events.base import EventSchema
@@ -100,6 +102,17 @@ class LoggedChannel(Channel):
             raise RenderFailed("; ".join(render_errors))
         return needs_retry
 
+    def planned(self, event: InboundEvent) -> list[tuple[Notification, str, str | None]]:
+        """The messages `deliver` handles for the event, each with its log row's status (None: no row yet).
+
+        Read-only (one query); replay uses it to tell what was never delivered.
+        """
+        rows = self.log_model.objects.filter(event_id=event.id).values_list("template", self.recipient_field, "status")
+        status = {(template, recipient): value for template, recipient, value in rows}
+        return [(notification, recipient, status.get((notification.name, recipient)))
+                for notification in self.notifications.get(event.type, [])
+                for recipient in notification.recipients(event.data)]
+
     # --- what a channel supplies -------------------------------------------
     @abstractmethod
     def render(self, notification: Notification, event: InboundEvent, recipient: str) -> Any:
@@ -140,13 +153,16 @@ class LoggedChannel(Channel):
             self._finish(entry, "FAILED", error=f"render error: {type(exc).__name__}: {exc}")
             raise RenderFailed(f"{notification.name}: {exc}") from exc
         self.describe(message, entry)
+        started = time.monotonic()
         try:
             sent = self.send(message, recipient, entry)
         except PermanentError as exc:
+            self._observe(notification, entry, started, exc.status)
             self._finish(entry, exc.status, error=str(exc), attempted=True)
             log.warning("event %s: %s to %s %s: %s", event.id, notification.name, recipient, exc.status, exc)
             return False
         except TransientError as exc:
+            self._observe(notification, entry, started, "FAILED" if final_attempt else "retry")
             if final_attempt:
                 self._finish(entry, "FAILED", error=f"gave up after {entry.retry_count + 1} attempts: {exc}", attempted=True)
                 return False
@@ -158,9 +174,15 @@ class LoggedChannel(Channel):
             entry.provider = sent.provider
         if sent.cost is not None and hasattr(entry, "cost"):
             entry.cost = sent.cost
+        self._observe(notification, entry, started, "SENT")
         self._finish(entry, "SENT")
         log.info("event %s: %s sent to %s", event.id, notification.name, recipient)
         return False
+
+    def _observe(self, notification: Notification, entry: models.Model, started: float, outcome: str) -> None:
+        provider = entry.provider or "unknown"
+        metrics.SEND_SECONDS.labels(self.name, provider).observe(time.monotonic() - started)
+        metrics.SENDS.labels(self.name, notification.name, provider, outcome).inc()
 
     @staticmethod
     def _finish(entry: models.Model, status: str, error: str = "", attempted: bool = False) -> None:

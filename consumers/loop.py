@@ -20,8 +20,9 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, Topi
 from django.conf import settings
 
 from config.kafka import consumer_properties, producer_properties
+from config.status_server import StatusServer
 from config.topics import ensure_topics, topic_for
-from consumers import retry
+from consumers import metrics, retry
 from consumers.channels import get_channel
 from consumers.dead_letters import dead_letter, dead_letter_topic
 from consumers.events import PoisonRecord, decode_headers, event_from_message
@@ -40,6 +41,8 @@ CONSUMER_DEFAULTS = {
 }
 PRODUCER_DEFAULTS = {"enable.idempotence": "true", "acks": "all", "linger.ms": "0"}
 POLL_TIMEOUT = 0.1  # seconds; short, so SIGTERM and finished sends are noticed quickly
+LAG_INTERVAL = 5.0  # seconds between consumer-lag gauge updates
+STALL_AFTER = 60.0  # /healthz fails when the loop has not polled for this long
 POISON = (PoisonRecord, OutboxError, SecretKeyError)
 
 
@@ -63,6 +66,8 @@ class ChannelConsumer:
         self._in_flight = 0
         self._waiting_retries: dict[tuple[str, int], float] = {}  # retry partitions paused until due
         self._throttled = False
+        self._last_poll = time.monotonic()
+        self._next_lag_update = 0.0
 
     def stop(self, *_args) -> None:
         self.stopping.set()
@@ -74,13 +79,16 @@ class ChannelConsumer:
         self.producer = Producer(producer_properties({**PRODUCER_DEFAULTS, **settings.KAFKA}))
         self.pool = WorkerPool(lambda: get_channel(self.name), self.concurrency, self.stopping)
         self.consumer.subscribe(self.source_topics + [self.retry_topic], on_revoke=self._on_revoke)
+        status = StatusServer(settings.CONSUMER_METRICS_PORT, self.health).start()
         log.info("%s consumer in group %s reading %s (%d senders)", self.name, self.group_id,
                  ", ".join(self.source_topics + [self.retry_topic]), self.concurrency)
         try:
             while not self.stopping.is_set():
                 self._resume_due_retries()
                 msg = self.consumer.poll(POLL_TIMEOUT)
+                self._last_poll = time.monotonic()
                 self._collect()
+                self._update_lag()
                 if msg is not None:
                     if msg.error():
                         self._on_kafka_error(msg.error())
@@ -94,6 +102,7 @@ class ChannelConsumer:
             self.pool.shutdown()
             self.producer.flush(10)
             self.channel.close()
+            status.stop()
             log.info("%s consumer stopped after %d records", self.name, self.handled)
 
     # --- reading ------------------------------------------------------------
@@ -111,7 +120,7 @@ class ChannelConsumer:
             self._dead_letter(msg, headers, exc)
             return
         if not self.channel.handles(event.type):
-            self._finished(msg)
+            self._finished(msg, "ignored")
             return
         attempt = retry.attempt_of(headers)
         self.pool.submit(Job(msg, event, attempt, final_attempt=self.policy.is_final(attempt)))
@@ -159,10 +168,11 @@ class ChannelConsumer:
             return
         if outcome.kind == "retry":
             self._schedule_retry(outcome.job)
+            self._finished(msg, "retry_scheduled")
         elif outcome.kind == "dead":
             self._dead_letter(msg, decode_headers(msg.headers()), outcome.error)
-            return
-        self._finished(msg)
+        else:
+            self._finished(msg, "delivered")
 
     def _schedule_retry(self, job: Job) -> None:
         attempt = job.attempt + 1
@@ -177,18 +187,42 @@ class ChannelConsumer:
         source = retry.source_of(msg, headers)
         dead_letter(self.producer, self.name, msg, source, error)
         log.error("dead-lettered %s[%d]@%d: %s", *source, error)
-        self._finished(msg)
+        self._finished(msg, "dead_lettered")
 
-    def _finished(self, msg) -> None:
+    def _finished(self, msg, outcome: str) -> None:
         """The record is fully handled: store the partition's offset if every earlier record is too."""
         self._in_flight -= 1
         self.handled += 1
+        metrics.RECORDS.labels(self.name, msg.topic(), outcome).inc()
         position = self._progress[(msg.topic(), msg.partition())].finished(msg.offset())
         if position is not None:
             try:
                 self.consumer.store_offsets(offsets=[TopicPartition(msg.topic(), msg.partition(), position)])
             except KafkaException as exc:  # the partition was revoked meanwhile: its next owner re-reads
                 log.info("offset for %s[%d] not stored: %s", msg.topic(), msg.partition(), exc)
+
+    # --- monitoring ---------------------------------------------------------
+    def _update_lag(self) -> None:
+        now = time.monotonic()
+        if now < self._next_lag_update:
+            return
+        self._next_lag_update = now + LAG_INTERVAL
+        metrics.IN_FLIGHT.labels(self.name).set(self._in_flight)
+        try:
+            for tp in self.consumer.position(self.consumer.assignment()):
+                low, high = self.consumer.get_watermark_offsets(tp, cached=True) or (0, 0)
+                position = tp.offset if tp.offset >= 0 else low
+                metrics.CONSUMER_LAG.labels(self.name, tp.topic, str(tp.partition)).set(max(high - position, 0))
+        except KafkaException as exc:
+            log.debug("lag not updated: %s", exc)
+
+    def health(self) -> tuple[bool, dict]:
+        stalled = time.monotonic() - self._last_poll > STALL_AFTER
+        details = {"channel": self.name, "group": self.group_id, "in_flight": self._in_flight,
+                   "handled": self.handled, "stopping": self.stopping.is_set()}
+        if stalled:
+            details["reason"] = f"the consume loop has not polled for over {STALL_AFTER:.0f}s"
+        return not stalled and not self.stopping.is_set(), details
 
     # --- shutdown and rebalance --------------------------------------------
     def _drain(self, timeout: float) -> None:

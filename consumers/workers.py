@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.db import DatabaseError, close_old_connections, connection
 
 from config.backoff import Backoff
+from config.logging import log_context
 from consumers.channels import Channel
 from consumers.delivery import RenderFailed
 from consumers.events import InboundEvent
@@ -69,6 +70,10 @@ class WorkerPool:
             connection.close()
 
     def _run(self, channel: Channel, job: Job) -> Outcome:
+        with log_context(event_id=job.event.id, trace_id=job.event.trace_id):
+            return self._deliver(channel, job)
+
+    def _deliver(self, channel: Channel, job: Job) -> Outcome:
         backoff = Backoff()
         while True:
             close_old_connections()
