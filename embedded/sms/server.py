@@ -23,6 +23,7 @@ class RecordedRequest:
     form: dict[str, str]
     client_port: int  # the same port for requests that reused one connection
     status: int  # what the server answered
+    answer: str = ""  # the body it answered with
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,8 @@ class _Handler(BaseHTTPRequestHandler):
             form = {k: v[-1] for k, v in parse_qs(raw.decode("utf-8"), keep_blank_values=True).items()}
         api = self.server.api
         reply = api.answer(self.command, self.path, headers, form)
-        api.record(RecordedRequest(self.command, self.path, headers, form, self.client_address[1], reply.status))
+        api.record(RecordedRequest(self.command, self.path, headers, form, self.client_address[1], reply.status,
+                                   reply.body.decode("utf-8", "replace")))
         if reply.delay or api.delay:
             time.sleep(reply.delay or api.delay)
         try:
