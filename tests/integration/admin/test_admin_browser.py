@@ -1,0 +1,95 @@
+"""The admin driven in headless Chromium, as the bakery's IT person uses it: from an event,
+find the email that failed; then requeue a parked outbox row."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from consumers.models import EmailLog
+from outbox import emit
+from outbox.models import OutboxEvent
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+SCREENSHOTS = Path(__file__).resolve().parents[3] / "var" / "screenshots"
+# The machine has no network beyond package registries: keep Chromium from trying to phone home.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def browser_page(monkeypatch):
+    if not CHROMIUM:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is needed in CI (.ci/run installs Debian's chromium package)")
+        pytest.skip("no Chromium on this machine (install Debian's chromium package or set CHROMIUM_PATH)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
+    # still synchronous, which Django must be told is fine.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(15000)
+            yield page
+        finally:
+            browser.close()
+
+
+def test_find_a_failed_email_from_its_event_and_requeue_a_parked_row(live_server, browser_page):
+    get_user_model().objects.create_superuser("admin", "admin@chesanto.local", "s3cret-pass")
+    failed_event = emit("auth.otp_requested", {"email": "otieno@example.com", "name": "Otieno", "code": "482913"})
+    OutboxEvent.objects.filter(id=failed_event).update(published_at=timezone.now(), kafka_topic="chesanto.auth",
+                                                       kafka_partition=2, kafka_offset=17)
+    EmailLog.objects.create(event_id=failed_event, recipient="otieno@example.com", template="auth_otp",
+                            subject="Your Verification Code - Chesanto Bakery", status="FAILED",
+                            error_message="SMTPRecipientsRefused: 550 mailbox unavailable")
+    parked_event = emit("sales.order_confirmed", {"order_id": "ORD-77", "customer_email": "shop@example.com",
+                                                  "items": [{"product": "Mandazi", "quantity": "10", "unit_price": "10"}],
+                                                  "total": "100"})
+    OutboxEvent.objects.filter(id=parked_event).update(parked_at=timezone.now(), attempts=10, last_error="MSG_SIZE_TOO_LARGE")
+
+    page = browser_page
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", "s3cret-pass")
+    page.click("input[type=submit]")
+    page.wait_for_selector("#site-name")
+
+    # From the event (searched by its id) to the email it produced, and why it failed.
+    page.goto(f"{live_server.url}/admin/outbox/outboxevent/")
+    assert page.inner_text("#backlog-parked") == "1"
+    page.fill("#searchbar", str(failed_event))
+    page.press("#searchbar", "Enter")
+    page.click("#result_list tbody tr th a")
+    page.wait_for_selector("table.timeline")
+    assert "chesanto.auth partition 2 offset 17" in page.inner_text("table.timeline")
+    assert "482913" not in page.content()  # the OTP code stays masked
+    page.click("table.timeline >> text=email FAILED")
+    page.wait_for_selector("#id_error_message")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "failed-email.png"), full_page=True)
+    assert page.input_value("#id_recipient") == "otieno@example.com"
+    assert page.input_value("#id_status") == "FAILED"
+    assert "550 mailbox unavailable" in page.input_value("#id_error_message")
+
+    # The parked row: filter, select, requeue.
+    page.goto(f"{live_server.url}/admin/outbox/outboxevent/?status=parked")
+    rows = page.locator("#result_list tbody tr")
+    assert rows.count() == 1 and "ORD-77" in rows.first.inner_text()
+    rows.first.locator("input.action-select").check()
+    page.select_option("select[name=action]", "requeue_rows")
+    page.click("button[name=index]")
+    page.wait_for_selector("ul.messagelist")
+    assert "Requeued 1 outbox rows." in page.inner_text("ul.messagelist")
+    page.screenshot(path=str(SCREENSHOTS / "requeued.png"), full_page=True)
+    row = OutboxEvent.objects.get(id=parked_event)
+    assert row.parked_at is None and row.attempts == 0
