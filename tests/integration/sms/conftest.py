@@ -52,7 +52,10 @@ def sms_pipeline(request, comms_env, django_db_blocker):
         consumer = ManagedProcess("consume", "sms", env=env)
         try:
             with django_db_blocker.unblock():
-                _warm_up(server)
+                try:
+                    _warm_up(server)
+                except TimeoutError as exc:
+                    raise AssertionError(f"{exc}\n--- relay ---\n{relay.log()}\n--- consume sms ---\n{consumer.log()}") from None
             yield SmsPipeline(provider, server, relay, consumer)
         finally:
             codes = {"relay": relay.stop(), "consumer": consumer.stop()}
