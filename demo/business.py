@@ -1,0 +1,90 @@
+"""The demo's business day: the example modules (examples/) do their work, and each
+operation emits its event in its own transaction, exactly as a real module would."""
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Max
+from django.utils import timezone
+
+from examples.accounts.services import invite_user, request_login_code
+from examples.inventory.models import Product
+from examples.inventory.services import record_movement
+from examples.sales.models import Order
+from examples.sales.services import confirm_order, record_payment
+from outbox.models import OutboxEvent
+
+FLOUR_RESTOCKED_TO = Decimal("80")  # kg; its threshold is 50
+
+
+def run() -> tuple[list[uuid.UUID], list[str]]:
+    """Invite a user and send them a login code, confirm and pay an order, use flour until it
+    runs low. Returns the ids of the events emitted, oldest first, and a line per operation."""
+    start = OutboxEvent.objects.aggregate(seq=Max("seq"))["seq"] or 0
+    manager = _manager()
+    done = [*_accounts(manager), *_sales(manager), *_inventory(manager)]
+    emitted = OutboxEvent.objects.filter(seq__gt=start).order_by("seq").values_list("id", flat=True)
+    return list(emitted), done
+
+
+def _manager():
+    manager, _ = get_user_model().objects.get_or_create(
+        username="grace.wambui@example.com",
+        defaults={"email": "grace.wambui@example.com", "first_name": "Grace", "last_name": "Wambui", "is_staff": True},
+    )
+    return manager
+
+
+def _accounts(manager) -> list[str]:
+    email = _unused_address("wanjiku.kamau@example.com")
+    invitation = invite_user(email, "Wanjiku Kamau", "Salesman", f"{settings.COMMS_APP_URL}/admin/login/",
+                             invited_by=manager)
+    code = request_login_code(invitation.user, phone="+254712345678")
+    return [
+        f"accounts: invited {email} as {invitation.role} (temporary password sealed in the event)",
+        f"accounts: login code for {email} by email and SMS, valid until "
+        f"{timezone.localtime(code.expires_at):%H:%M} (only its hash is kept)",
+    ]
+
+
+def _sales(manager) -> list[str]:
+    order = Order.objects.create(customer_name="Mama Njeri Shop", customer_email="orders@mamanjerishop.example.com",
+                                 customer_phone="+254722334455")
+    for product, quantity, price in [("White bread 400g", "24", "55.00"), ("Brown bread 400g", "12", "65.00"),
+                                     ("Mandazi", "50", "10.00"), ("Queen cakes (dozen)", "2.5", "180.00")]:
+        order.lines.create(product=product, quantity=Decimal(quantity), unit_price=Decimal(price))
+    confirm_order(order, actor=manager)
+    payment = record_payment(order, order.total, "M-Pesa", "SKL4H7XQ2P", actor=manager)
+    return [
+        f"sales: confirmed {order.number} for {order.customer_name}, {order.lines.count()} lines, KES {order.total:,}",
+        f"sales: {payment.method} payment {payment.number} of KES {payment.amount:,}; {order.number} is {order.status}",
+    ]
+
+
+def _inventory(manager) -> list[str]:
+    flour, _ = Product.objects.get_or_create(sku="RM-FLOUR-001", defaults={
+        "name": "Wheat flour (baking)", "unit": "kg", "threshold": Decimal("50"),
+        "alert_emails": "stores@example.com, mutua.kioko@example.com", "alert_phones": "+254733445566"})
+    if flour.stock < FLOUR_RESTOCKED_TO:  # a fresh database, or what an earlier run left
+        record_movement(flour, FLOUR_RESTOCKED_TO - flour.stock, "delivery received", by=manager)
+    levels, alerts = [flour.stock], 0
+    for change, reason in [("-20", "production: morning shift"), ("-47.5", "production: night shift"),
+                           ("-2.5", "spillage")]:
+        alerts += record_movement(flour, change, reason, by=manager).raised_alert
+        levels.append(flour.stock)
+    path = " → ".join(f"{level.normalize():f}" for level in levels)
+    return [f"inventory: {flour.name} {path} {flour.unit} (threshold {flour.threshold.normalize():f}): "
+            f"{alerts} alert, from the movement that crossed it"]
+
+
+def _unused_address(address: str) -> str:
+    """The address, or address+N when an earlier run (on a kept database) invited it already."""
+    local, domain = address.split("@")
+    candidate, n = address, 1
+    while get_user_model().objects.filter(email__iexact=candidate).exists():
+        n += 1
+        candidate = f"{local}+{n}@{domain}"
+    return candidate
