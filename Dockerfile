@@ -11,6 +11,7 @@ COPY relay ./relay
 COPY consumers ./consumers
 COPY embedded ./embedded
 COPY demo ./demo
+COPY examples ./examples
 COPY templates ./templates
 COPY manage.py ./
 RUN pip install --no-cache-dir '.[server]' && python manage.py collectstatic --noinput
