@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "outbox",
     "relay",
     "consumers",
+    "consumers.webhooks",  # delivery-status callbacks (docs/webhooks.md)
 ]
 
 MIDDLEWARE = [
@@ -95,6 +96,15 @@ SMS_SENDER_ID = env_str("SMS_SENDER_ID", "CHESANTO")
 SMS_API_URL = env_str("SMS_API_URL", "")  # provider base URL override (a sandbox, the local test server); empty = the provider's own
 SMS_TIMEOUT = env_float("SMS_TIMEOUT", 10.0)  # seconds for the provider's connect and each read
 SMS_MAX_SEGMENTS = env_int("SMS_MAX_SEGMENTS", 3)  # a rendered SMS longer than this many parts is a render error
+
+# --- Delivery webhooks (docs/webhooks.md) -----------------------------------
+# "user:password" pairs the ESP sends as HTTP basic auth (comma-separated to rotate); empty = email webhooks off
+ANYMAIL_WEBHOOK_SECRET = env_list("ANYMAIL_WEBHOOK_SECRET", [])
+SMS_WEBHOOK_SECRET = env_str("SMS_WEBHOOK_SECRET", "")  # the secret URL segment of Africa's Talking's delivery reports; empty = endpoint off
+SMS_WEBHOOK_ALLOWED_IPS = env_list("SMS_WEBHOOK_ALLOWED_IPS", [])  # addresses/CIDRs Africa's Talking may call from; empty = any
+WEBHOOK_PROXY_COUNT = env_int("WEBHOOK_PROXY_COUNT", 0)  # reverse proxies appending to X-Forwarded-For; 0 = use REMOTE_ADDR
+WEBHOOK_PUBLIC_URL = env_str("WEBHOOK_PUBLIC_URL", "")  # scheme://host[:port] providers call (Twilio signs it); empty = as Django sees it
+WEBHOOK_REPLAY_WINDOW_DAYS = env_int("WEBHOOK_REPLAY_WINDOW_DAYS", 7)  # receipts kept this long; older email events are refused
 
 # --- Kafka ------------------------------------------------------------------
 KAFKA = kafka_properties()

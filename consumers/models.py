@@ -14,12 +14,14 @@ class EmailLog(models.Model):
     class Status(models.TextChoices):
         PENDING = "PENDING", "Pending"
         SENT = "SENT", "Sent"
+        DELIVERED = "DELIVERED", "Delivered"  # the ESP's delivery webhook said so
         FAILED = "FAILED", "Failed"
         BOUNCED = "BOUNCED", "Bounced"
         REJECTED = "REJECTED", "Rejected"
+        COMPLAINED = "COMPLAINED", "Complained (marked as spam)"
         EXPIRED = "EXPIRED", "Expired (not sent)"
 
-    FINAL = (Status.SENT, Status.FAILED, Status.BOUNCED, Status.REJECTED, Status.EXPIRED)
+    FINAL = (Status.SENT, Status.DELIVERED, Status.FAILED, Status.BOUNCED, Status.REJECTED, Status.COMPLAINED, Status.EXPIRED)
 
     # Message details
     recipient = models.EmailField(db_index=True)
@@ -49,7 +51,7 @@ class EmailLog(models.Model):
 
     # Provider metadata
     provider = models.CharField(max_length=50, default="gmail")
-    provider_message_id = models.CharField(max_length=255, blank=True)
+    provider_message_id = models.CharField(max_length=255, blank=True, db_index=True)  # delivery webhooks find the row by it
 
     class Meta:
         db_table = "communications_email_log"
@@ -102,7 +104,7 @@ class SMSLog(models.Model):
 
     # Provider metadata
     provider = models.CharField(max_length=50)
-    provider_message_id = models.CharField(max_length=255, blank=True)
+    provider_message_id = models.CharField(max_length=255, blank=True, db_index=True)  # delivery webhooks find the row by it
     cost = models.DecimalField(max_digits=10, decimal_places=2, null=True)
     encoding = models.CharField(max_length=5, blank=True)  # GSM-7 or UCS-2
     segments = models.IntegerField(null=True, blank=True)

@@ -1,0 +1,78 @@
+"""Africa's Talking delivery reports: POST /webhooks/africastalking/delivery/<secret>/.
+
+Africa's Talking does not sign its callbacks, so the URL carries a secret only it and we
+know (SMS_WEBHOOK_SECRET, set in the dashboard's delivery-report callback URL), compared in
+constant time; SMS_WEBHOOK_ALLOWED_IPS can also pin the addresses it calls from. With no
+secret set the endpoint is off (404).
+
+Fields (form-encoded; JSON is accepted too): id (the messageId "ATPid_..."), status
+(Sent, Submitted, Buffered, Rejected, Success, Failed), phoneNumber, networkCode,
+failureReason (with Rejected/Failed), retryCount.
+"""
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils.crypto import constant_time_compare
+
+from consumers.models import SMSLog
+from consumers.webhooks import replay
+from consumers.webhooks.base import (
+    REFUSED_FORGED, REFUSED_IP, REFUSED_UNSIGNED, UNKNOWN_MESSAGE, answer, endpoint_off, provider_view, settle,
+)
+from consumers.webhooks.network import ip_allowed
+from consumers.webhooks.transitions import Change
+
+PROVIDER = "africastalking"
+
+STATUSES = {
+    "Sent": "SENT", "Submitted": "SENT", "Buffered": "SENT",  # on its way; Buffered = queued by the network
+    "Success": "DELIVERED",  # on the handset (final)
+    "Rejected": "REJECTED",  # refused by the network: blacklisted, DND, not a subscriber (final)
+    "Failed": "UNDELIVERED",  # the network could not deliver it to the handset (final)
+}
+
+
+def fields(request: HttpRequest) -> dict[str, str]:
+    if request.content_type == "application/json":
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            return {}
+        return {str(k): "" if v is None else str(v) for k, v in body.items()} if isinstance(body, dict) else {}
+    return {name: request.POST.get(name, "") for name in request.POST}
+
+
+def change_for(report: dict[str, str]) -> Change:
+    status = report.get("status", "")
+    new_status = STATUSES.get(status, "")
+    if new_status in ("REJECTED", "UNDELIVERED"):
+        reason = report.get("failureReason") or "no failureReason given"
+        return Change(status=new_status, error=f"Africa's Talking {status}: {reason} (network {report.get('networkCode') or '?'})")
+    return Change(status=new_status)
+
+
+@provider_view
+def delivery_report(request: HttpRequest, secret: str | None = None) -> HttpResponse:
+    expected = settings.SMS_WEBHOOK_SECRET
+    if not expected:
+        return endpoint_off(PROVIDER, "SMS_WEBHOOK_SECRET")
+    if not ip_allowed(request, settings.SMS_WEBHOOK_ALLOWED_IPS, "SMS_WEBHOOK_ALLOWED_IPS"):
+        return answer(PROVIDER, REFUSED_IP, "caller not in SMS_WEBHOOK_ALLOWED_IPS")
+    if secret is None:
+        return answer(PROVIDER, REFUSED_UNSIGNED, "no secret in the URL")
+    if not constant_time_compare(secret, expected):
+        return answer(PROVIDER, REFUSED_FORGED, "wrong secret in the URL")
+    report = fields(request)
+    message_id = report.get("id", "")
+    if not message_id:
+        return answer(PROVIDER, UNKNOWN_MESSAGE, "no id")
+    outcome = settle(
+        PROVIDER,
+        replay.digest(sorted(report.items())),
+        SMSLog.objects.filter(provider=PROVIDER, provider_message_id=message_id),
+        change_for(report),
+    )
+    return answer(PROVIDER, outcome, f"{message_id} {report.get('status', '')}")

@@ -1,0 +1,102 @@
+"""Twilio status callbacks: POST /webhooks/twilio/status/ (form-encoded), signed.
+
+X-Twilio-Signature = base64(HMAC-SHA1(auth token, URL + each POST parameter's name and
+value, sorted by name)). The URL is the one Twilio called, scheme and query included: behind
+a TLS-terminating proxy set WEBHOOK_PUBLIC_URL, or the URL Django sees (http://, another
+host) will not match. Twilio signs with or without the default port depending on how the
+URL was given, so both forms are tried, as its own helper libraries do.
+
+The auth token is SMS_API_KEY, so the endpoint is on only when SMS_PROVIDER=twilio.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from urllib.parse import urlsplit, urlunsplit
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.utils.crypto import constant_time_compare
+
+from consumers.models import SMSLog
+from consumers.sms.providers.twilio import verdict_for_code
+from consumers.webhooks import replay
+from consumers.webhooks.base import (
+    REFUSED_FORGED, REFUSED_UNSIGNED, UNKNOWN_MESSAGE, answer, endpoint_off, provider_view, settle,
+)
+from consumers.webhooks.transitions import Change
+
+PROVIDER = "twilio"
+
+# MessageStatus -> SMSLog status. Intermediate ones rank below anything final, so a late
+# "sent" never undoes "delivered".
+STATUSES = {
+    "accepted": "SENT", "scheduled": "SENT", "queued": "SENT", "sending": "SENT", "sent": "SENT",
+    "delivered": "DELIVERED",
+    "read": "DELIVERED",  # WhatsApp/RCS only; read implies delivered
+    "undelivered": "UNDELIVERED",  # the carrier could not deliver it
+    "failed": "FAILED",  # Twilio could not send it
+    "canceled": "FAILED",  # a scheduled message canceled before it went out
+}
+
+
+def auth_token() -> str:
+    return settings.SMS_API_KEY if settings.SMS_PROVIDER == PROVIDER else ""
+
+
+def parameters(form: QueryDict) -> list[tuple[str, str]]:
+    """The POST parameters in signing order: by name, then by value (Unix byte order)."""
+    return [(name, value) for name in sorted(form) for value in sorted(set(form.getlist(name)))]
+
+
+def signature(token: str, url: str, params: list[tuple[str, str]]) -> str:
+    payload = url + "".join(name + value for name, value in params)
+    return base64.b64encode(hmac.new(token.encode(), payload.encode(), hashlib.sha1).digest()).decode()
+
+
+def url_variants(url: str) -> list[str]:
+    """The URL without its port, and with the scheme's default port when it has none."""
+    parts = urlsplit(url)
+    if parts.port is not None:
+        return [url, urlunsplit(parts._replace(netloc=parts.netloc.rsplit(":", 1)[0]))]
+    default = {"https": 443, "http": 80}.get(parts.scheme)
+    return [url, urlunsplit(parts._replace(netloc=f"{parts.netloc}:{default}"))] if default else [url]
+
+
+def called_url(request: HttpRequest) -> str:
+    base = settings.WEBHOOK_PUBLIC_URL.rstrip("/")
+    return base + request.get_full_path() if base else request.build_absolute_uri()
+
+
+def change_for(status: str, error_code: str) -> Change:
+    new_status = STATUSES.get(status, "")  # receiving/received (inbound) and unknown words: no change
+    if new_status in ("UNDELIVERED", "FAILED"):
+        code = int(error_code) if error_code.isdigit() else None
+        meaning = verdict_for_code(code).meaning if code is not None else "no ErrorCode given"
+        return Change(status=new_status, error=f"Twilio {status}, error {error_code or '-'}: {meaning}")
+    return Change(status=new_status)
+
+
+@provider_view
+def status_callback(request: HttpRequest) -> HttpResponse:
+    token = auth_token()
+    if not token:
+        return endpoint_off(PROVIDER, "SMS_PROVIDER=twilio and SMS_API_KEY (the auth token)")
+    given = request.headers.get("X-Twilio-Signature", "")
+    if not given:
+        return answer(PROVIDER, REFUSED_UNSIGNED, "no X-Twilio-Signature header")
+    params = parameters(request.POST)
+    if not any(constant_time_compare(signature(token, url, params), given) for url in url_variants(called_url(request))):
+        return answer(PROVIDER, REFUSED_FORGED, "X-Twilio-Signature does not match this URL and body")
+    sid = request.POST.get("MessageSid") or request.POST.get("SmsSid", "")
+    status = request.POST.get("MessageStatus") or request.POST.get("SmsStatus", "")
+    if not sid:
+        return answer(PROVIDER, UNKNOWN_MESSAGE, "no MessageSid")
+    outcome = settle(
+        PROVIDER,
+        replay.digest(params),  # the signed parameters; the same status twice differs in nothing
+        SMSLog.objects.filter(provider=PROVIDER, provider_message_id=sid),
+        change_for(status, request.POST.get("ErrorCode", "")),
+    )
+    return answer(PROVIDER, outcome, f"{sid} {status}")

@@ -1,0 +1,13 @@
+"""Delivery-status callbacks, mounted under /webhooks/ (docs/webhooks.md lists what to give each provider)."""
+from django.urls import include, path
+
+from consumers.webhooks import africastalking, email, twilio
+
+app_name = "webhooks"
+urlpatterns = [
+    path("anymail/", include((email.urlpatterns, "anymail"))),  # /webhooks/anymail/<esp>/tracking/
+    path("twilio/status/", twilio.status_callback, name="twilio_status"),
+    # Without the secret segment: refused and counted as unsigned, not a bare 404.
+    path("africastalking/delivery/", africastalking.delivery_report, name="africastalking_delivery_unsigned"),
+    path("africastalking/delivery/<str:secret>/", africastalking.delivery_report, name="africastalking_delivery"),
+]
