@@ -36,6 +36,9 @@ class Channel(ABC):
         (never when `final_attempt`). Raises RenderFailed for a record that can never render.
         """
 
+    def check(self) -> None:
+        """Raise ImproperlyConfigured saying what is misconfigured; `consume` refuses to start then."""
+
     def close(self) -> None:
         """Release provider connections."""
 

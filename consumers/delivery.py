@@ -69,6 +69,17 @@ class Notification:
     expires: Callable[[EventSchema, datetime], datetime | None] = field(default=lambda data, emitted: None)
 
 
+def recipients_from(field_name: str) -> Callable[[EventSchema], list[str]]:
+    """Recipients read from a field holding one address (or number), a list of them, or None."""
+    def recipients(data: EventSchema) -> list[str]:
+        value = getattr(data, field_name)
+        if value is None:
+            return []
+        return list(value) if isinstance(value, (list, tuple)) else [value]
+    recipients.__name__ = f"recipients_from_{field_name}"
+    return recipients
+
+
 def expires_after_minutes(data: EventSchema, emitted: datetime) -> datetime:
     return emitted + timedelta(minutes=data.expiry_minutes)
 

@@ -4,18 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from consumers.delivery import Notification, expires_after_minutes
+from consumers.delivery import Notification, expires_after_minutes, recipients_from
 from outbox.events.base import EventSchema
-
-
-def field_list(name: str):
-    def recipients(data: EventSchema) -> list[str]:
-        value = getattr(data, name)
-        if value is None:
-            return []
-        return list(value) if isinstance(value, (list, tuple)) else [value]
-    recipients.__name__ = f"recipients_from_{name}"
-    return recipients
 
 
 def otp_context(data: EventSchema) -> dict[str, Any]:
@@ -28,40 +18,40 @@ def order_context(data: EventSchema) -> dict[str, Any]:
 
 EMAILS: dict[str, list[Notification]] = {
     "auth.user_invited": [Notification(
-        "auth_invitation", "emails/auth/invitation", field_list("email"),
+        "auth_invitation", "emails/auth/invitation", recipients_from("email"),
         subject="Welcome to Chesanto Bakery Management System")],
     "auth.otp_requested": [Notification(
-        "auth_otp", "emails/auth/otp", field_list("email"),
+        "auth_otp", "emails/auth/otp", recipients_from("email"),
         subject="Your Verification Code - Chesanto Bakery",
         extra_context=otp_context, expires=expires_after_minutes)],
     "auth.password_changed": [Notification(
-        "auth_password_changed", "emails/auth/password_changed", field_list("email"),
+        "auth_password_changed", "emails/auth/password_changed", recipients_from("email"),
         subject="Password Changed - Chesanto Bakery")],
     "auth.account_approved": [Notification(
-        "auth_account_approved", "emails/auth/account_approved", field_list("email"),
+        "auth_account_approved", "emails/auth/account_approved", recipients_from("email"),
         subject="🎉 Your Chesanto Account Has Been Approved")],
     "auth.security_alert": [Notification(
-        "auth_security_alert", "emails/auth/security_alert", field_list("email"),
+        "auth_security_alert", "emails/auth/security_alert", recipients_from("email"),
         subject="Security alert: {{ alert }} - Chesanto Bakery")],
     "auth.daily_entry_reminder": [Notification(
-        "auth_daily_reminder", "emails/auth/daily_reminder", field_list("email"),
+        "auth_daily_reminder", "emails/auth/daily_reminder", recipients_from("email"),
         subject="⏰ Daily Entry Reminder - {{ date | day }}")],
     "sales.order_confirmed": [Notification(
-        "sales_order_confirmation", "emails/sales/order_confirmation", field_list("customer_email"),
+        "sales_order_confirmation", "emails/sales/order_confirmation", recipients_from("customer_email"),
         subject="Order {{ order_id }} confirmed - Chesanto Bakery", extra_context=order_context)],
     "sales.invoice_issued": [Notification(
-        "sales_invoice", "emails/sales/invoice", field_list("customer_email"),
+        "sales_invoice", "emails/sales/invoice", recipients_from("customer_email"),
         subject="Invoice {{ invoice_number }} - Chesanto Bakery")],
     "sales.payment_received": [Notification(
-        "sales_payment_receipt", "emails/sales/payment_receipt", field_list("customer_email"),
+        "sales_payment_receipt", "emails/sales/payment_receipt", recipients_from("customer_email"),
         subject="Payment received - receipt {{ receipt_number }}")],
     "production.schedule_published": [Notification(
-        "production_schedule", "emails/production/schedule_notification", field_list("recipients"),
+        "production_schedule", "emails/production/schedule_notification", recipients_from("recipients"),
         subject="Production schedule for {{ date | day }}")],
     "inventory.stock_low": [Notification(
-        "inventory_low_stock", "emails/inventory/low_stock_alert", field_list("recipients"),
+        "inventory_low_stock", "emails/inventory/low_stock_alert", recipients_from("recipients"),
         subject="⚠️ Low stock: {{ product_name }}")],
     "reports.report_ready": [Notification(
-        "reports_scheduled_report", "emails/reports/scheduled_report", field_list("email"),
+        "reports_scheduled_report", "emails/reports/scheduled_report", recipients_from("email"),
         subject="Your report: {{ report_name }}")],
 }

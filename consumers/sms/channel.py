@@ -30,6 +30,9 @@ class SMSChannel(LoggedChannel):
             self._provider = get_provider()  # one provider, one kept-alive HTTP session
         return self._provider
 
+    def check(self) -> None:
+        self.provider  # noqa: B018 - builds it: an unknown SMS_PROVIDER or a missing key raises SmsConfigError
+
     def new_log_fields(self, event: InboundEvent, notification: Notification) -> dict:
         return {"message": "", "provider": self._provider.name if self._provider else settings.SMS_PROVIDER}
 

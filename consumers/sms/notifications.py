@@ -4,19 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from consumers.delivery import Notification, expires_after_minutes
+from consumers.delivery import Notification, expires_after_minutes, recipients_from
 from outbox.events.base import EventSchema
-
-
-def phones(name: str):
-    """Recipients from a field holding one phone number, a list of them, or None."""
-    def recipients(data: EventSchema) -> list[str]:
-        value = getattr(data, name)
-        if value is None:
-            return []
-        return list(value) if isinstance(value, (list, tuple)) else [value]
-    recipients.__name__ = f"phones_from_{name}"
-    return recipients
 
 
 def otp_context(data: EventSchema) -> dict[str, Any]:
@@ -25,14 +14,14 @@ def otp_context(data: EventSchema) -> dict[str, Any]:
 
 SMS: dict[str, list[Notification]] = {
     "auth.otp_requested": [Notification(
-        "sms_auth_otp", "sms/auth/otp", phones("phone"),
+        "sms_auth_otp", "sms/auth/otp", recipients_from("phone"),
         extra_context=otp_context, expires=expires_after_minutes)],
     "auth.security_alert": [Notification(
-        "sms_auth_security_alert", "sms/auth/security_alert", phones("phone"))],
+        "sms_auth_security_alert", "sms/auth/security_alert", recipients_from("phone"))],
     "sales.payment_received": [Notification(
-        "sms_sales_payment_receipt", "sms/sales/payment_receipt", phones("phone"))],
+        "sms_sales_payment_receipt", "sms/sales/payment_receipt", recipients_from("phone"))],
     "inventory.stock_low": [Notification(
-        "sms_inventory_low_stock", "sms/inventory/low_stock", phones("phones"))],
+        "sms_inventory_low_stock", "sms/inventory/low_stock", recipients_from("phones"))],
     "dispatch.delivery_assigned": [Notification(
-        "sms_dispatch_delivery", "sms/dispatch/delivery", phones("phone"))],
+        "sms_dispatch_delivery", "sms/dispatch/delivery", recipients_from("phone"))],
 }

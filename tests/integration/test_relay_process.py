@@ -5,7 +5,6 @@ import signal
 import time
 
 import pytest
-from django.core.management import CommandError, call_command
 
 from outbox import emit
 from outbox.models import OutboxEvent
@@ -34,8 +33,3 @@ def test_relay_stops_on_sigterm_promptly(comms_env):
     relay = ManagedProcess("relay", env=comms_env)
     wait_until(lambda: "relay started" in relay.log(), timeout=30, what="relay start")
     assert relay.stop(signal.SIGTERM, timeout=10) == 0, relay.log()
-
-
-def test_unknown_channel_is_a_clear_error():
-    with pytest.raises(CommandError, match="unknown channel 'fax'; available: email"):
-        call_command("consume", "fax")

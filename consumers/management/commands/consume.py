@@ -1,5 +1,6 @@
 import signal
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from consumers.channels import CHANNELS, UnknownChannel
@@ -17,7 +18,8 @@ class Command(BaseCommand):
     def handle(self, *args, channel, group_id=None, concurrency=None, **options):
         try:
             consumer = ChannelConsumer(channel, group_id=group_id, concurrency=concurrency)
-        except UnknownChannel as exc:
+            consumer.channel.check()
+        except (UnknownChannel, ImproperlyConfigured) as exc:
             raise CommandError(str(exc)) from None
         signal.signal(signal.SIGTERM, consumer.stop)
         signal.signal(signal.SIGINT, consumer.stop)

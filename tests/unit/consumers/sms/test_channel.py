@@ -14,6 +14,7 @@ from consumers.models import SMSLog
 from consumers.sms.channel import SMSChannel
 from consumers.sms.providers.africastalking import AfricasTalkingProvider
 from embedded.sms import Outcome
+from outbox import InvalidEventData
 from outbox.events import get_event_type
 from outbox.events.samples import sample
 from tests.unit.consumers.sms.conftest import provider_for
@@ -67,7 +68,12 @@ def test_redelivery_sends_nothing_more(channel, at_server):
 
 
 def test_a_number_that_is_not_e164_is_rejected_before_any_http_call(channel, at_server):
-    short = event("dispatch.delivery_assigned", phone="+2541234")  # the event schema allows 7 digits; E.164 here needs 8
+    with pytest.raises(InvalidEventData, match="phone"):  # emit() refuses it ...
+        event("dispatch.delivery_assigned", phone="+2541234")
+    # ... and a record that carries one anyway (written by another producer) is rejected at send.
+    valid = event("dispatch.delivery_assigned")
+    bad_data = valid.data.model_copy(update={"phone": "+2541234"})
+    short = InboundEvent(id=valid.id, type=valid.type, key=valid.key, data=bad_data, headers=valid.headers)
     channel.deliver(short)
     log = SMSLog.objects.get(event_id=short.id)
     assert log.status == "REJECTED" and "not an E.164 phone number" in log.error_message
