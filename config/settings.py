@@ -116,10 +116,22 @@ OUTBOX_TOPIC_PARTITIONS = env_int("OUTBOX_TOPIC_PARTITIONS", 6)
 OUTBOX_TOPIC_REPLICATION = env_int("OUTBOX_TOPIC_REPLICATION", 1)
 OUTBOX_EVENT_SOURCE = env_str("OUTBOX_EVENT_SOURCE", "/chesanto")
 OUTBOX_SECRET_KEY = env_str("OUTBOX_SECRET_KEY", "")  # Fernet key; derived from SECRET_KEY if empty
-OUTBOX_SHARDS = env_int("OUTBOX_SHARDS", 32)  # fixed per row at emit; see README before changing
-RELAY_BATCH_SIZE = env_int("RELAY_BATCH_SIZE", 500)
-RELAY_POLL_INTERVAL = env_float("RELAY_POLL_INTERVAL", 1.0)
-RELAY_MAX_ATTEMPTS = env_int("RELAY_MAX_ATTEMPTS", 10)
+OUTBOX_SHARDS = env_int("OUTBOX_SHARDS", 32)  # fixed per row at emit; see docs/relay.md before changing
+OUTBOX_RETENTION_HOURS = env_float("OUTBOX_RETENTION_HOURS", 168.0)  # published rows older than this are purged
+OUTBOX_PURGE_BATCH = env_int("OUTBOX_PURGE_BATCH", 1000)  # rows deleted per purge transaction
+RELAY_BATCH_SIZE = env_int("RELAY_BATCH_SIZE", 2000)  # largest claim (under a backlog)
+RELAY_BATCH_MIN = env_int("RELAY_BATCH_MIN", 50)  # smallest claim (at low load); doubles while claims come back full
+RELAY_POLL_INTERVAL = env_float("RELAY_POLL_INTERVAL", 1.0)  # seconds between claims when no NOTIFY arrives
+RELAY_MAX_ATTEMPTS = env_int("RELAY_MAX_ATTEMPTS", 10)  # a row's own failures before it is parked
+RELAY_RETRY_DELAY = env_float("RELAY_RETRY_DELAY", 1.0)  # seconds before a failed row is retried; doubles per attempt
+RELAY_RETRY_MAX_DELAY = env_float("RELAY_RETRY_MAX_DELAY", 60.0)  # cap of that delay
+RELAY_REBALANCE_INTERVAL = env_float("RELAY_REBALANCE_INTERVAL", 1.0)  # seconds between shard-ownership checks
+RELAY_BACKOFF_INITIAL = env_float("RELAY_BACKOFF_INITIAL", 0.2)  # first wait after an outage error (seconds)
+RELAY_BACKOFF_MAX = env_float("RELAY_BACKOFF_MAX", 10.0)  # cap of the jittered exponential outage backoff
+RELAY_PURGE_INTERVAL = env_float("RELAY_PURGE_INTERVAL", 300.0)  # seconds between the relay's purges; 0 = off
+RELAY_METRICS_PORT = env_int("RELAY_METRICS_PORT", 0)  # serves Prometheus /metrics; 0 = off
+RELAY_METRICS_ADDRESS = env_str("RELAY_METRICS_ADDRESS", "0.0.0.0")  # interface the metrics endpoint listens on
+RELAY_SYNCHRONOUS_COMMIT = env_bool("RELAY_SYNCHRONOUS_COMMIT", False)  # off: marks skip the WAL flush wait; a lost mark only re-sends
 
 # --- Channel consumers ------------------------------------------------------
 CONSUMER_GROUP_PREFIX = env_str("CONSUMER_GROUP_PREFIX", "chesanto-")

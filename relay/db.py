@@ -1,9 +1,22 @@
-"""The relay's own psycopg connections (it works below the ORM for speed and LISTEN)."""
+"""The relay's own psycopg connection (it works below the ORM for speed, LISTEN and advisory locks)."""
 from __future__ import annotations
+
+import os
+import socket
 
 import psycopg
 from django.conf import settings
 from psycopg.conninfo import make_conninfo
+
+# Dead-peer detection on both ends of the TCP connection. The server side matters most: the
+# relay's shard locks live in its session, so a relay cut off by the network must lose them
+# within seconds, not after the kernel's two-hour default.
+KEEPALIVE_IDLE, KEEPALIVE_INTERVAL, KEEPALIVE_COUNT = 4, 2, 2
+
+
+def application_name() -> str:
+    """What `outbox_status` and pg_stat_activity show for this relay: host and process id."""
+    return f"chesanto-relay {socket.gethostname()}:{os.getpid()}"[:63]
 
 
 def conninfo(alias: str = "default") -> str:
@@ -14,11 +27,24 @@ def conninfo(alias: str = "default") -> str:
         "password": db.get("PASSWORD") or None,
         "host": db.get("HOST") or None,
         "port": str(db["PORT"]) if db.get("PORT") else None,
-        "application_name": "chesanto-relay",
+        "application_name": application_name(),
+        "keepalives": 1,
+        "keepalives_idle": KEEPALIVE_IDLE,
+        "keepalives_interval": KEEPALIVE_INTERVAL,
+        "keepalives_count": KEEPALIVE_COUNT,
     }
     params.update({k: v for k, v in db.get("OPTIONS", {}).items() if isinstance(v, (str, int))})
     return make_conninfo(**{k: v for k, v in params.items() if v is not None})
 
 
-def connect(autocommit: bool = False, connect_timeout: int = 5) -> psycopg.Connection:
-    return psycopg.connect(conninfo(), autocommit=autocommit, connect_timeout=connect_timeout)
+def connect(autocommit: bool = True, connect_timeout: int = 5) -> psycopg.Connection:
+    """An autocommit connection: the relay opens no transaction that could outlive a statement."""
+    conn = psycopg.connect(conninfo(), autocommit=autocommit, connect_timeout=connect_timeout)
+    conn.execute(
+        "SELECT set_config('tcp_keepalives_idle', %s, false), set_config('tcp_keepalives_interval', %s, false),"
+        " set_config('tcp_keepalives_count', %s, false), set_config('synchronous_commit', %s, false),"
+        " set_config('TimeZone', 'UTC', false)",
+        (str(KEEPALIVE_IDLE), str(KEEPALIVE_INTERVAL), str(KEEPALIVE_COUNT),
+         "on" if settings.RELAY_SYNCHRONOUS_COMMIT else "off"),
+    )
+    return conn

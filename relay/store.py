@@ -1,51 +1,113 @@
-"""SQL the relay runs against the outbox table."""
+"""SQL the relay runs against the outbox table (autocommit: one statement, one transaction).
+
+No row locks: shard ownership (relay/shards.py) already makes the owning relay the only
+writer of its shards' unpublished rows, and no transaction stays open while Kafka acks,
+so a broker outage does not hold back vacuum.
+"""
 from __future__ import annotations
 
 import psycopg
-from psycopg.rows import class_row
+from psycopg.rows import args_row
 
 from relay.publisher import Ack, Failure
 from relay.records import ClaimedRow
 
-# Committed, unpublished rows in insertion order. SKIP LOCKED lets a second relay
-# pass over rows this one holds; the partial index keeps the scan to the backlog.
+# The next unpublished rows of our shards, in insertion order, except rows parked or waiting
+# for a retry, rows whose key has an earlier row parked or waiting (per-key order: a stuck key
+# stops only itself; the NOT EXISTS probes a partial index that is usually empty), and rows of
+# the batch whose marks are still being written (relay/marker.py). The header fields come as
+# columns: cheaper than parsing the headers document for every row.
 CLAIM = """
-SELECT id, aggregatetype, aggregateid, type, payload, headers, created_at
-FROM outbox_event
-WHERE published_at IS NULL
-ORDER BY seq
-LIMIT %s
-FOR UPDATE SKIP LOCKED
+SELECT o.id::text, o.aggregatetype, o.aggregateid, o.type, o.payload, o.headers->>'actor', o.headers->>'traceparent',
+       o.headers->>'trace_id', o.headers->>'schema_version', o.created_at, o.seq, o.attempts
+FROM outbox_event o
+WHERE o.published_at IS NULL AND o.parked_at IS NULL AND o.shard = ANY(%(shards)s)
+  AND NOT (o.seq = ANY(%(unsettled)s))
+  AND (o.retry_at IS NULL OR o.retry_at <= now())
+  AND NOT EXISTS (
+      SELECT 1 FROM outbox_event f
+      WHERE f.published_at IS NULL AND f.attempts > 0 AND f.aggregateid = o.aggregateid AND f.seq < o.seq
+        AND (f.parked_at IS NOT NULL OR f.retry_at > now()))
+ORDER BY o.seq
+LIMIT %(limit)s
 """
 
+# Only what the broker acknowledged; `published_at IS NULL` keeps a late duplicate mark harmless.
+# The acks travel as four comma-separated strings: psycopg builds one string far faster than
+# it adapts a list of thousands of values (ids are UUIDs, topic names cannot hold a comma).
 MARK_PUBLISHED = """
 UPDATE outbox_event AS o
 SET published_at = now(), kafka_topic = a.topic, kafka_partition = a.part, kafka_offset = a.pos,
-    attempts = o.attempts + 1, last_error = ''
-FROM unnest(%s::uuid[], %s::text[], %s::int[], %s::bigint[]) AS a(id, topic, part, pos)
-WHERE o.id = a.id
+    attempts = o.attempts + 1, last_error = '', retry_at = NULL
+FROM unnest(string_to_array(%s, ',')::uuid[], string_to_array(%s, ','), string_to_array(%s, ',')::int[],
+            string_to_array(%s, ',')::bigint[]) AS a(id, topic, part, pos)
+WHERE o.id = a.id AND o.published_at IS NULL
 """
 
+# A row's own failure: retry after a doubling delay, park after `max_attempts`.
 MARK_FAILED = """
 UPDATE outbox_event AS o
-SET attempts = o.attempts + 1, last_error = f.error
-FROM unnest(%s::uuid[], %s::text[]) AS f(id, error)
-WHERE o.id = f.id
+SET attempts = o.attempts + 1, last_error = f.error,
+    parked_at = CASE WHEN o.attempts + 1 >= %(max_attempts)s THEN now() END,
+    retry_at = CASE WHEN o.attempts + 1 < %(max_attempts)s
+               THEN now() + make_interval(secs => least(%(max_delay)s, %(delay)s * 2 ^ o.attempts)) END
+FROM unnest(%(ids)s::uuid[], %(errors)s::text[]) AS f(id, error)
+WHERE o.id = f.id AND o.published_at IS NULL
+RETURNING o.id, o.aggregateid, o.parked_at IS NOT NULL
 """
 
+# Figures for metrics and `outbox_status`; reads only the partial index of unpublished rows.
+BACKLOG = """
+SELECT count(*) FILTER (WHERE parked_at IS NULL),
+       count(*) FILTER (WHERE parked_at IS NOT NULL),
+       extract(epoch FROM now() - min(created_at) FILTER (WHERE parked_at IS NULL))::float8
+FROM outbox_event WHERE published_at IS NULL
+"""
 
-def claim(conn: psycopg.Connection, limit: int) -> list[ClaimedRow]:
-    with conn.cursor(row_factory=class_row(ClaimedRow)) as cur:
-        return cur.execute(CLAIM, (limit,)).fetchall()
+# Rows no relay will ever claim: their shard is outside 0..OUTBOX_SHARDS-1 (a changed setting).
+STRANDED = "SELECT count(*) FROM outbox_event WHERE published_at IS NULL AND shard >= %s"
+
+
+def _claimed_row(id, aggregatetype, aggregateid, type, payload, actor, traceparent, trace_id, schema_version,
+                 created_at, seq, attempts) -> ClaimedRow:
+    headers = {"actor": actor, "traceparent": traceparent, "trace_id": trace_id, "schema_version": schema_version}
+    return ClaimedRow(id, aggregatetype, aggregateid, type, payload, headers, created_at, seq, attempts)
+
+
+def claim(conn: psycopg.Connection, shards: list[int], limit: int, unsettled: list[int] = ()) -> list[ClaimedRow]:
+    with conn.cursor(row_factory=args_row(_claimed_row)) as cur:
+        return cur.execute(CLAIM, {"shards": shards, "limit": limit, "unsettled": list(unsettled)}).fetchall()
 
 
 def mark_published(conn: psycopg.Connection, acks: list[Ack]) -> None:
     if acks:
         conn.execute(MARK_PUBLISHED, (
-            [a.row_id for a in acks], [a.topic for a in acks], [a.partition for a in acks], [a.offset for a in acks],
+            ",".join([a.row_id for a in acks]), ",".join([a.topic for a in acks]),
+            ",".join([str(a.partition) for a in acks]), ",".join([str(a.offset) for a in acks]),
         ))
 
 
-def mark_failed(conn: psycopg.Connection, failures: list[Failure]) -> None:
-    if failures:
-        conn.execute(MARK_FAILED, ([f.row_id for f in failures], [f.error[:2000] for f in failures]))
+def mark_failed(conn: psycopg.Connection, failures: list[Failure], max_attempts: int, delay: float,
+                max_delay: float) -> list[tuple[str, str]]:
+    """Count one attempt for each row's own failure; return (id, key) of the rows parked now."""
+    if not failures:
+        return []
+    rows = conn.execute(MARK_FAILED, {
+        "ids": [f.row_id for f in failures], "errors": [f.error[:2000] for f in failures],
+        "max_attempts": max_attempts, "delay": delay, "max_delay": max_delay,
+    }).fetchall()
+    return [(str(row_id), key) for row_id, key, parked in rows if parked]
+
+
+def backlog(cursor) -> tuple[int, int, float | None]:
+    """(unpublished rows not parked, parked rows, age in seconds of the oldest unpublished row not parked).
+
+    `cursor` is any DB-API cursor (psycopg or Django's)."""
+    cursor.execute(BACKLOG)
+    return tuple(cursor.fetchone())
+
+
+def stranded(cursor, shards: int) -> int:
+    """Unpublished rows in shards >= `shards`, which no relay serves (OUTBOX_SHARDS was lowered)."""
+    cursor.execute(STRANDED, (shards,))
+    return cursor.fetchone()[0]

@@ -1,19 +1,31 @@
 import signal
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from relay.runner import Relay
 
 
 class Command(BaseCommand):
-    help = "Publish committed outbox events to Kafka until SIGTERM/SIGINT."
+    help = ("Publish committed outbox events to Kafka until SIGTERM/SIGINT. Several relays may run at "
+            "once: they divide the shards between them and keep per-key order (docs/relay.md).")
 
     def add_arguments(self, parser):
-        parser.add_argument("--batch-size", type=int, help="rows per claim (default RELAY_BATCH_SIZE)")
-        parser.add_argument("--poll-interval", type=float, help="seconds between polls without NOTIFY (default RELAY_POLL_INTERVAL)")
+        parser.add_argument("--batch-size", type=int, help="largest claim (default RELAY_BATCH_SIZE)")
+        parser.add_argument("--batch-min", type=int, help="smallest claim (default RELAY_BATCH_MIN)")
+        parser.add_argument("--poll-interval", type=float,
+                            help="seconds between claims without NOTIFY (default RELAY_POLL_INTERVAL)")
+        parser.add_argument("--metrics-port", type=int, help="serve Prometheus /metrics here; 0 = off "
+                            "(default RELAY_METRICS_PORT)")
+        parser.add_argument("--drain", action="store_true",
+                            help="exit once nothing is left to claim (retries not yet due are left)")
 
-    def handle(self, *args, batch_size=None, poll_interval=None, **options):
-        relay = Relay(batch_size=batch_size, poll_interval=poll_interval)
+    def handle(self, *args, batch_size=None, batch_min=None, poll_interval=None, metrics_port=None, drain=False,
+               **options):
+        for name, value in (("--batch-size", batch_size), ("--batch-min", batch_min)):
+            if value is not None and value < 1:
+                raise CommandError(f"{name} must be 1 or more")
+        relay = Relay(batch_size=batch_size, poll_interval=poll_interval, batch_min=batch_min, drain=drain,
+                      metrics_port=metrics_port)
         signal.signal(signal.SIGTERM, relay.stop)
         signal.signal(signal.SIGINT, relay.stop)
         relay.run()
