@@ -25,6 +25,9 @@ INSTALLED_APPS = [
     "outbox",
     "relay",
     "consumers",
+    "examples.accounts",  # example business modules (examples/): how a module emits its events
+    "examples.sales",
+    "examples.inventory",
     "consumers.webhooks",  # delivery-status callbacks (docs/webhooks.md)
 ]
 
