@@ -1,6 +1,7 @@
 """Django settings, read from the environment (see README, "Settings reference")."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -87,6 +88,10 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Chesanto Bakery <no-reply@chesanto.local>")
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 EMAIL_MAX_RETRIES = env_int("EMAIL_MAX_RETRIES", 3)
+# Any ANYMAIL_<NAME> variable sets django-anymail's setting <NAME> for an ESP backend
+# (ANYMAIL_POSTMARK_SERVER_TOKEN, ANYMAIL_SENDGRID_API_KEY, …); see docs/webhooks.md for the webhook secret.
+ANYMAIL = {name[len("ANYMAIL_"):]: value for name, value in os.environ.items()
+           if name.startswith("ANYMAIL_") and name != "ANYMAIL_WEBHOOK_SECRET"}
 EMAIL_RETRY_DELAY = env_int("EMAIL_RETRY_DELAY", 60)  # seconds before the first retry; doubles per attempt
 EMAIL_ATTACHMENT_MAX_BYTES = env_int("EMAIL_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 REPORTS_STORAGE_DIR = env_str("REPORTS_STORAGE_DIR", str(BASE_DIR / "var" / "reports"))  # attachments by reference

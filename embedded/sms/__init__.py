@@ -5,7 +5,7 @@
         server.wait_for(lambda requests: len(requests) == 1)
 """
 from embedded.sms.africastalking import AfricasTalkingServer
-from embedded.sms.server import Outcome, RecordedRequest, SmsApiServer
+from embedded.provider_api import Outcome, RecordedRequest, ProviderApiServer
 from embedded.sms.twilio import TwilioServer
 
-__all__ = ["AfricasTalkingServer", "Outcome", "RecordedRequest", "SmsApiServer", "TwilioServer"]
+__all__ = ["AfricasTalkingServer", "Outcome", "RecordedRequest", "ProviderApiServer", "TwilioServer"]

@@ -20,7 +20,7 @@ import uuid
 from decimal import Decimal
 
 from consumers.sms.encoding import analyse
-from embedded.sms.server import Outcome, RecordedRequest, Reply, SmsApiServer
+from embedded.provider_api import Outcome, RecordedRequest, Reply, ProviderApiServer
 
 STATUS_NAMES = {
     100: "Processed", 101: "Sent", 102: "Queued",
@@ -32,7 +32,7 @@ TEST_NUMBER = re.compile(r"\+254700000(\d{3})")
 E164 = re.compile(r"\+[1-9]\d{7,14}")
 
 
-class AfricasTalkingServer(SmsApiServer):
+class AfricasTalkingServer(ProviderApiServer):
     def __init__(self, *, api_key: str = "at-test-key", username: str = "chesanto",
                  price_per_segment: Decimal = Decimal("0.8000"), currency: str = "KES",
                  sender_ids: set[str] | None = None, **kwargs):

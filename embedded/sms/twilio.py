@@ -22,7 +22,7 @@ import uuid
 from email.utils import formatdate
 
 from consumers.sms.encoding import analyse
-from embedded.sms.server import Outcome, RecordedRequest, Reply, SmsApiServer
+from embedded.provider_api import Outcome, RecordedRequest, Reply, ProviderApiServer
 
 ERRORS = {  # code: (HTTP status, message)
     20003: (401, "Authenticate"),
@@ -56,7 +56,7 @@ def error_reply(code: int, to: str = "", http_status: int | None = None, delay: 
     return Reply(http_status or status, json.dumps(body).encode(), delay=delay)
 
 
-class TwilioServer(SmsApiServer):
+class TwilioServer(ProviderApiServer):
     def __init__(self, *, api_key: str = "twilio-test-token", username: str = "AC" + "0" * 31 + "1",
                  price: str | None = None, price_unit: str = "USD", **kwargs):
         super().__init__(api_key=api_key, username=username, **kwargs)

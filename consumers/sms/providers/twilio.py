@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 import requests
+from django.conf import settings
+from django.urls import reverse
 
 from consumers.sms.providers.base import (
     HttpCall, SmsConfigError, SmsProvider, SmsSent, Verdict, failed, http_verdict, money, rejected, transient,
@@ -59,9 +61,12 @@ class TwilioProvider(SmsProvider):
             raise SmsConfigError("SMS_SENDER_ID is empty: Twilio needs a From (a Twilio number or an approved alphanumeric sender ID)")
 
     def build_request(self, to: str, text: str) -> HttpCall:
+        fields = {"To": to, "From": self.sender_id, "Body": text}
+        if settings.WEBHOOK_PUBLIC_URL:  # ask Twilio to report delivery to our status webhook
+            fields["StatusCallback"] = settings.WEBHOOK_PUBLIC_URL.rstrip("/") + reverse("webhooks:twilio_status")
         return HttpCall(
             f"{self.base_url}/2010-04-01/Accounts/{self.username}/Messages.json",
-            {"To": to, "From": self.sender_id, "Body": text},
+            fields,
             headers={"Accept": "application/json"},
             auth=(self.username, self.api_key),
         )

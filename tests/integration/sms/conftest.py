@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from embedded.sms import AfricasTalkingServer, SmsApiServer, TwilioServer
+from embedded.sms import AfricasTalkingServer, ProviderApiServer, TwilioServer
 from tests.support.processes import ManagedProcess
 
 pytestmark = pytest.mark.integration
@@ -27,7 +27,7 @@ SERVERS = {
 @dataclass
 class SmsPipeline:
     provider: str
-    server: SmsApiServer
+    server: ProviderApiServer
     relay: ManagedProcess
     consumer: ManagedProcess
 
@@ -62,7 +62,7 @@ def sms_pipeline(request, comms_env, django_db_blocker):
             assert codes == {"relay": 0, "consumer": 0}, f"unclean stop {codes}\n{relay.log()}\n{consumer.log()}"
 
 
-def _warm_up(server: SmsApiServer) -> None:
+def _warm_up(server: ProviderApiServer) -> None:
     """Wait until the consumer has joined its group and a first SMS went all the way through."""
     from outbox.facade import SMSService
 

@@ -22,6 +22,12 @@ def test_request_shape(twilio, twilio_server):
     assert call.auth == (twilio_server.username, twilio_server.api_key)
 
 
+def test_status_callback_is_requested_when_the_public_url_is_known(twilio, settings):
+    settings.WEBHOOK_PUBLIC_URL = "https://comms.example/"
+    call = twilio.build_request(OK, "Chesanto: hello")
+    assert call.data["StatusCallback"] == "https://comms.example/webhooks/twilio/status/"
+
+
 def test_twilio_needs_a_sender():
     with pytest.raises(SmsConfigError, match="SMS_SENDER_ID is empty"):
         TwilioProvider(api_key="token", username="AC123", sender_id="")

@@ -1,9 +1,11 @@
-"""The part every local SMS API server shares: a ThreadingHTTPServer on a free loopback
-port that parses form posts, records each request, keeps connections alive (HTTP/1.1)
-like the real APIs, and answers per recipient number from a script.
+"""The part every local provider API server shares (the SMS APIs, an ESP): a
+ThreadingHTTPServer on a free loopback port that parses form or JSON posts, records each
+request, keeps connections alive (HTTP/1.1) like the real APIs, and answers per
+recipient from a script.
 """
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -20,7 +22,7 @@ class RecordedRequest:
     method: str
     path: str
     headers: dict[str, str]  # names lower-cased
-    form: dict[str, str]
+    form: dict  # the form fields, or the JSON object of a JSON post
     client_port: int  # the same port for requests that reused one connection
     status: int  # what the server answered
     answer: str = ""  # the body it answered with
@@ -60,6 +62,11 @@ class _Handler(BaseHTTPRequestHandler):
         form = {}
         if headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
             form = {k: v[-1] for k, v in parse_qs(raw.decode("utf-8"), keep_blank_values=True).items()}
+        elif headers.get("content-type", "").startswith("application/json"):
+            try:
+                form = json.loads(raw or b"{}")
+            except ValueError:
+                form = {"(unparsable JSON)": raw.decode("utf-8", "replace")}
         api = self.server.api
         reply = api.answer(self.command, self.path, headers, form)
         api.record(RecordedRequest(self.command, self.path, headers, form, self.client_address[1], reply.status,
@@ -83,7 +90,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True  # a handler sleeping for a slow-provider test never blocks stop()
-    api: "SmsApiServer"
+    api: "ProviderApiServer"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -106,7 +113,7 @@ class _Server(ThreadingHTTPServer):
                 pass
 
 
-class SmsApiServer:
+class ProviderApiServer:
     """Base of the local provider servers. Subclasses supply `answer`, `recipients` and `builtin_outcome`."""
 
     def __init__(self, *, api_key: str, username: str, port: int | None = None, delay: float = 0.0,
@@ -165,7 +172,7 @@ class SmsApiServer:
             return list(self.requests)
 
     # --- lifecycle --------------------------------------------------------------------
-    def start(self) -> "SmsApiServer":
+    def start(self) -> "ProviderApiServer":
         self._server = _Server(("127.0.0.1", self.port), _Handler)
         self._server.api = self
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
@@ -181,7 +188,7 @@ class SmsApiServer:
             self._thread.join(5)
             self._server = None
 
-    def __enter__(self) -> "SmsApiServer":
+    def __enter__(self) -> "ProviderApiServer":
         return self.start()
 
     def __exit__(self, *exc) -> None:
