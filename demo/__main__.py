@@ -1,4 +1,4 @@
-"""Run the whole pipeline once: migrate, start the relay and the email consumer, let the
+"""Run the whole pipeline once: migrate, start the relay and the email and SMS consumers, let the
 example business modules (examples/) do a day's work, which emits their events, show
 what was delivered, stop everything that was started."""
 from __future__ import annotations
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKDIR = ROOT / "var" / "demo"
 DELIVERY_TIMEOUT = 90  # seconds
 
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 120)  # a readable table in logs and CI too
 
 
 def manage(*args: str, env: dict[str, str], log: Path) -> subprocess.Popen:
@@ -56,28 +56,35 @@ def expected_messages(event_ids: list) -> tuple[int, int]:
     return emails, sms
 
 
-def wait_for_logs(event_ids: list, expected: int) -> list:
-    from consumers.models import EmailLog
-
+def wait_for_logs(model, event_ids: list, expected: int) -> list:
     deadline = time.monotonic() + DELIVERY_TIMEOUT
     while time.monotonic() < deadline:
-        logs = list(EmailLog.objects.filter(event_id__in=event_ids).order_by("sent_at", "recipient"))
-        if len(logs) >= expected and all(entry.status in EmailLog.FINAL for entry in logs):
+        logs = list(model.objects.filter(event_id__in=event_ids))
+        if len(logs) >= expected and all(entry.status in model.FINAL for entry in logs):
             return logs
         time.sleep(0.2)
-    raise TimeoutError(f"not every email was delivered within {DELIVERY_TIMEOUT}s; see {WORKDIR / 'logs'}")
+    raise TimeoutError(f"not every {model._meta.verbose_name} was final within {DELIVERY_TIMEOUT}s; see {WORKDIR / 'logs'}")
 
 
-def show(logs: list, sink, event_ids: list) -> None:
+def show(email_logs: list, sms_logs: list, services, event_ids: list) -> None:
     from outbox.models import OutboxEvent
 
     types = dict(OutboxEvent.objects.filter(id__in=event_ids).values_list("id", "type"))
+    as_emitted = lambda entry: (event_ids.index(entry.event_id), entry.template)  # noqa: E731
     table = Table(title="Delivered by the email consumer")
     for column in ("event", "recipient", "subject", "status"):
         table.add_column(column)
-    for entry in sorted(logs, key=lambda entry: (event_ids.index(entry.event_id), entry.recipient)):  # as emitted
+    for entry in sorted(email_logs, key=as_emitted):
         table.add_row(types.get(entry.event_id, ""), entry.recipient, entry.subject, entry.status)
     console.print(table)
+    table = Table(title="Delivered by the SMS consumer (the log keeps secrets masked)")
+    for column in ("event", "phone", "message", "encoding", "cost", "status"):
+        table.add_column(column)
+    for entry in sorted(sms_logs, key=as_emitted):
+        table.add_row(types.get(entry.event_id, ""), entry.phone_number, entry.message,
+                      f"{entry.encoding} × {entry.segments}", str(entry.cost or ""), entry.status)
+    console.print(table)
+    sink = services.smtp_sink
     if sink:
         console.print("Rendered HTML (open in a browser):")
         for path in sorted(sink.save_dir.glob("*.html")):
@@ -91,17 +98,18 @@ def main() -> int:
     (WORKDIR / "logs").mkdir(parents=True)
     with ExitStack() as stack:
         with console.status("starting services"):
-            service_env, sink, described = start_services(stack, WORKDIR)
-        os.environ.update(service_env)
+            services = start_services(stack, WORKDIR)
+        os.environ.update(services.env)
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
         env = dict(os.environ)
         console.print("[bold]Chesanto Communications demo[/bold]")
-        for line in described:
+        for line in services.described:
             console.print(f"  [dim]•[/dim] {line}")
         subprocess.run([sys.executable, str(ROOT / "manage.py"), "migrate", "-v", "0"], env=env, cwd=ROOT, check=True)
         processes = [
             manage("relay", env=env, log=WORKDIR / "logs" / "relay.log"),
             manage("consume", "email", env=env, log=WORKDIR / "logs" / "consume-email.log"),
+            manage("consume", "sms", env=env, log=WORKDIR / "logs" / "consume-sms.log"),
         ]
         try:
             import django
@@ -115,12 +123,14 @@ def main() -> int:
             for line in done:
                 console.print(f"  [green]✓[/green] {line}")
             emails, sms = expected_messages(event_ids)
-            console.print(f"the example modules emitted {len(event_ids)} events: {emails} emails to deliver "
-                          f"(and {sms} SMS, for `manage.py consume sms`); waiting for delivery …")
-            show(wait_for_logs(event_ids, emails), sink, event_ids)
+            console.print(f"the example modules emitted {len(event_ids)} events: {emails} emails and {sms} SMS "
+                          "to deliver; waiting for delivery …")
+            from consumers.models import EmailLog, SMSLog
+
+            show(wait_for_logs(EmailLog, event_ids, emails), wait_for_logs(SMSLog, event_ids, sms), services, event_ids)
         finally:
             codes = [stop(p) for p in processes]
-            console.print(f"stopped relay and consumer (exit codes {codes}); logs in {WORKDIR / 'logs'}")
+            console.print(f"stopped the relay and the consumers (exit codes {codes}); logs in {WORKDIR / 'logs'}")
     return 0
 
 

@@ -3,17 +3,26 @@ from __future__ import annotations
 
 import os
 from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from embedded.kafka import RECOMMENDED_CLIENT_SETTINGS, EmbeddedKafka
 from embedded.postgres import EmbeddedPostgres
+from embedded.sms import AfricasTalkingServer
 from embedded.smtp import SmtpSink
 
 
-def start_services(stack: ExitStack, workdir: Path) -> tuple[dict[str, str], SmtpSink | None, list[str]]:
-    """Return (environment for the processes, the SMTP sink if embedded, descriptions)."""
-    env: dict[str, str] = {}
-    described = []
+@dataclass
+class DemoServices:
+    env: dict[str, str] = field(default_factory=dict)  # for the demo's processes
+    described: list[str] = field(default_factory=list)
+    smtp_sink: SmtpSink | None = None  # when the SMTP server is the embedded one
+    sms_server: AfricasTalkingServer | None = None  # when the SMS API is the embedded one
+
+
+def start_services(stack: ExitStack, workdir: Path) -> DemoServices:
+    services = DemoServices()
+    env, described = services.env, services.described
     if os.environ.get("DATABASE_URL"):
         described.append(f"PostgreSQL: DATABASE_URL ({os.environ['DATABASE_URL'].split('@')[-1]})")
     else:
@@ -28,11 +37,19 @@ def start_services(stack: ExitStack, workdir: Path) -> tuple[dict[str, str], Smt
         for name, value in RECOMMENDED_CLIENT_SETTINGS.items():
             env.setdefault(name, os.environ.get(name, value))
         described.append(f"Kafka: embedded Tansu broker on {kafka.bootstrap_servers}")
-    sink = None
     if os.environ.get("EMAIL_HOST"):
         described.append(f"SMTP: EMAIL_HOST ({os.environ['EMAIL_HOST']}:{os.environ.get('EMAIL_PORT', '25')})")
     else:
-        sink = stack.enter_context(SmtpSink(save_dir=workdir / "mail"))
-        env.update(EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(sink.port), EMAIL_USE_SSL="false", EMAIL_USE_TLS="false")
-        described.append(f"SMTP: local catcher on 127.0.0.1:{sink.port}, messages saved in {sink.save_dir}")
-    return env, sink, described
+        services.smtp_sink = stack.enter_context(SmtpSink(save_dir=workdir / "mail"))
+        env.update(EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(services.smtp_sink.port), EMAIL_USE_SSL="false",
+                   EMAIL_USE_TLS="false")
+        described.append(f"SMTP: local catcher on 127.0.0.1:{services.smtp_sink.port}, "
+                         f"messages saved in {services.smtp_sink.save_dir}")
+    if os.environ.get("SMS_API_KEY"):
+        described.append(f"SMS: {os.environ.get('SMS_PROVIDER', 'africastalking')} (SMS_API_KEY is set)")
+    else:
+        services.sms_server = stack.enter_context(AfricasTalkingServer())
+        env.update(SMS_PROVIDER="africastalking", SMS_API_KEY=services.sms_server.api_key,
+                   SMS_USERNAME=services.sms_server.username, SMS_API_URL=services.sms_server.url)
+        described.append(f"SMS: a local server answering as Africa's Talking does, on {services.sms_server.url}")
+    return services
