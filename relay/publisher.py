@@ -49,6 +49,14 @@ POISON = frozenset({
     KafkaError._INVALID_ARG, KafkaError._INVALID_TYPE, KafkaError._UNKNOWN_TOPIC, KafkaError._UNKNOWN_PARTITION,
 })
 
+# Errors after which this producer's idempotence state (producer id, epoch, sequences) is no
+# good: librdkafka flags some as fatal, not all (a broker may fence the producer after an
+# outage instead of accepting its epoch bump). Either way a new producer is the way out.
+PRODUCER_STATE = frozenset({
+    KafkaError.PRODUCER_FENCED, KafkaError.INVALID_PRODUCER_EPOCH, KafkaError.OUT_OF_ORDER_SEQUENCE_NUMBER,
+    KafkaError.UNKNOWN_PRODUCER_ID, KafkaError.INVALID_PRODUCER_ID_MAPPING, KafkaError._FENCED,
+})
+
 PRODUCE_RETRY_WINDOW = 5.0  # seconds produce() may wait for room in a full local queue
 STOP_GRACE = 5.0  # seconds a stopping relay still waits for acks before giving the rest up
 
@@ -107,9 +115,10 @@ class _Batch:
             if err is None:
                 self.outcomes[index] = Ack(row_id, msg.topic(), msg.partition(), msg.offset(), time.time())
             else:
-                if err.fatal():
+                if err.fatal() or err.code() in PRODUCER_STATE:
                     on_fatal(err)
-                self.outcomes[index] = Failure(row_id, f"{err.name()}: {err.str()}", is_poison(err), err.fatal())
+                broken = err.fatal() or err.code() in PRODUCER_STATE
+                self.outcomes[index] = Failure(row_id, f"{err.name()}: {err.str()}", is_poison(err), broken)
             self.reported += 1
         return report
 
@@ -133,18 +142,19 @@ class Publisher:
         return float(props.get("delivery.timeout.ms") or props["message.timeout.ms"]) / 1000
 
     def _on_error(self, err: KafkaError) -> None:
-        if err.fatal():
+        if err.fatal() or err.code() in PRODUCER_STATE:
             self._fatal(err)
         # Other errors (broker down, connection refused) are retried by librdkafka; it logs them.
 
     def _fatal(self, err: KafkaError) -> None:
+        """The producer is unusable (a fatal error, or one that broke its idempotence state)."""
         if self.fatal_error is None:
-            log.error("fatal producer error: %s: %s", err.name(), err.str())
+            log.error("producer unusable: %s: %s", err.name(), err.str())
         self.fatal_error = err
 
     def rebuild(self) -> None:
         """After a fatal (idempotent-producer) error the producer is unusable: start a new one."""
-        log.warning("rebuilding the Kafka producer after a fatal error (%s)", self.fatal_error and self.fatal_error.name())
+        log.warning("rebuilding the Kafka producer after %s", self.fatal_error and self.fatal_error.name())
         old, self.producer = self.producer, None
         try:
             old.purge()

@@ -24,3 +24,12 @@ def test_row_becomes_a_cloudevents_binary_record(settings):
         "content-type": "application/json", "ce_dataschema": "urn:chesanto:event:auth.otp_requested:v1",
         "ce_actor": "7", "traceparent": row.headers["traceparent"], "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
     }
+
+
+def test_a_number_json_cannot_hold_makes_the_row_unserialisable():
+    import pytest
+
+    row = ClaimedRow(id=uuid.uuid4(), aggregatetype="auth", aggregateid="k", type="auth.otp_requested",
+                     payload={"n": float("inf")}, headers={}, created_at=datetime.now(timezone.utc))
+    with pytest.raises(ValueError):
+        record_for(row)

@@ -1,0 +1,46 @@
+"""Delete published outbox rows older than the retention, in small batches (each its own transaction)."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+from relay.retention import purge
+
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_age(value: str) -> timedelta:
+    """'90s', '15m', '12h', '7d'; a bare number is hours."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", value or "")
+    if not match:
+        raise CommandError(f"--older-than {value!r}: use a number with s, m, h or d (e.g. 7d, 12h); a bare number is hours")
+    return timedelta(**{_UNITS[match.group(2) or "h"]: float(match.group(1))})
+
+
+class Command(BaseCommand):
+    help = ("Delete published outbox rows older than --older-than (default OUTBOX_RETENTION_HOURS) in batches "
+            "of --batch-size rows. Pending and parked rows are never deleted.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--older-than", help=f"age, e.g. 7d, 12h, 30m (default {settings.OUTBOX_RETENTION_HOURS:g}h)")
+        parser.add_argument("--batch-size", type=int, default=settings.OUTBOX_PURGE_BATCH,
+                            help=f"rows per transaction (default OUTBOX_PURGE_BATCH={settings.OUTBOX_PURGE_BATCH})")
+        parser.add_argument("--dry-run", action="store_true", help="count the rows; delete nothing")
+
+    def handle(self, *args, older_than=None, batch_size=None, dry_run=False, **options):
+        age = parse_age(older_than) if older_than else timedelta(hours=settings.OUTBOX_RETENTION_HOURS)
+        if batch_size < 1:
+            raise CommandError("--batch-size must be 1 or more")
+        with connection.cursor() as cursor:
+            if dry_run:
+                cursor.execute("SELECT count(*) FROM outbox_event WHERE published_at < now() - %s", (age,))
+                self.stdout.write(f"{cursor.fetchone()[0]} published rows are older than {age}")
+                return
+            if connection.in_atomic_block:
+                raise CommandError("outbox_purge must run outside a transaction (each batch commits on its own)")
+            deleted, _ = purge(cursor, age, batch_size)
+        self.stdout.write(self.style.SUCCESS(f"purged {deleted} published rows older than {age}"))

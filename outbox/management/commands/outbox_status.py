@@ -1,0 +1,79 @@
+"""How the outbox is doing: backlog, oldest unpublished age, parked rows, and which relay owns which shard."""
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import connection
+
+from outbox.models import OutboxEvent
+from relay import shards, store
+
+WAITING = "SELECT count(*) FROM outbox_event WHERE published_at IS NULL AND attempts > 0 AND parked_at IS NULL"
+
+
+class Command(BaseCommand):
+    help = "Backlog, age of the oldest unpublished row, parked rows, and the relays and the shards they own."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--parked", type=int, default=10, metavar="N", help="list up to N parked rows (10)")
+        parser.add_argument("--json", action="store_true", dest="as_json", help="print one JSON document instead")
+
+    def handle(self, *args, parked=10, as_json=False, **options):
+        status = collect(parked)
+        if as_json:
+            self.stdout.write(json.dumps(status, indent=2))
+        else:
+            self.stdout.write(render(status))
+
+
+def collect(parked_limit: int) -> dict:
+    with connection.cursor() as cursor:
+        pending, parked, oldest = store.backlog(cursor)
+        cursor.execute(WAITING)
+        waiting = cursor.fetchone()[0]
+        stranded = store.stranded(cursor, settings.OUTBOX_SHARDS)
+        state = shards.ownership(cursor)
+    relays = []
+    for member in state.members:
+        owned = sorted(s for s, holder in state.owners.items() if holder.pid == member.pid)
+        relays.append({"pid": member.pid, "name": member.application_name, "address": member.client_addr,
+                       "since": member.backend_start.isoformat() if member.backend_start else None,
+                       "shards": owned})
+    rows = (OutboxEvent.objects.filter(published_at__isnull=True, parked_at__isnull=False).order_by("seq")
+            .values("id", "type", "aggregateid", "attempts", "parked_at", "last_error")[:parked_limit])
+    return {
+        "backlog": pending, "oldest_unpublished_age_seconds": oldest, "waiting_for_retry": waiting,
+        "parked": parked, "stranded": stranded, "shards": settings.OUTBOX_SHARDS, "relays": relays,
+        "unowned_shards": [s for s in range(settings.OUTBOX_SHARDS) if s not in state.owners],
+        "parked_rows": [{**row, "id": str(row["id"]), "parked_at": row["parked_at"].isoformat()} for row in rows],
+    }
+
+
+def render(status: dict) -> str:
+    age = status["oldest_unpublished_age_seconds"]
+    lines = [
+        f"backlog            {status['backlog']} unpublished rows (parked ones excluded)",
+        f"oldest unpublished {_age(age) if age is not None else '-'}",
+        f"waiting for retry  {status['waiting_for_retry']}",
+        f"parked             {status['parked']}" + ("  (manage.py outbox_requeue --id/--key/--type)" if status["parked"] else ""),
+    ]
+    if status["stranded"]:
+        lines.append(f"STRANDED           {status['stranded']} unpublished rows have a shard >= OUTBOX_SHARDS="
+                     f"{status['shards']}: no relay publishes them (docs/relay.md)")
+    lines.append(f"relays             {len(status['relays'])} alive, {status['shards']} shards")
+    for relay in status["relays"]:
+        lines.append(f"  pid {relay['pid']:<7} {relay['name'] or '?':<40} {len(relay['shards']):>3} shards: "
+                     f"{shards._ranges(relay['shards'])}")
+    if status["unowned_shards"]:
+        lines.append(f"  unowned shards: {shards._ranges(status['unowned_shards'])}")
+    for row in status["parked_rows"]:
+        lines.append(f"parked {row['id']} {row['type']} key={row['aggregateid']} attempts={row['attempts']} "
+                     f"at {row['parked_at']}: {row['last_error'][:200]}")
+    return "\n".join(lines)
+
+
+def _age(seconds: float) -> str:
+    return str(timedelta(seconds=round(seconds, 1))).rstrip("0").rstrip(".")
