@@ -42,3 +42,19 @@ def test_cleanup_sms_logs_honours_days():
 def test_cleanup_refuses_to_delete_everything():
     with pytest.raises(CommandError, match="younger than 1 day"):
         call_command("cleanup_email_logs", "--days", "0")
+
+
+@pytest.mark.django_db(transaction=True)  # outbox_purge commits batch by batch
+def test_cleanup_runs_the_whole_schedule():
+    from outbox import emit
+    from outbox.models import OutboxEvent
+
+    old_log = email_log(400)
+    event_id = emit("auth.otp_requested", {"email": "a@example.com", "name": "A", "code": "1"})
+    month_ago = timezone.now() - timedelta(days=30)
+    OutboxEvent.objects.filter(id=event_id).update(created_at=month_ago, published_at=month_ago)
+    out = StringIO()
+    call_command("cleanup", stdout=out)
+    assert "Deleted 1 old email logs" in out.getvalue() and "Deleted 0 old SMS logs" in out.getvalue()
+    assert "purged 1 published rows" in out.getvalue() and "webhook receipts" in out.getvalue()
+    assert not EmailLog.objects.filter(pk=old_log.pk).exists() and not OutboxEvent.objects.filter(id=event_id).exists()
