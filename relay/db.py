@@ -10,8 +10,10 @@ from psycopg.conninfo import make_conninfo
 
 # Dead-peer detection on both ends of the TCP connection. The server side matters most: the
 # relay's shard locks live in its session, so a relay cut off by the network must lose them
-# within seconds, not after the kernel's two-hour default.
+# within seconds (4 + 2 x 2 s of unanswered keepalives; 8 s of unacknowledged data), not after
+# the kernel's two-hour default.
 KEEPALIVE_IDLE, KEEPALIVE_INTERVAL, KEEPALIVE_COUNT = 4, 2, 2
+USER_TIMEOUT_MS = 8000
 
 
 def application_name() -> str:
@@ -42,9 +44,9 @@ def connect(autocommit: bool = True, connect_timeout: int = 5) -> psycopg.Connec
     conn = psycopg.connect(conninfo(), autocommit=autocommit, connect_timeout=connect_timeout)
     conn.execute(
         "SELECT set_config('tcp_keepalives_idle', %s, false), set_config('tcp_keepalives_interval', %s, false),"
-        " set_config('tcp_keepalives_count', %s, false), set_config('synchronous_commit', %s, false),"
-        " set_config('TimeZone', 'UTC', false)",
-        (str(KEEPALIVE_IDLE), str(KEEPALIVE_INTERVAL), str(KEEPALIVE_COUNT),
+        " set_config('tcp_keepalives_count', %s, false), set_config('tcp_user_timeout', %s, false),"
+        " set_config('synchronous_commit', %s, false), set_config('TimeZone', 'UTC', false)",
+        (str(KEEPALIVE_IDLE), str(KEEPALIVE_INTERVAL), str(KEEPALIVE_COUNT), str(USER_TIMEOUT_MS),
          "on" if settings.RELAY_SYNCHRONOUS_COMMIT else "off"),
     )
     return conn

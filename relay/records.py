@@ -49,7 +49,9 @@ _CONTENT_TYPE = CONTENT_TYPE.encode()
 
 
 def rfc3339(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    if moment.tzinfo is not timezone.utc:  # the relay's session is in UTC: rows come without a conversion
+        moment = moment.astimezone(timezone.utc)
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 @lru_cache(maxsize=1024)
@@ -60,9 +62,10 @@ def _type_headers(event_type: str, domain: str, schema_version, source: str) -> 
         if schema_version is not None else ())
 
 
-def cloudevent_headers(row: ClaimedRow) -> list[tuple[str, bytes]]:
+def cloudevent_headers(row: ClaimedRow, source: str | None = None) -> list[tuple[str, bytes]]:
     meta = row.headers or {}
-    shared = _type_headers(row.type, row.aggregatetype, meta.get("schema_version"), settings.OUTBOX_EVENT_SOURCE)
+    shared = _type_headers(row.type, row.aggregatetype, meta.get("schema_version"),
+                           settings.OUTBOX_EVENT_SOURCE if source is None else source)
     headers = [
         ("ce_specversion", _SPEC_VERSION),
         ("ce_id", str(row.id).encode()),
@@ -81,11 +84,28 @@ def cloudevent_headers(row: ClaimedRow) -> list[tuple[str, bytes]]:
     return headers
 
 
+class RecordBuilder:
+    """Turns rows into records with the settings read once (a relay makes one per batch)."""
+
+    def __init__(self):
+        self.source = settings.OUTBOX_EVENT_SOURCE
+        self._topics: dict[str, str] = {}
+
+    def topic(self, domain: str) -> str:
+        topic = self._topics.get(domain)
+        if topic is None:
+            topic = self._topics[domain] = topic_for(domain)
+        return topic
+
+    def __call__(self, row: ClaimedRow) -> OutboundRecord:
+        return OutboundRecord(
+            row_id=str(row.id),
+            topic=self.topic(row.aggregatetype),
+            key=row.aggregateid.encode(),
+            value=_ENCODER.encode(row.payload).encode(),
+            headers=cloudevent_headers(row, self.source),
+        )
+
+
 def record_for(row: ClaimedRow) -> OutboundRecord:
-    return OutboundRecord(
-        row_id=str(row.id),
-        topic=topic_for(row.aggregatetype),
-        key=row.aggregateid.encode(),
-        value=_ENCODER.encode(row.payload).encode(),
-        headers=cloudevent_headers(row),
-    )
+    return RecordBuilder()(row)

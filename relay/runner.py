@@ -28,7 +28,7 @@ from relay import db, metrics, retention, store
 from relay.batching import AdaptiveBatch
 from relay.marker import Marker
 from relay.publisher import Publisher, PublishResult
-from relay.records import ClaimedRow
+from relay.records import ClaimedRow, RecordBuilder
 from relay.shards import ShardLeases
 
 log = logging.getLogger(__name__)
@@ -52,8 +52,7 @@ class BatchOutcome:
 
 class Relay:
     def __init__(self, batch_size: int | None = None, poll_interval: float | None = None, *,
-                 batch_min: int | None = None, drain: bool = False, metrics_port: int | None = None,
-                 publisher_factory=Publisher):
+                 batch_min: int | None = None, drain: bool = False, metrics_port: int | None = None):
         largest = batch_size or settings.RELAY_BATCH_SIZE
         self.batch = AdaptiveBatch(min(batch_min or settings.RELAY_BATCH_MIN, largest), largest)
         self.poll_interval = poll_interval if poll_interval is not None else settings.RELAY_POLL_INTERVAL
@@ -64,7 +63,6 @@ class Relay:
         self.shard_count = settings.OUTBOX_SHARDS
         self.stopping = threading.Event()
         self.published = 0
-        self._publisher_factory = publisher_factory
         self._backoff = Backoff(settings.RELAY_BACKOFF_INITIAL, settings.RELAY_BACKOFF_MAX)
         self._topics_ready = False
 
@@ -74,7 +72,7 @@ class Relay:
     # -- the outer loop: survive outages ------------------------------------------------------
     def run(self) -> None:
         metrics.serve(self.metrics_port, settings.RELAY_METRICS_ADDRESS)
-        publisher = self._publisher_factory()
+        publisher = Publisher()
         log.info("relay started (batch %d-%d, poll %.1fs, %d shards)",
                  self.batch.smallest, self.batch.largest, self.poll_interval, self.shard_count)
         try:
@@ -165,7 +163,7 @@ class Relay:
         metrics.BATCH_LIMIT.set(self.batch.size)
         if not rows:
             return BatchOutcome(0, limit, 0)
-        result = publisher.publish(rows, abort=self.stopping, held_keys=marker.held_keys)
+        result = publisher.publish(rows, RecordBuilder(), abort=self.stopping, held_keys=marker.held_keys)
         marker.submit(rows, result)
         self.published += len(result.acks)
         self.observe(rows, result)

@@ -15,14 +15,15 @@ from relay.records import ClaimedRow
 # The next unpublished rows of our shards, in insertion order, except rows parked or waiting
 # for a retry, rows whose key has an earlier row parked or waiting (per-key order: a stuck key
 # stops only itself; the NOT EXISTS probes a partial index that is usually empty), and rows of
-# the batch whose marks are still being written (relay/marker.py). The header fields come as
-# columns: cheaper than parsing the headers document for every row.
+# the batch whose marks are still being written (relay/marker.py; as an anti-join: `seq <> ALL`
+# of a 2,000-element parameter costs 10x more). The header fields come as columns: cheaper than
+# parsing the headers document for every row.
 CLAIM = """
 SELECT o.id::text, o.aggregatetype, o.aggregateid, o.type, o.payload, o.headers->>'actor', o.headers->>'traceparent',
        o.headers->>'trace_id', o.headers->>'schema_version', o.created_at, o.seq, o.attempts
 FROM outbox_event o
 WHERE o.published_at IS NULL AND o.parked_at IS NULL AND o.shard = ANY(%(shards)s)
-  AND NOT (o.seq = ANY(%(unsettled)s))
+  AND NOT EXISTS (SELECT 1 FROM unnest(%(unsettled)s::bigint[]) AS u(seq) WHERE u.seq = o.seq)
   AND (o.retry_at IS NULL OR o.retry_at <= now())
   AND NOT EXISTS (
       SELECT 1 FROM outbox_event f
