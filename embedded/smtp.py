@@ -9,7 +9,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -24,6 +24,7 @@ class ReceivedEmail:
     mail_from: str
     rcpt_tos: list[str]
     message: EmailMessage
+    received_at: float = field(default_factory=time.time)  # wall clock when accepted (after any delay)
 
     @property
     def subject(self) -> str:
