@@ -227,6 +227,14 @@ def part_drain(backlog: Backlog, n: int, env: dict[str, str]) -> dict:
         result["relay"] = n / seconds
         result["relay_cpu_us"] = max(cpu - idle_cpu, 0.0) / n * 1e6
         result["postgres_cpu_us"] = pg_cpu / n * 1e6
+
+        backlog.fill(conn, n)  # the same backlog for two relays: the shards split 16/16
+        logs = run_relays_drain(env, 2)
+        if backlog_left(conn):
+            raise RuntimeError("two relays left rows behind")
+        seconds = max(log_time(log, "relay stopped after publishing") for log in logs) - min(
+            log_time(log, "relay connected") for log in logs)
+        result["two_relays"] = n / seconds
     return result
 
 
@@ -247,6 +255,16 @@ def run_relay_drain(env: dict[str, str], sample_postgres: bool = False):
         raise RuntimeError(f"relay --drain failed ({relay.returncode}):\n{log[-3000:]}")
     cpu = usage.ru_utime + usage.ru_stime
     return (cpu, log, sampler.total) if sample_postgres else (cpu, log)
+
+
+def run_relays_drain(env: dict[str, str], count: int) -> list[str]:
+    """`count` relays with --drain started together; their logs once all have ended."""
+    relays = [subprocess.Popen([sys.executable, "manage.py", "relay", "--drain"], cwd=ROOT, env={**os.environ, **env},
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(count)]
+    logs = [relay.communicate()[0] for relay in relays]
+    if any(relay.returncode for relay in relays):
+        raise RuntimeError("a relay --drain failed:\n" + "\n".join(log[-2000:] for log in logs))
+    return logs
 
 
 class _nothing:
@@ -492,6 +510,7 @@ def report(results: dict) -> str:
             f"(a) drain a {d['events']:,}-event backlog",
             f"    relay (manage.py relay --drain)          {d['relay']:>10,.0f} events/s"
             f"   CPU per event: relay {d['relay_cpu_us']:.0f} us, PostgreSQL {d['postgres_cpu_us']:.0f} us",
+            f"    two relays together (shards split 16/16)  {d['two_relays']:>9,.0f} events/s",
             f"    raw confluent-kafka produce, same records {d['raw_produce']:>9,.0f} events/s   relay / raw = "
             f"{d['relay'] / d['raw_produce']:.2f}",
             f"    claim query alone (rows fetched)          {d['claim_query']:>9,.0f} rows/s     relay / claim = "
