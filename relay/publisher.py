@@ -115,9 +115,9 @@ class _Batch:
             if err is None:
                 self.outcomes[index] = Ack(row_id, msg.topic(), msg.partition(), msg.offset(), time.time())
             else:
-                if err.fatal() or err.code() in PRODUCER_STATE:
-                    on_fatal(err)
                 broken = err.fatal() or err.code() in PRODUCER_STATE
+                if broken:
+                    on_fatal(err)
                 self.outcomes[index] = Failure(row_id, f"{err.name()}: {err.str()}", is_poison(err), broken)
             self.reported += 1
         return report
@@ -208,7 +208,10 @@ class Publisher:
                 self.producer.poll(0.1)
             except KafkaException as exc:  # e.g. MSG_SIZE_TOO_LARGE: rejected before it is queued
                 err = exc.args[0]
-                return Failure(record.row_id, f"{err.name()}: {err.str()}", is_poison(err), err.fatal())
+                broken = err.fatal() or err.code() in PRODUCER_STATE
+                if broken:
+                    self._fatal(err)
+                return Failure(record.row_id, f"{err.name()}: {err.str()}", is_poison(err), broken)
             except (TypeError, ValueError) as exc:  # a header or key the client cannot encode
                 return Failure(record.row_id, f"unserialisable: {exc}", poison=True)
 
@@ -248,6 +251,6 @@ class Publisher:
                 result.held.append(row.id)
         return result
 
-    def close(self, timeout: float = 10.0) -> None:
+    def close(self, timeout: float = 5.0) -> None:
         if self.producer is not None:
             self.producer.flush(timeout)
