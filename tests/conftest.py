@@ -119,3 +119,16 @@ def unique_email():
     def make(prefix: str = "user", domain: str = "example.com") -> str:
         return f"{prefix}-{uuid.uuid4().hex[:10]}@{domain}"
     return make
+
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's, plus: threads of in-process servers (live_server, relays run in threads)
+    may still hold a connection when the session ends; end them so the test database can be dropped."""
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                       "WHERE datname = current_database() AND pid <> pg_backend_pid()")
