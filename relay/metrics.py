@@ -10,9 +10,10 @@ import logging
 import threading
 
 import psycopg
-from prometheus_client import REGISTRY, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily
 
+from config.status_server import HealthCheck, StatusServer
 from relay import db, store
 
 log = logging.getLogger(__name__)
@@ -62,18 +63,16 @@ class OutboxCollector:
 _collector: OutboxCollector | None = None
 
 
-def serve(port: int, address: str = "0.0.0.0") -> bool:
-    """Start the /metrics endpoint; a port in use is logged, not fatal (publishing matters more)."""
+def serve(port: int, address: str, health: HealthCheck) -> StatusServer | None:
+    """Start /metrics and /healthz; a port in use is logged, not fatal (publishing matters more)."""
     global _collector
     if not port:
-        return False
+        return None
     if _collector is None:
         _collector = OutboxCollector()
         REGISTRY.register(_collector)
     try:
-        start_http_server(port, addr=address)
+        return StatusServer(port, health, host=address).start()
     except OSError as exc:
         log.error("metrics endpoint not started on %s:%d: %s", address, port, exc)
-        return False
-    log.info("metrics on http://%s:%d/metrics", address, port)
-    return True
+        return None

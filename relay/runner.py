@@ -65,13 +65,15 @@ class Relay:
         self.published = 0
         self._backoff = Backoff(settings.RELAY_BACKOFF_INITIAL, settings.RELAY_BACKOFF_MAX)
         self._topics_ready = False
+        self._connected = False
+        self._last_loop = time.monotonic()
 
     def stop(self, *_args) -> None:
         self.stopping.set()
 
     # -- the outer loop: survive outages ------------------------------------------------------
     def run(self) -> None:
-        metrics.serve(self.metrics_port, settings.RELAY_METRICS_ADDRESS)
+        status = metrics.serve(self.metrics_port, settings.RELAY_METRICS_ADDRESS, self.health)
         publisher = Publisher()
         log.info("relay started (batch %d-%d, poll %.1fs, %d shards)",
                  self.batch.smallest, self.batch.largest, self.poll_interval, self.shard_count)
@@ -87,7 +89,19 @@ class Relay:
         finally:
             publisher.close()
             metrics.SHARDS_OWNED.set(0)
+            if status:
+                status.stop()
             log.info("relay stopped after publishing %d events", self.published)
+
+    def health(self) -> tuple[bool, dict]:
+        """Healthy while connected to PostgreSQL and the loop turns (it waits at most a poll interval)."""
+        stalled = time.monotonic() - self._last_loop > max(60.0, 10 * self.poll_interval)
+        details = {"connected": self._connected, "published": self.published, "stopping": self.stopping.is_set()}
+        if not self._connected:
+            details["reason"] = "not connected to PostgreSQL (backing off; see the relay's log)"
+        elif stalled:
+            details["reason"] = "the relay loop has not turned for over a minute"
+        return self._connected and not stalled and not self.stopping.is_set(), details
 
     def _back_off(self, kind: str, exc: Exception) -> None:
         metrics.ERRORS.labels(kind).inc()
@@ -108,9 +122,11 @@ class Relay:
                               "(see docs/relay.md, 'Changing OUTBOX_SHARDS')", stranded, self.shard_count)
             log.info("relay connected; listening for NOTIFY on %s", NOTIFY_CHANNEL)
             marker = Marker(db.connect)
+            self._connected = True
             try:
                 return self._loop(conn, publisher, leases, marker)
             finally:
+                self._connected = False
                 marker.close()
                 metrics.SHARDS_OWNED.set(0)
 
@@ -120,7 +136,7 @@ class Relay:
         next_purge = time.monotonic() + self.purge_interval if self.purge_interval > 0 else math.inf
         claim_now = True
         while not self.stopping.is_set():
-            now = time.monotonic()
+            now = self._last_loop = time.monotonic()
             if now >= next_rebalance:
                 marker.settle()  # shards change hands only with every claimed row settled
                 claim_now |= leases.rebalance()

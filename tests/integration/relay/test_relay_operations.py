@@ -3,6 +3,7 @@ and retention (outbox_purge, and the relay's own purge)."""
 from __future__ import annotations
 
 import io
+import json
 import re
 import signal
 import urllib.request
@@ -59,6 +60,9 @@ def test_metrics_endpoint_reports_backlog_publishing_latency_and_shards(relay_en
     assert published >= len(ids)
     assert float(metrics["relay_commit_to_ack_seconds_count"]) >= len(ids)
     assert any(k.startswith("relay_commit_to_ack_seconds_bucket") for k in metrics)
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+        health = json.loads(response.read())
+    assert response.status == 200 and health["status"] == "ok" and health["connected"] is True
 
 
 def test_outbox_status_names_the_relays_and_their_shards(relay_env, relays):
