@@ -144,8 +144,12 @@ def test_replay_sends_only_what_was_never_delivered_in_the_range(pipeline, smtp_
     assert not EmailLog.objects.filter(event_id__in=[before[0], after[0]]).exists()
     assert DeadLetter.objects.filter(event_id=poison_id).count() == 1  # reported, not dead-lettered again
 
-    # The live group's positions are as they were, and the replay's group has none.
-    assert committed(f"{settings.CONSUMER_GROUP_PREFIX}email") == live_before
+    # The live group's positions on the topics the replay read are as they were (its retry
+    # topic may move meanwhile: retries left by earlier tests keep arriving), and the
+    # replay's group has none.
+    retry_topic = f"{settings.OUTBOX_TOPIC_PREFIX}retry.email"
+    replayed = lambda offsets: {tp: o for tp, o in offsets.items() if tp[0] != retry_topic}  # noqa: E731
+    assert replayed(committed(f"{settings.CONSUMER_GROUP_PREFIX}email")) == replayed(live_before)
     replay_group = re.search(r"in group (\S+)", output).group(1)
     assert replay_group.startswith(f"{settings.CONSUMER_GROUP_PREFIX}email-replay-")
     assert all(offset < 0 for offset in committed(replay_group).values())
