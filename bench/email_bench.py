@@ -314,12 +314,12 @@ class Bench:
             profiler.send_signal(signal.SIGINT)  # py-spy writes its report on SIGINT
             profiler.wait(30)
         cpu = {name: cpu_after[name] - cpu_before.get(name, 0.0) for name in cpu_after}
-        produced = self.record_times()
         ids, taken = self.db.execute(
             "SELECT array_agg(event_id::text), extract(epoch FROM max(sent_at)) FROM communications_email_log"
             " WHERE recipient LIKE %s", (f"{prefix}-%",),
         ).fetchone()
-        milestones = {"emitted": timing["end"], "produced by the relay": max(produced[i] for i in ids),
+        produced = self.record_times(set(ids))
+        milestones = {"emitted": timing["end"], "produced by the relay": max(produced.values(), default=float("nan")),
                       "taken by a sender": float(taken), "SENT": max(delivered)}
         return Rate(what, n, max(delivered) - timing["start"], cpu,
                     {stage: moment - timing["start"] for stage, moment in milestones.items()})
@@ -366,39 +366,41 @@ class Bench:
         accepted = {e.rcpt_tos[0]: e.received_at for e in self.received(prefix)}
         # Where the time goes: the Kafka record's timestamp is when the relay produced it,
         # sent_at is the consumer's log insert (when a sender took the record).
-        produced = self.record_times()
         rows = self.db.execute(
             "SELECT l.recipient, l.event_id::text, extract(epoch FROM l.sent_at) FROM communications_email_log l"
             " WHERE l.recipient LIKE %s", (f"{prefix}-%",),
         ).fetchall()
+        produced = self.record_times({event_id for _, event_id, _ in rows})
         ms = lambda later, earlier: (float(later) - float(earlier)) * 1000  # noqa: E731
         return {
             "accepted": [ms(accepted[r], t) for r, t in commits.items()],
             "logged": [ms(delivered[r], t) for r, t in commits.items()],
-            "commit -> relay produced": [ms(produced[e], commits[r]) for r, e, _ in rows],
-            "relay produced -> consumer log insert": [ms(taken, produced[e]) for _, e, taken in rows],
+            "commit -> relay produced": [ms(produced[e], commits[r]) for r, e, _ in rows if e in produced],
+            "relay produced -> consumer log insert": [ms(taken, produced[e]) for _, e, taken in rows if e in produced],
             "log insert -> sink accepted": [ms(accepted[r], taken) for r, _, taken in rows],
         }
 
-    def record_times(self) -> dict[str, float]:
-        """ce_id -> the record's timestamp (producer create time), for every record of the auth topic."""
-        from confluent_kafka import Consumer, TopicPartition
+    def record_times(self, event_ids: set[str]) -> dict[str, float]:
+        """ce_id -> the Kafka record's timestamp (the relay's produce time), for the given events."""
+        from confluent_kafka import Consumer, KafkaError, TopicPartition
 
         topic = self.env["OUTBOX_TOPIC_PREFIX"] + "auth"
         reader = Consumer({"bootstrap.servers": self.env["KAFKA_BOOTSTRAP_SERVERS"], "group.id": "bench-reader",
-                           "enable.auto.commit": "false"})
+                           "enable.auto.commit": "false", "enable.partition.eof": "true"})
         try:
             partitions = reader.list_topics(topic, timeout=10).topics[topic].partitions
-            ends = {p: reader.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in partitions}
-            reader.assign([TopicPartition(topic, p, 0) for p, end in ends.items() if end > 0])
-            times, remaining = {}, sum(ends.values())
-            deadline = time.monotonic() + 60
-            while remaining and time.monotonic() < deadline:
-                for msg in reader.consume(1000, timeout=1.0):
+            reader.assign([TopicPartition(topic, p, 0) for p in partitions])
+            times, at_end = {}, set()
+            deadline = time.monotonic() + 30
+            while len(times) < len(event_ids) and len(at_end) < len(partitions) and time.monotonic() < deadline:
+                for msg in reader.consume(1000, timeout=0.5):
                     if msg.error():
+                        if msg.error().code() == KafkaError._PARTITION_EOF:
+                            at_end.add(msg.partition())
                         continue
-                    remaining -= 1
-                    times[dict(msg.headers())["ce_id"].decode()] = msg.timestamp()[1] / 1000
+                    event_id = dict(msg.headers())["ce_id"].decode()
+                    if event_id in event_ids:
+                        times[event_id] = msg.timestamp()[1] / 1000
             return times
         finally:
             reader.close()
