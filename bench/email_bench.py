@@ -275,7 +275,6 @@ class Bench:
             "EMAIL_USE_TLS": "false",
             "OUTBOX_TOPIC_PREFIX": f"bench-{run}.",
             "CONSUMER_GROUP_PREFIX": f"bench-{run}-",
-            "SMS_USERNAME": "sandbox", "SMS_API_KEY": "unused-by-the-email-bench",  # the SMS channel must construct
             **dict(item.split("=", 1) for item in args.env),
         }
         (LOG_DIR / "env.json").write_text(json.dumps({k: v for k, v in self.env.items() if k not in os.environ}, indent=1))
@@ -588,7 +587,8 @@ class Step:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--n", type=int, default=2000, help="emails per throughput measurement in part (a)")
     parser.add_argument("--n-slow", type=int, default=1000, help="emails for ours and the ceiling at 100 ms, part (b)")
     parser.add_argument("--rate", type=float, default=20.0, help="events/s for the latency part (c)")
