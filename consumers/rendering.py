@@ -56,5 +56,10 @@ def render_html(template_path: str, context: dict[str, Any]) -> str:
     return _inliner().inline(render(template_path, context))
 
 
+@lru_cache(maxsize=256)
+def _compiled(source: str):
+    return environment().from_string(source)  # a subject line: compiled once, not per message
+
+
 def render_string(source: str, context: dict[str, Any]) -> str:
-    return environment().from_string(source).render({**globals_(), **context})
+    return _compiled(source).render({**globals_(), **context})

@@ -10,7 +10,11 @@ import tempfile
 
 from embedded.ports import free_port, wait_for_port
 
-RECOMMENDED_CLIENT_SETTINGS = {"KAFKA_SESSION_TIMEOUT_MS": "6000"}
+RECOMMENDED_CLIENT_SETTINGS = {
+    "KAFKA_SESSION_TIMEOUT_MS": "6000",
+    # With Tansu, librdkafka's default fetch wait (500 ms) delays each record by ~200 ms.
+    "KAFKA_FETCH_WAIT_MAX_MS": "50",
+}
 
 
 class EmbeddedKafka:
