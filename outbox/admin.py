@@ -4,6 +4,7 @@ a requeue action for parked rows and, per event, its timeline from emit to deliv
 import json
 
 from django.contrib import admin, messages
+from django.db import connection
 from django.template.loader import render_to_string
 from django.utils.html import format_html
 
@@ -66,12 +67,9 @@ class OutboxEventAdmin(admin.ModelAdmin):
         return request.method in ("GET", "HEAD") and super().has_change_permission(request, obj)
 
     def changelist_view(self, request, extra_context=None):
-        figures = backlog()
-        age = figures.oldest_unpublished_age
-        return super().changelist_view(request, {
-            **(extra_context or {}), "backlog": figures,
-            "backlog_oldest_seconds": round(age.total_seconds(), 1) if age is not None else None,
-        })
+        with connection.cursor() as cursor:
+            figures = backlog(cursor)
+        return super().changelist_view(request, {**(extra_context or {}), "backlog": figures})
 
     @admin.action(description="Requeue selected parked rows (the relay tries them again)")
     def requeue_rows(self, request, queryset):

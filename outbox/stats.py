@@ -1,28 +1,23 @@
-"""Backlog figures for the admin and the status command."""
+"""The outbox backlog in one query, for the admin, `outbox_status` and the relay's metrics."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
+from typing import NamedTuple
 
-from django.db.models import Count, Min, Q
-from django.utils import timezone
+BACKLOG = """
+SELECT count(*) FILTER (WHERE parked_at IS NULL),
+       count(*) FILTER (WHERE parked_at IS NOT NULL),
+       extract(epoch FROM now() - min(created_at) FILTER (WHERE parked_at IS NULL))::float8
+FROM outbox_event WHERE published_at IS NULL
+"""
 
-from outbox.models import OutboxEvent
 
-
-@dataclass(frozen=True)
-class Backlog:
-    unpublished: int  # waiting to be published (not parked)
+class Backlog(NamedTuple):
+    unpublished: int  # waiting to be published (parked rows excluded)
     parked: int
-    oldest_unpublished_age: timedelta | None
+    oldest_unpublished_seconds: float | None  # age of the oldest of the waiting rows
 
 
-def backlog() -> Backlog:
-    unpublished = Q(published_at__isnull=True)
-    figures = OutboxEvent.objects.filter(unpublished).aggregate(
-        waiting=Count("id", filter=Q(parked_at__isnull=True)),
-        parked=Count("id", filter=Q(parked_at__isnull=False)),
-        oldest=Min("created_at", filter=Q(parked_at__isnull=True)),
-    )
-    oldest = figures["oldest"]
-    return Backlog(figures["waiting"], figures["parked"], timezone.now() - oldest if oldest else None)
+def backlog(cursor) -> Backlog:
+    """`cursor` is any DB-API cursor (psycopg's or Django's)."""
+    cursor.execute(BACKLOG)
+    return Backlog(*cursor.fetchone())

@@ -14,7 +14,8 @@ from prometheus_client import REGISTRY, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily
 
 from config.status_server import HealthCheck, StatusServer
-from relay import db, store
+from outbox.stats import backlog
+from relay import db
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ class OutboxCollector:
                     self._conn = db.connect(connect_timeout=3)
                     self._conn.execute("SET statement_timeout = '5s'")
                 with self._conn.cursor() as cursor:
-                    pending, parked, oldest = store.backlog(cursor)
+                    pending, parked, oldest = backlog(cursor)
             except psycopg.Error as exc:
                 log.warning("metrics: cannot read the backlog: %s", exc)
                 if self._conn is not None:

@@ -58,13 +58,6 @@ RETURNING o.id, o.aggregateid, o.parked_at IS NOT NULL
 """
 
 # Figures for metrics and `outbox_status`; reads only the partial index of unpublished rows.
-BACKLOG = """
-SELECT count(*) FILTER (WHERE parked_at IS NULL),
-       count(*) FILTER (WHERE parked_at IS NOT NULL),
-       extract(epoch FROM now() - min(created_at) FILTER (WHERE parked_at IS NULL))::float8
-FROM outbox_event WHERE published_at IS NULL
-"""
-
 # Rows no relay will ever claim: their shard is outside 0..OUTBOX_SHARDS-1 (a changed setting).
 STRANDED = "SELECT count(*) FROM outbox_event WHERE published_at IS NULL AND shard >= %s"
 
@@ -98,14 +91,6 @@ def mark_failed(conn: psycopg.Connection, failures: list[Failure], max_attempts:
         "max_attempts": max_attempts, "delay": delay, "max_delay": max_delay,
     }).fetchall()
     return [(str(row_id), key) for row_id, key, parked in rows if parked]
-
-
-def backlog(cursor) -> tuple[int, int, float | None]:
-    """(unpublished rows not parked, parked rows, age in seconds of the oldest unpublished row not parked).
-
-    `cursor` is any DB-API cursor (psycopg or Django's)."""
-    cursor.execute(BACKLOG)
-    return tuple(cursor.fetchone())
 
 
 def stranded(cursor, shards: int) -> int:

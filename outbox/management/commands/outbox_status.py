@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 
 from outbox.models import OutboxEvent
+from outbox.stats import backlog
 from relay import shards, store
 
 WAITING = "SELECT count(*) FROM outbox_event WHERE published_at IS NULL AND attempts > 0 AND parked_at IS NULL"
@@ -31,7 +32,7 @@ class Command(BaseCommand):
 
 def collect(parked_limit: int) -> dict:
     with connection.cursor() as cursor:
-        pending, parked, oldest = store.backlog(cursor)
+        pending, parked, oldest = backlog(cursor)
         cursor.execute(WAITING)
         waiting = cursor.fetchone()[0]
         stranded = store.stranded(cursor, settings.OUTBOX_SHARDS)
