@@ -58,8 +58,9 @@ def parse_payload(value: bytes | None) -> dict[str, Any]:
     return payload
 
 
-def event_from_message(msg) -> InboundEvent:
-    headers = decode_headers(msg.headers())
+def event_from_message(msg, headers: dict[str, str] | None = None) -> InboundEvent:
+    """The record as an event; `headers` are its decoded headers, when the caller has them already."""
+    headers = headers if headers is not None else decode_headers(msg.headers())
     missing = [h for h in ("ce_id", "ce_type") if h not in headers]
     if missing:
         raise PoisonRecord(f"missing CloudEvents headers: {', '.join(missing)}")

@@ -113,13 +113,13 @@ class ChannelConsumer:
     def _accept(self, msg) -> None:
         headers = decode_headers(msg.headers())
         tp = (msg.topic(), msg.partition())
-        if msg.topic() == self.retry_topic and retry.due_at(headers) > time.time():
-            self._wait_for(tp, msg.offset(), retry.due_at(headers))
+        if msg.topic() == self.retry_topic and (due := retry.due_at(headers)) > time.time():
+            self._wait_for(tp, msg.offset(), due)
             return
         self._progress[tp].started(msg.offset())
         self._in_flight += 1
         try:
-            event = event_from_message(msg)
+            event = event_from_message(msg, headers)
         except POISON as exc:
             self._dead_letter(msg, headers, exc)
             return
@@ -194,14 +194,14 @@ class ChannelConsumer:
             self._schedule_retry(outcome.job)
             self._finished(msg, "retry_scheduled")
         elif outcome.kind == "dead":
-            self._dead_letter(msg, decode_headers(msg.headers()), outcome.error)
+            self._dead_letter(msg, outcome.job.event.headers, outcome.error)
         else:
             self._finished(msg, "delivered")
 
     def _schedule_retry(self, job: Job) -> None:
         attempt = job.attempt + 1
         delay = self.policy.delay(attempt)
-        headers = retry.retry_headers(job.msg, decode_headers(job.msg.headers()), attempt, delay, "transient failure")
+        headers = retry.retry_headers(job.msg, job.event.headers, attempt, delay, "transient failure")
         self.producer.produce(self.retry_topic, job.msg.value(), job.msg.key(), headers=headers)
         if self.producer.flush(30):
             raise KafkaException(KafkaError(KafkaError._MSG_TIMED_OUT, "retry topic did not acknowledge"))
