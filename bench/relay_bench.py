@@ -22,7 +22,6 @@ import json
 import multiprocessing
 import os
 import platform
-import re
 import signal
 import statistics
 import subprocess

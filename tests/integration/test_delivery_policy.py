@@ -19,16 +19,10 @@ from outbox.emitter import sealed_payload
 from outbox.events import get_event_type
 from relay.records import ClaimedRow, record_for
 from tests.support.kafka_reader import read_topic
+from tests.support.logs import final_email_log as final_log
 from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-def final_log(event_id, timeout: float = 40.0, **filters) -> EmailLog:
-    return wait_until(
-        lambda: EmailLog.objects.filter(event_id=event_id, status__in=EmailLog.FINAL, **filters).first(),
-        timeout=timeout, what=f"a final EmailLog for event {event_id}",
-    )
 
 
 def produce(topic: str, value: bytes, key: bytes, headers: list[tuple[str, bytes]]) -> None:

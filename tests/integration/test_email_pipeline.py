@@ -13,16 +13,9 @@ from consumers.models import EmailLog
 from outbox import InvalidEventData, emit
 from outbox.facade import EmailService
 from outbox.models import OutboxEvent
-from tests.support.waiting import wait_until
+from tests.support.logs import final_email_log as final_log
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-def final_log(event_id, timeout: float = 30.0) -> EmailLog:
-    return wait_until(
-        lambda: EmailLog.objects.filter(event_id=event_id, status__in=EmailLog.FINAL).first(),
-        timeout=timeout, what=f"a final EmailLog for event {event_id}",
-    )
 
 
 def test_committed_emit_sends_exactly_one_email(pipeline, smtp_sink, unique_email):

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from consumers.models import EmailLog
 from embedded.esp import PostmarkServer
 from outbox import emit
 from tests.support.processes import ManagedProcess
+from tests.support.logs import final_email_log as final_log
 from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -27,11 +27,6 @@ def postmark(comms_env, django_db_blocker):
             yield server
         finally:
             assert [relay.stop(), consumer.stop()] == [0, 0]
-
-
-def final_log(event_id, timeout: float = 40.0) -> EmailLog:
-    return wait_until(lambda: EmailLog.objects.filter(event_id=event_id, status__in=EmailLog.FINAL).first(),
-                      timeout=timeout, what=f"a final EmailLog for {event_id}")
 
 
 def otp(address: str) -> dict:

@@ -6,7 +6,6 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.urls import reverse
 
 from examples.inventory.models import Product, StockMovement
