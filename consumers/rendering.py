@@ -1,7 +1,12 @@
-"""Jinja2 rendering of message templates (templates/ at the repository root).
+"""Jinja2 rendering of message templates.
 
-Undefined variables are errors (StrictUndefined) and HTML is autoescaped, so a
-missing field fails loudly instead of mailing a blank, and user text cannot inject markup.
+Templates are looked up in the directories of COMMS_TEMPLATE_DIRS first, in order, then in
+the package's own `message_templates/`: a project overrides any message, component or the
+base layout by putting a file with the same relative path in one of its directories (the
+first match wins, like Django's DIRS). Branding (COMMS_COMPANY_NAME, COMMS_LOGO_URL, the
+colours, the postal address) reaches every template as globals. Undefined variables are
+errors (StrictUndefined) and HTML is autoescaped, so a missing field fails loudly instead of
+mailing a blank, and user text cannot inject markup.
 """
 from __future__ import annotations
 
@@ -10,19 +15,27 @@ from pathlib import Path
 from typing import Any
 
 import css_inline
-from django.conf import settings
 from django.utils import timezone
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
 
+from chesanto_comms.conf import comms
 from consumers.filters import FILTERS
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+PACKAGED_TEMPLATES = Path(__file__).resolve().parent / "message_templates"
 
 
-@lru_cache(maxsize=1)
+def search_path() -> list[str]:
+    return [*comms.COMMS_TEMPLATE_DIRS, str(PACKAGED_TEMPLATES)]
+
+
 def environment() -> Environment:
+    return _environment(tuple(search_path()))
+
+
+@lru_cache(maxsize=4)
+def _environment(path: tuple[str, ...]) -> Environment:
     env = Environment(
-        loader=FileSystemLoader(str(TEMPLATES_DIR)),
+        loader=FileSystemLoader(list(path)),
         undefined=StrictUndefined,
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
         trim_blocks=True,
@@ -30,6 +43,7 @@ def environment() -> Environment:
         auto_reload=False,
     )
     env.filters.update(FILTERS)
+    env.globals["brand"] = Brand()
     return env
 
 
@@ -41,10 +55,36 @@ def _inliner() -> css_inline.CSSInliner:
 def globals_() -> dict[str, Any]:
     return {
         "year": timezone.now().year,
-        "company_name": "Chesanto Bakery",
-        "support_email": settings.COMMS_SUPPORT_EMAIL,
-        "app_url": settings.COMMS_APP_URL,
+        "company_name": comms.COMMS_COMPANY_NAME,
+        "system_name": comms.COMMS_SYSTEM_NAME,
+        "short_name": comms.COMMS_SHORT_NAME,
+        "support_email": comms.COMMS_SUPPORT_EMAIL,
+        "app_url": comms.COMMS_APP_URL,
     }
+
+
+class Brand:
+    """`brand.primary_color` and friends, read from the settings at render time; a global of the
+    environment, so that imported macros (components) see it too."""
+
+    tagline = property(lambda self: comms.COMMS_TAGLINE)
+    logo_url = property(lambda self: comms.COMMS_LOGO_URL)
+    primary_color = property(lambda self: comms.COMMS_PRIMARY_COLOR)
+    accent_color = property(lambda self: comms.COMMS_ACCENT_COLOR)
+    background_color = property(lambda self: comms.COMMS_BACKGROUND_COLOR)
+    postal_address = property(lambda self: comms.COMMS_POSTAL_ADDRESS)
+
+
+def missing_templates(paths: list[str]) -> list[str]:
+    """The paths among `paths` that no directory of the search path holds."""
+    env = environment()
+    missing = []
+    for path in paths:
+        try:
+            env.get_template(path)
+        except TemplateNotFound:
+            missing.append(path)
+    return missing
 
 
 def render(template_path: str, context: dict[str, Any]) -> str:

@@ -19,29 +19,29 @@ def order_context(data: EventSchema) -> dict[str, Any]:
 EMAILS: dict[str, list[Notification]] = {
     "auth.user_invited": [Notification(
         "auth_invitation", "emails/auth/invitation", recipients_from("email"),
-        subject="Welcome to Chesanto Bakery Management System")],
+        subject="Welcome to {{ system_name }}")],
     "auth.otp_requested": [Notification(
         "auth_otp", "emails/auth/otp", recipients_from("email"),
-        subject="Your Verification Code - Chesanto Bakery",
+        subject="Your Verification Code - {{ company_name }}",
         extra_context=otp_context, expires=expires_after_minutes)],
     "auth.password_changed": [Notification(
         "auth_password_changed", "emails/auth/password_changed", recipients_from("email"),
-        subject="Password Changed - Chesanto Bakery")],
+        subject="Password Changed - {{ company_name }}")],
     "auth.account_approved": [Notification(
         "auth_account_approved", "emails/auth/account_approved", recipients_from("email"),
-        subject="🎉 Your Chesanto Account Has Been Approved")],
+        subject="🎉 Your {{ short_name }} Account Has Been Approved")],
     "auth.security_alert": [Notification(
         "auth_security_alert", "emails/auth/security_alert", recipients_from("email"),
-        subject="Security alert: {{ alert }} - Chesanto Bakery")],
+        subject="Security alert: {{ alert }} - {{ company_name }}")],
     "auth.daily_entry_reminder": [Notification(
         "auth_daily_reminder", "emails/auth/daily_reminder", recipients_from("email"),
         subject="⏰ Daily Entry Reminder - {{ date | day }}")],
     "sales.order_confirmed": [Notification(
         "sales_order_confirmation", "emails/sales/order_confirmation", recipients_from("customer_email"),
-        subject="Order {{ order_id }} confirmed - Chesanto Bakery", extra_context=order_context)],
+        subject="Order {{ order_id }} confirmed - {{ company_name }}", extra_context=order_context)],
     "sales.invoice_issued": [Notification(
         "sales_invoice", "emails/sales/invoice", recipients_from("customer_email"),
-        subject="Invoice {{ invoice_number }} - Chesanto Bakery")],
+        subject="Invoice {{ invoice_number }} - {{ company_name }}")],
     "sales.payment_received": [Notification(
         "sales_payment_receipt", "emails/sales/payment_receipt", recipients_from("customer_email"),
         subject="Payment received - receipt {{ receipt_number }}")],

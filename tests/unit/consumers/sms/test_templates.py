@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from consumers.rendering import TEMPLATES_DIR
+from consumers.rendering import PACKAGED_TEMPLATES
 from consumers.sms.compose import MASK, MessageTooLong, mask_secrets, render_sms
 from consumers.sms.encoding import GSM7
 from consumers.sms.notifications import SMS
+from consumers.sms.settings import sms_settings
 from outbox.events import get_event_type
 from outbox.events.samples import sample
 
@@ -42,7 +43,7 @@ def test_the_catalogue_is_the_one_the_issue_asks_for():
 
 
 def test_every_sms_template_is_used():
-    files = {str(p.relative_to(TEMPLATES_DIR).with_suffix("")) for p in Path(TEMPLATES_DIR, "sms").rglob("*.txt")}
+    files = {str(p.relative_to(PACKAGED_TEMPLATES).with_suffix("")) for p in Path(PACKAGED_TEMPLATES, "sms").rglob("*.txt")}
     assert files == {n.template for _, n in CASES}
 
 
@@ -54,7 +55,7 @@ def test_sample_renders_branded_short_gsm7(event_type, notification, settings):
     for value in EXPECTED[notification.name]:
         assert value in sms.text
     assert sms.encoding.encoding == GSM7, f"non-GSM-7 characters in {notification.template}.txt"
-    assert sms.encoding.segments <= settings.SMS_MAX_SEGMENTS
+    assert sms.encoding.segments <= sms_settings.SMS_MAX_SEGMENTS
 
 
 @pytest.mark.parametrize("event_type, notification", CASES, ids=[n.name for _, n in CASES])
