@@ -4,11 +4,15 @@ from __future__ import annotations
 import json
 import uuid
 import zlib
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import connections, transaction
 
+from chesanto_comms.conf import comms
 from outbox import secrets, tracing
 from outbox.events import get_event_type
 from outbox.events.base import EventSchema
@@ -25,6 +29,36 @@ WITH inserted AS (
 )
 SELECT pg_notify('{NOTIFY_CHANNEL}', '') FROM inserted
 """
+
+# With COMMS_EAGER_DELIVERY (a project's own tests) the row is written already published, so
+# no relay sends it again, and the channels deliver it in-process (consumers/eager.py).
+_INSERT_DELIVERED = """
+INSERT INTO outbox_event (id, aggregatetype, aggregateid, type, payload, headers, shard, published_at)
+VALUES (%s, %s, %s, %s, %s::jsonb, %s::jsonb, %s, now())
+RETURNING created_at
+"""
+
+
+@dataclass(frozen=True)
+class EmittedEvent:
+    """A row as written, for the eager delivery hook."""
+    id: uuid.UUID
+    aggregatetype: str
+    aggregateid: str
+    type: str
+    payload: dict[str, Any]
+    headers: dict[str, Any]
+    created_at: datetime
+
+
+EagerDelivery = Callable[[EmittedEvent], None]
+_eager_delivery: EagerDelivery | None = None
+
+
+def set_eager_delivery(deliver: EagerDelivery) -> None:
+    """The consumers app hands over its in-process delivery here (outbox knows no channel)."""
+    global _eager_delivery
+    _eager_delivery = deliver
 
 
 def shard_of(key: str, shards: int) -> int:
@@ -70,20 +104,23 @@ def emit(event_type: str, data: Any, *, key: str | None = None, actor: Any = Non
     if not aggregate_id:
         raise ValueError(f"{event_type}: the partition key is empty; pass key=...")
     event_id = uuid.uuid4()
+    payload, headers = sealed_payload(event), build_headers(event, actor)
     params = (
         event_id,
         schema.domain(),
         aggregate_id,
         event_type,
-        json.dumps(sealed_payload(event)),
-        json.dumps(build_headers(event, actor)),
-        shard_of(aggregate_id, settings.OUTBOX_SHARDS),
+        json.dumps(payload),
+        json.dumps(headers),
+        shard_of(aggregate_id, comms.OUTBOX_SHARDS),
     )
+    eager = bool(comms.COMMS_EAGER_DELIVERY) and _eager_delivery is not None
     connection = connections[using]
-    if connection.in_atomic_block:  # no savepoint: the caller's transaction decides
+    with (nullcontext() if connection.in_atomic_block else transaction.atomic(using=using)):
+        # inside the caller's transaction no savepoint: the caller's transaction decides
         with connection.cursor() as cursor:
-            cursor.execute(_INSERT_AND_NOTIFY, params)
-    else:
-        with transaction.atomic(using=using), connection.cursor() as cursor:
-            cursor.execute(_INSERT_AND_NOTIFY, params)
+            cursor.execute(_INSERT_DELIVERED if eager else _INSERT_AND_NOTIFY, params)
+            created_at = cursor.fetchone()[0] if eager else None
+    if eager:
+        _eager_delivery(EmittedEvent(event_id, schema.domain(), aggregate_id, event_type, payload, headers, created_at))
     return event_id
