@@ -12,12 +12,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 class ManagedProcess:
-    def __init__(self, *args: str, env: dict[str, str]):
+    """`manage.py <args>` of this repository's project, or of another one (`project`, run by `python`)."""
+
+    def __init__(self, *args: str, env: dict[str, str], project: Path = ROOT, python: str = sys.executable):
         self.args = args
         self.output = tempfile.NamedTemporaryFile(prefix=f"{args[0]}-", suffix=".log", delete=False)
         self.process = subprocess.Popen(
-            [sys.executable, str(ROOT / "manage.py"), *args],
-            env={**os.environ, **env}, cwd=ROOT, stdout=self.output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            [python, str(project / "manage.py"), *args],
+            env={**os.environ, **env}, cwd=project, stdout=self.output, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
         )
 
     @property
