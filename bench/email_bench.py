@@ -250,8 +250,8 @@ class Rate:
 
 class Bench:
     def __init__(self, stack: ExitStack, args: argparse.Namespace):
-        from embedded.kafka import RECOMMENDED_CLIENT_SETTINGS, EmbeddedKafka
-        from embedded.smtp import SmtpSink
+        from chesanto_comms.embedded.kafka import RECOMMENDED_CLIENT_SETTINGS, EmbeddedKafka
+        from chesanto_comms.embedded.smtp import SmtpSink
 
         self.args = args
         self.stack = stack

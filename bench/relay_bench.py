@@ -34,6 +34,9 @@ from pathlib import Path
 
 import psycopg
 
+from chesanto_comms.conf import comms
+from chesanto_comms.kafka import client_properties
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # also when run as bench/relay_bench.py
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,7 +102,6 @@ class Backlog:
     """Writes N emit-shaped rows at once (the backlog a relay finds after an outage)."""
 
     def __init__(self):
-        from django.conf import settings
 
         from outbox import emit
         from outbox.emitter import shard_of
@@ -109,7 +111,7 @@ class Backlog:
         self.payload = json.dumps(OutboxEvent.objects.get(pk=event_id).payload)
         OutboxEvent.objects.all().delete()
         self.keys = [f"user{i}@bench.example" for i in range(KEYS)]
-        self.shards = [shard_of(k, settings.OUTBOX_SHARDS) for k in self.keys]
+        self.shards = [shard_of(k, comms.OUTBOX_SHARDS) for k in self.keys]
 
     def fill(self, conn: psycopg.Connection, n: int, truncate: bool = True) -> None:
         if truncate:
@@ -167,14 +169,13 @@ def log_time(log: str, marker: str) -> float:
 # --- (a) drain ------------------------------------------------------------------------------
 def part_drain(backlog: Backlog, n: int, env: dict[str, str]) -> dict:
     from confluent_kafka import Producer
-    from django.conf import settings
 
-    from config.kafka import producer_properties
+    from chesanto_comms.kafka import producer_properties
     from relay import store
-    from relay.publisher import Ack, PRODUCER_DEFAULTS
+    from relay.publisher import PRODUCER_DEFAULTS, Ack
     from relay.records import record_for
 
-    shards = list(range(settings.OUTBOX_SHARDS))
+    shards = list(range(comms.OUTBOX_SHARDS))
     result = {"events": n}
     with connect() as conn:
         backlog.fill(conn, n)
@@ -195,7 +196,7 @@ def part_drain(backlog: Backlog, n: int, env: dict[str, str]) -> dict:
         start = time.perf_counter()
         records = [record_for(row) for row in rows]
         result["build_records"] = n / (time.perf_counter() - start)
-        producer = Producer(producer_properties({**PRODUCER_DEFAULTS, **settings.KAFKA}))
+        producer = Producer(producer_properties({**PRODUCER_DEFAULTS, **client_properties()}))
         raw_topic = records[0].topic.replace(env["OUTBOX_TOPIC_PREFIX"], "raw-" + env["OUTBOX_TOPIC_PREFIX"])
         producer.produce(raw_topic, b"warm", b"warm")
         producer.flush(30)
@@ -581,14 +582,14 @@ def main() -> None:
     parser.add_argument("--parts", default="abcde", help="which parts to run (abcde)")
     args = parser.parse_args()
 
-    from embedded.kafka import EmbeddedKafka
+    from chesanto_comms.embedded.kafka import EmbeddedKafka
 
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     with EmbeddedKafka() as broker:
         env = bench_env(broker.bootstrap_servers)
         scratch_database(env)
         setup_django(env)
-        from config.topics import ensure_topics, topic_for
+        from chesanto_comms.topics import ensure_topics, topic_for
         from outbox.events import domains
 
         ensure_topics([topic_for(d) for d in domains()])

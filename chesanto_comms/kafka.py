@@ -1,9 +1,10 @@
-"""librdkafka properties from the environment.
+"""librdkafka properties for every client the apps create.
 
-`KAFKA_BOOTSTRAP_SERVERS` names the brokers; every other `KAFKA_<NAME>` variable
-sets the librdkafka property `<name>` with underscores turned into dots
-(`KAFKA_SESSION_TIMEOUT_MS=6000` -> `session.timeout.ms`). Values stay strings:
-librdkafka parses them itself and rejects bad ones with a clear message.
+`KAFKA_BOOTSTRAP_SERVERS` names the brokers; every other `KAFKA_<NAME>` sets the librdkafka
+property `<name>` with underscores turned into dots (`KAFKA_SECURITY_PROTOCOL=SASL_SSL` ->
+`security.protocol`), read like every setting: a Django setting of that name, else the
+environment variable. A Django setting `KAFKA` (a dict of librdkafka property names) is
+applied last. Values stay strings: librdkafka parses them and rejects bad ones clearly.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import os
 from collections.abc import Mapping
 
 PREFIX = "KAFKA_"
-DEFAULT_BOOTSTRAP = "127.0.0.1:9092"
+DEFAULT_BOOTSTRAP = "127.0.0.1:9092"  # the declared default of KAFKA_BOOTSTRAP_SERVERS (chesanto_comms/conf.py)
 
 
 def property_name(variable: str) -> str:
@@ -19,12 +20,28 @@ def property_name(variable: str) -> str:
     return variable[len(PREFIX):].lower().replace("_", ".")
 
 
+def _passed_through(names_values) -> dict[str, str]:
+    return {property_name(name): str(value) for name, value in names_values
+            if name.startswith(PREFIX) and len(name) > len(PREFIX) and value is not None}
+
+
 def kafka_properties(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
-    """Common client properties (bootstrap servers plus every KAFKA_* override)."""
+    """Properties from environment variables alone: the brokers plus every KAFKA_* override."""
     props = {"bootstrap.servers": DEFAULT_BOOTSTRAP}
-    for variable, value in environ.items():
-        if variable.startswith(PREFIX) and len(variable) > len(PREFIX):
-            props[property_name(variable)] = value
+    props.update(_passed_through(environ.items()))
+    return props
+
+
+def client_properties() -> dict[str, str]:
+    """What every client gets: the environment's properties, then Django settings named
+    KAFKA_<NAME> (the brokers: KAFKA_BOOTSTRAP_SERVERS), then the dict settings.KAFKA."""
+    from django.conf import settings
+
+    props = kafka_properties()
+    if settings.configured:
+        props.update(_passed_through((name, getattr(settings, name, None)) for name in dir(settings)
+                                      if name.startswith(PREFIX)))
+        props.update({key: str(value) for key, value in (getattr(settings, "KAFKA", None) or {}).items()})
     return props
 
 

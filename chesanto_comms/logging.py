@@ -46,8 +46,39 @@ def logging_config(log_format: str, level: str) -> dict:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"event_context": {"()": "config.logging.EventContextFilter"}},
+        "filters": {"event_context": {"()": "chesanto_comms.logging.EventContextFilter"}},
         "formatters": {"default": formatter},
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "default", "filters": ["event_context"]}},
         "root": {"handlers": ["console"], "level": level},
     }
+
+
+# The loggers of the apps, which a long-running command makes sure print somewhere.
+PRODUCT_LOGGERS = ("outbox", "relay", "consumers", "chesanto_comms")
+
+
+def ensure_console_logging(level: int = logging.INFO) -> None:
+    """Give the apps' loggers a console handler at INFO when the project configured none.
+
+    A host project that never set up LOGGING has no handler on the root logger, and Python's
+    last-resort handler prints only warnings: `relay` and `consume` would say nothing, not even
+    that they started. A project that configured the root logger (or these loggers) keeps its own.
+    """
+    if logging.getLogger().handlers or any(logging.getLogger(name).handlers for name in PRODUCT_LOGGERS):
+        return
+    from chesanto_comms.conf import comms
+
+    formatter = logging_config(comms.LOG_FORMAT, "INFO")["formatters"]["default"]
+    handler = logging.StreamHandler()
+    handler.addFilter(EventContextFilter())
+    if "()" in formatter:
+        from pythonjsonlogger.json import JsonFormatter
+
+        handler.setFormatter(JsonFormatter(formatter["format"], rename_fields=formatter["rename_fields"]))
+    else:
+        handler.setFormatter(logging.Formatter(formatter["format"]))
+    for name in PRODUCT_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.addHandler(handler)
+        if logger.getEffectiveLevel() > level:
+            logger.setLevel(level)

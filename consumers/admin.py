@@ -1,13 +1,12 @@
 """Admin for the delivery logs and templates as the seed specifies, plus dead letters,
 template previews and the seed's monitoring reports."""
 from confluent_kafka import Producer
-from django.conf import settings
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from config.kafka import producer_properties
+from chesanto_comms.kafka import client_properties, producer_properties
 from consumers.dead_letters import republish
 from consumers.models import DeadLetter, EmailLog, MessageTemplate, SMSLog
 from consumers.reports import reports_context
@@ -102,5 +101,5 @@ class DeadLetterAdmin(admin.ModelAdmin):
 
     @admin.action(description="Re-publish to the source topic")
     def republish_selected(self, request, queryset):
-        count = republish(Producer(producer_properties({"enable.idempotence": "true", **settings.KAFKA})), list(queryset))
+        count = republish(Producer(producer_properties({"enable.idempotence": "true", **client_properties()})), list(queryset))
         self.message_user(request, f"Re-published {count} dead letters.", messages.SUCCESS)

@@ -2,6 +2,12 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 
+def _deliver_eagerly(event) -> None:
+    from consumers.eager import deliver
+
+    deliver(event)
+
+
 def _sync_templates(sender, **kwargs):
     from consumers.template_catalog import sync_message_templates
 
@@ -9,14 +15,21 @@ def _sync_templates(sender, **kwargs):
 
 
 class ConsumersConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
     name = "consumers"
     label = "communications"  # keeps the seed's table names: communications_*
     verbose_name = "Communications"
 
     def ready(self):
-        post_migrate.connect(_sync_templates, sender=self)
-        from outbox.timeline import register_timeline_source
+        from django.core import checks
 
+        from consumers.checks import check_templates
+        from outbox.emitter import set_eager_delivery
+
+        post_migrate.connect(_sync_templates, sender=self)
+        checks.register(check_templates)
+        set_eager_delivery(_deliver_eagerly)
         from consumers.timeline import delivery_rows
+        from outbox.timeline import register_timeline_source
 
         register_timeline_source(delivery_rows)

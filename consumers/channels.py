@@ -9,6 +9,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from importlib import import_module
 
+from chesanto_comms.conf import Settings
+from consumers.channel_settings import DeliverySettings, read_delivery_settings
 from consumers.events import InboundEvent
 
 CHANNELS = {
@@ -19,6 +21,13 @@ CHANNELS = {
 
 class Channel(ABC):
     name: str
+    settings: Settings  # the channel's declared settings (consumers/<channel>/settings.py)
+    settings_prefix: str  # EMAIL, SMS: the prefix of its EMAIL_CONCURRENCY, EMAIL_MAX_RETRIES, …
+
+    @property
+    def delivery(self) -> DeliverySettings:
+        """Concurrency, timeout, retries and retention, resolved now."""
+        return read_delivery_settings(self.settings, self.settings_prefix)
 
     @abstractmethod
     def handles(self, event_type: str) -> bool:

@@ -20,11 +20,12 @@ from functools import lru_cache
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, models, router
 from django.utils import timezone
 from jinja2 import TemplateError
 
-from consumers import metrics
+from consumers import metrics, rendering
 from consumers.channels import Channel
 from consumers.events import InboundEvent
 from outbox.events.base import EventSchema
@@ -95,6 +96,7 @@ class LoggedChannel(Channel):
     log_model: type[models.Model]
     recipient_field: str  # the log model's recipient column
     notifications: dict[str, list[Notification]]
+    template_extensions: tuple[str, ...]  # the files each notification's template path names, e.g. (".html", ".txt")
 
     def handles(self, event_type: str) -> bool:
         return event_type in self.notifications
@@ -113,6 +115,16 @@ class LoggedChannel(Channel):
         if render_errors:
             raise RenderFailed("; ".join(render_errors))
         return needs_retry
+
+    def template_files(self) -> list[str]:
+        return sorted({n.template + ext for ns in self.notifications.values() for n in ns for ext in self.template_extensions})
+
+    def check(self) -> None:
+        missing = rendering.missing_templates(self.template_files())
+        if missing:
+            raise ImproperlyConfigured(
+                f"the {self.name} channel's templates {', '.join(missing)} are in none of the template directories "
+                f"({', '.join(rendering.search_path())}); restore them, or fix COMMS_TEMPLATE_DIRS")
 
     def planned(self, event: InboundEvent) -> list[tuple[Notification, str, str | None]]:
         """The messages `deliver` handles for the event, each with its log row's status (None: no row yet).

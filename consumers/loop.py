@@ -17,11 +17,12 @@ import time
 from collections import defaultdict
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
-from django.conf import settings
 
-from config.kafka import consumer_properties, producer_properties
-from config.status_server import StatusServer
-from config.topics import ensure_topics, topic_for
+from chesanto_comms.conf import comms
+from chesanto_comms.kafka import client_properties, consumer_properties, producer_properties
+from chesanto_comms.startup import services_summary
+from chesanto_comms.status_server import StatusServer
+from chesanto_comms.topics import ensure_topics, topic_for
 from consumers import metrics, retry
 from consumers.channels import get_channel
 from consumers.dead_letters import dead_letter, dead_letter_topic
@@ -48,19 +49,22 @@ POISON = (PoisonRecord, OutboxError, SecretKeyError)
 
 
 def group_id_for(channel_name: str) -> str:
-    return f"{settings.CONSUMER_GROUP_PREFIX}{channel_name}"
+    return f"{comms.CONSUMER_GROUP_PREFIX}{channel_name}"
 
 
 class ChannelConsumer:
-    def __init__(self, channel_name: str, group_id: str | None = None, concurrency: int | None = None):
+    def __init__(self, channel_name: str, group_id: str | None = None, concurrency: int | None = None,
+                 metrics_port: int | None = None):
         self.channel = get_channel(channel_name)  # the loop's own instance: routing only, never sends
         self.name = channel_name
         self.group_id = group_id or group_id_for(channel_name)
-        self.policy = retry.RetryPolicy.for_channel(channel_name)
+        self.delivery = self.channel.delivery
+        self.policy = retry.RetryPolicy.of(self.delivery)
         self.source_topics = [topic_for(domain) for domain in self.channel.domains()]
         self.retry_topic = retry.retry_topic(channel_name)
-        self.concurrency = concurrency or getattr(settings, f"{channel_name.upper()}_CONCURRENCY", 4)
+        self.concurrency = concurrency or self.delivery.concurrency
         self.max_in_flight = self.concurrency * 8
+        self.metrics_port = comms.CONSUMER_METRICS_PORT if metrics_port is None else metrics_port
         self.stopping = threading.Event()
         self.handled = 0
         self._progress: dict[tuple[str, int], PartitionProgress] = defaultdict(PartitionProgress)
@@ -77,13 +81,14 @@ class ChannelConsumer:
     # --- lifecycle ----------------------------------------------------------
     def run(self) -> None:
         ensure_topics(self.source_topics + [self.retry_topic] + [dead_letter_topic(t) for t in self.source_topics])
-        self.consumer = Consumer(consumer_properties({**CONSUMER_DEFAULTS, **settings.KAFKA, "group.id": self.group_id}))
-        self.producer = Producer(producer_properties({**PRODUCER_DEFAULTS, **settings.KAFKA}))
+        self.consumer = Consumer(consumer_properties({**CONSUMER_DEFAULTS, **client_properties(), "group.id": self.group_id}))
+        self.producer = Producer(producer_properties({**PRODUCER_DEFAULTS, **client_properties()}))
         self.pool = WorkerPool(lambda: get_channel(self.name), self.concurrency, self.stopping)
         self.consumer.subscribe(self.source_topics + [self.retry_topic], on_revoke=self._on_revoke)
-        status = StatusServer(settings.CONSUMER_METRICS_PORT, self.health).start()
-        log.info("%s consumer in group %s reading %s (%d senders)", self.name, self.group_id,
-                 ", ".join(self.source_topics + [self.retry_topic]), self.concurrency)
+        status = StatusServer(self.metrics_port, self.health, comms.CONSUMER_METRICS_ADDRESS).start()
+        log.info("%s consumer started: %s; group %s reading %s; %d senders; metrics %s", self.name,
+                 services_summary(), self.group_id, ", ".join(self.source_topics + [self.retry_topic]),
+                 self.concurrency, f"{comms.CONSUMER_METRICS_ADDRESS}:{self.metrics_port}" if self.metrics_port else "off")
         try:
             while not self.stopping.is_set():
                 self._resume_due_retries()
@@ -100,7 +105,7 @@ class ChannelConsumer:
                         self._accept(msg)
                 self._throttle()
         finally:
-            self._drain(timeout=settings.EMAIL_TIMEOUT + 5)  # finish in-flight sends
+            self._drain(timeout=self.delivery.timeout + 5)  # finish in-flight sends
             self._commit()
             self.consumer.close()
             self.pool.shutdown()
@@ -257,7 +262,7 @@ class ChannelConsumer:
             log.warning("%d records still in flight at shutdown; they will be redelivered", self._in_flight)
 
     def _on_revoke(self, consumer: Consumer, partitions) -> None:
-        self._drain(timeout=settings.EMAIL_TIMEOUT + 5)  # their sends finish and their offsets are stored
+        self._drain(timeout=self.delivery.timeout + 5)  # their sends finish and their offsets are stored
         self._commit()
         for partition in partitions:
             self._progress.pop((partition.topic, partition.partition), None)

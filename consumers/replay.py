@@ -25,17 +25,19 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 
 from confluent_kafka import TIMESTAMP_NOT_AVAILABLE, Consumer, KafkaError, KafkaException, TopicPartition
-from django.conf import settings
 from django.db.models import F, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from config.kafka import consumer_properties
-from config.topics import topic_for
+from chesanto_comms.conf import comms
+from chesanto_comms.kafka import client_properties, consumer_properties
+from chesanto_comms.startup import services_summary
+from chesanto_comms.topics import topic_for
 from consumers import retry
 from consumers.channels import UnknownChannel, get_channel
 from consumers.delivery import LoggedChannel, Notification, RenderFailed
@@ -159,7 +161,7 @@ class Replay:
         self.request = request
         self.reporter = reporter or Reporter()
         self.started_at = timezone.now()
-        self.group_id = (f"{settings.CONSUMER_GROUP_PREFIX}{request.channel}-replay-"
+        self.group_id = (f"{comms.CONSUMER_GROUP_PREFIX}{request.channel}-replay-"
                          f"{self.started_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}")
         self.until = min(request.until or self.started_at, self.started_at)  # nothing newer than the replay
         self.summary = Summary(dry_run=request.dry_run)
@@ -173,9 +175,13 @@ class Replay:
             raise ReplayError(f"channel {request.channel!r} keeps no delivery log to replay against")
 
     def run(self) -> Summary:
-        consumer = Consumer(consumer_properties({**settings.KAFKA, **REPLAY_CONSUMER, "group.id": self.group_id}))
+        consumer = Consumer(consumer_properties({**client_properties(), **REPLAY_CONSUMER, "group.id": self.group_id}))
         try:
             ranges = self._plan(consumer)
+            log.info("replay of the %s channel started: %s; %d partitions of %s; group %s (never committed)%s",
+                     self.request.channel, services_summary(), len(ranges),
+                     ", ".join(sorted({r.topic for r in ranges})) or "no topic", self.group_id,
+                     " (dry run)" if self.request.dry_run else "")
             self.reporter.started(self, ranges)
             self._read(consumer, ranges)
         finally:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from django.conf import settings
+from chesanto_comms.conf import comms
+from consumers.channel_settings import DeliverySettings
 
 ATTEMPT = "x-retry-attempt"
 NOT_BEFORE = "x-retry-not-before-ms"
@@ -21,7 +22,7 @@ RETRY_HEADERS = (ATTEMPT, NOT_BEFORE, SOURCE, LAST_ERROR)
 
 
 def retry_topic(channel: str) -> str:
-    return f"{settings.OUTBOX_TOPIC_PREFIX}retry.{channel}"
+    return f"{comms.OUTBOX_TOPIC_PREFIX}retry.{channel}"
 
 
 @dataclass(frozen=True)
@@ -30,9 +31,8 @@ class RetryPolicy:
     delay_seconds: float
 
     @classmethod
-    def for_channel(cls, channel: str) -> "RetryPolicy":
-        prefix = channel.upper()
-        return cls(getattr(settings, f"{prefix}_MAX_RETRIES", 3), getattr(settings, f"{prefix}_RETRY_DELAY", 60))
+    def of(cls, delivery: DeliverySettings) -> "RetryPolicy":
+        return cls(delivery.max_retries, delivery.retry_delay)
 
     def is_final(self, attempt: int) -> bool:
         return attempt >= self.max_retries

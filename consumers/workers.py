@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from django.db import DatabaseError, close_old_connections, connection
 
-from config.backoff import Backoff
-from config.logging import log_context
+from chesanto_comms.backoff import Backoff
+from chesanto_comms.logging import log_context
 from consumers.channels import Channel
 from consumers.delivery import RenderFailed
 from consumers.events import InboundEvent

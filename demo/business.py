@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Max
 from django.utils import timezone
 
+from chesanto_comms.conf import comms
 from examples.accounts.services import invite_user, request_login_code
 from examples.inventory.models import Product
 from examples.inventory.services import record_movement
@@ -40,7 +40,7 @@ def _manager():
 
 def _accounts(manager) -> list[str]:
     email = _unused_address("wanjiku.kamau@example.com")
-    invitation = invite_user(email, "Wanjiku Kamau", "Salesman", f"{settings.COMMS_APP_URL}/admin/login/",
+    invitation = invite_user(email, "Wanjiku Kamau", "Salesman", f"{comms.COMMS_APP_URL}/admin/login/",
                              invited_by=manager)
     code = request_login_code(invitation.user, phone="+254712345678")
     return [

@@ -6,10 +6,10 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from embedded.kafka import RECOMMENDED_CLIENT_SETTINGS, EmbeddedKafka
-from embedded.postgres import EmbeddedPostgres
-from embedded.sms import AfricasTalkingServer
-from embedded.smtp import SmtpSink
+from chesanto_comms.embedded.kafka import RECOMMENDED_CLIENT_SETTINGS, EmbeddedKafka
+from chesanto_comms.embedded.postgres import EmbeddedPostgres
+from chesanto_comms.embedded.sms import AfricasTalkingServer
+from chesanto_comms.embedded.smtp import SmtpSink
 
 
 @dataclass
@@ -23,6 +23,15 @@ class DemoServices:
 def start_services(stack: ExitStack, workdir: Path) -> DemoServices:
     services = DemoServices()
     env, described = services.env, services.described
+    env["EXAMPLES_ENABLED"] = "true"  # the demo's business day is the example modules'
+    if not os.environ.get("OUTBOX_SECRET_KEY"):  # a key for this run only: nothing it seals outlives it
+        from cryptography.fernet import Fernet
+
+        env["SECRET_KEY"] = os.environ.get("SECRET_KEY") or Fernet.generate_key().decode()
+        env["OUTBOX_SECRET_KEY"] = Fernet.generate_key().decode()
+    reports = workdir / "reports"
+    reports.mkdir(parents=True, exist_ok=True)
+    env.setdefault("REPORTS_STORAGE_DIR", os.environ.get("REPORTS_STORAGE_DIR", str(reports.resolve())))
     if os.environ.get("DATABASE_URL"):
         described.append(f"PostgreSQL: DATABASE_URL ({os.environ['DATABASE_URL'].split('@')[-1]})")
     else:

@@ -14,6 +14,8 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+from chesanto_comms.conf import comms
+
 SEALED = "$sealed"
 
 
@@ -43,7 +45,7 @@ def _fernet(outbox_secret_key: str, secret_key: str) -> MultiFernet:
 def fernet() -> MultiFernet:
     from django.conf import settings
 
-    return _fernet(settings.OUTBOX_SECRET_KEY, settings.SECRET_KEY)
+    return _fernet(comms.OUTBOX_SECRET_KEY, settings.SECRET_KEY)
 
 
 def seal(value: str) -> dict[str, str]:

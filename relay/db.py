@@ -8,6 +8,8 @@ import psycopg
 from django.conf import settings
 from psycopg.conninfo import make_conninfo
 
+from chesanto_comms.conf import comms
+
 # Dead-peer detection on both ends of the TCP connection. The server side matters most: the
 # relay's shard locks live in its session, so a relay cut off by the network must lose them
 # within seconds (4 + 2 x 2 s of unanswered keepalives; 8 s of unacknowledged data), not after
@@ -47,6 +49,6 @@ def connect(autocommit: bool = True, connect_timeout: int = 5) -> psycopg.Connec
         " set_config('tcp_keepalives_count', %s, false), set_config('tcp_user_timeout', %s, false),"
         " set_config('synchronous_commit', %s, false), set_config('TimeZone', 'UTC', false)",
         (str(KEEPALIVE_IDLE), str(KEEPALIVE_INTERVAL), str(KEEPALIVE_COUNT), str(USER_TIMEOUT_MS),
-         "on" if settings.RELAY_SYNCHRONOUS_COMMIT else "off"),
+         "on" if comms.RELAY_SYNCHRONOUS_COMMIT else "off"),
     )
     return conn

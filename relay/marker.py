@@ -15,8 +15,8 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import psycopg
-from django.conf import settings
 
+from chesanto_comms.conf import comms
 from relay import metrics, store
 from relay.publisher import PublishResult
 from relay.records import ClaimedRow
@@ -59,12 +59,12 @@ class Marker:
         if self._conn is None:
             self._conn = self._connect()
         store.mark_published(self._conn, result.acks)
-        parked = store.mark_failed(self._conn, result.poison, settings.RELAY_MAX_ATTEMPTS,
-                                   settings.RELAY_RETRY_DELAY, settings.RELAY_RETRY_MAX_DELAY)
+        parked = store.mark_failed(self._conn, result.poison, comms.RELAY_MAX_ATTEMPTS,
+                                   comms.RELAY_RETRY_DELAY, comms.RELAY_RETRY_MAX_DELAY)
         for row_id, key in parked:
             metrics.PARKED.inc()
             log.error("event %s parked after %d attempts; later events of key %r wait behind it "
-                      "(manage.py outbox_requeue --id %s)", row_id, settings.RELAY_MAX_ATTEMPTS, key, row_id)
+                      "(manage.py outbox_requeue --id %s)", row_id, comms.RELAY_MAX_ATTEMPTS, key, row_id)
 
     def close(self) -> None:
         """Finish the last batch's marks if the database lets us, then let go of the connection."""

@@ -13,7 +13,7 @@ import psycopg
 from prometheus_client import REGISTRY, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily
 
-from config.status_server import HealthCheck, StatusServer
+from chesanto_comms.status_server import HealthCheck, StatusServer
 from outbox.stats import backlog
 from relay import db
 

@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 from threading import Event
 
 from confluent_kafka import KafkaError, KafkaException, Producer
-from django.conf import settings
 
-from config.kafka import producer_properties
+from chesanto_comms.kafka import client_properties, producer_properties
 from relay.records import ClaimedRow, OutboundRecord, record_for
 
 log = logging.getLogger(__name__)
@@ -134,11 +133,11 @@ class Publisher:
 
     @staticmethod
     def _new_producer(on_error: Callable[[KafkaError], None]) -> Producer:
-        return Producer({**producer_properties({**PRODUCER_DEFAULTS, **settings.KAFKA}), "error_cb": on_error})
+        return Producer({**producer_properties({**PRODUCER_DEFAULTS, **client_properties()}), "error_cb": on_error})
 
     @staticmethod
     def _message_timeout() -> float:
-        props = {**PRODUCER_DEFAULTS, **settings.KAFKA}
+        props = {**PRODUCER_DEFAULTS, **client_properties()}
         return float(props.get("delivery.timeout.ms") or props["message.timeout.ms"]) / 1000
 
     def _on_error(self, err: KafkaError) -> None:

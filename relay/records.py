@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 
-from django.conf import settings
-
-from config.topics import topic_for
+from chesanto_comms.conf import comms
+from chesanto_comms.topics import topic_for
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -65,7 +64,7 @@ def _type_headers(event_type: str, domain: str, schema_version, source: str) -> 
 def cloudevent_headers(row: ClaimedRow, source: str | None = None) -> list[tuple[str, bytes]]:
     meta = row.headers or {}
     shared = _type_headers(row.type, row.aggregatetype, meta.get("schema_version"),
-                           settings.OUTBOX_EVENT_SOURCE if source is None else source)
+                           comms.OUTBOX_EVENT_SOURCE if source is None else source)
     headers = [
         ("ce_specversion", _SPEC_VERSION),
         ("ce_id", str(row.id).encode()),
@@ -88,7 +87,7 @@ class RecordBuilder:
     """Turns rows into records with the settings read once (a relay makes one per batch)."""
 
     def __init__(self):
-        self.source = settings.OUTBOX_EVENT_SOURCE
+        self.source = comms.OUTBOX_EVENT_SOURCE
         self._topics: dict[str, str] = {}
 
     def topic(self, domain: str) -> str:

@@ -18,10 +18,11 @@ from datetime import timedelta
 
 import psycopg
 from confluent_kafka import KafkaException
-from django.conf import settings
 
-from config.backoff import Backoff
-from config.topics import ensure_topics, topic_for
+from chesanto_comms.backoff import Backoff
+from chesanto_comms.conf import comms
+from chesanto_comms.startup import services_summary
+from chesanto_comms.topics import ensure_topics, topic_for
 from outbox.emitter import NOTIFY_CHANNEL
 from outbox.events import domains
 from relay import db, metrics, retention, store
@@ -53,17 +54,17 @@ class BatchOutcome:
 class Relay:
     def __init__(self, batch_size: int | None = None, poll_interval: float | None = None, *,
                  batch_min: int | None = None, drain: bool = False, metrics_port: int | None = None):
-        largest = batch_size or settings.RELAY_BATCH_SIZE
-        self.batch = AdaptiveBatch(min(batch_min or settings.RELAY_BATCH_MIN, largest), largest)
-        self.poll_interval = poll_interval if poll_interval is not None else settings.RELAY_POLL_INTERVAL
-        self.rebalance_interval = settings.RELAY_REBALANCE_INTERVAL
-        self.purge_interval = settings.RELAY_PURGE_INTERVAL
-        self.metrics_port = settings.RELAY_METRICS_PORT if metrics_port is None else metrics_port
+        largest = batch_size or comms.RELAY_BATCH_SIZE
+        self.batch = AdaptiveBatch(min(batch_min or comms.RELAY_BATCH_MIN, largest), largest)
+        self.poll_interval = poll_interval if poll_interval is not None else comms.RELAY_POLL_INTERVAL
+        self.rebalance_interval = comms.RELAY_REBALANCE_INTERVAL
+        self.purge_interval = comms.RELAY_PURGE_INTERVAL
+        self.metrics_port = comms.RELAY_METRICS_PORT if metrics_port is None else metrics_port
         self.drain = drain
-        self.shard_count = settings.OUTBOX_SHARDS
+        self.shard_count = comms.OUTBOX_SHARDS
         self.stopping = threading.Event()
         self.published = 0
-        self._backoff = Backoff(settings.RELAY_BACKOFF_INITIAL, settings.RELAY_BACKOFF_MAX)
+        self._backoff = Backoff(comms.RELAY_BACKOFF_INITIAL, comms.RELAY_BACKOFF_MAX)
         self._topics_ready = False
         self._connected = False
         self._last_loop = time.monotonic()
@@ -73,10 +74,11 @@ class Relay:
 
     # -- the outer loop: survive outages ------------------------------------------------------
     def run(self) -> None:
-        status = metrics.serve(self.metrics_port, settings.RELAY_METRICS_ADDRESS, self.health)
+        status = metrics.serve(self.metrics_port, comms.RELAY_METRICS_ADDRESS, self.health)
         publisher = Publisher()
-        log.info("relay started (batch %d-%d, poll %.1fs, %d shards)",
-                 self.batch.smallest, self.batch.largest, self.poll_interval, self.shard_count)
+        log.info("relay started: %s; batch %d-%d, poll %.1fs, %d shards; metrics %s", services_summary(),
+                 self.batch.smallest, self.batch.largest, self.poll_interval, self.shard_count,
+                 f"{comms.RELAY_METRICS_ADDRESS}:{self.metrics_port}" if self.metrics_port else "off")
         try:
             while not self.stopping.is_set():
                 try:
@@ -199,7 +201,7 @@ class Relay:
         for failure in result.poison:
             metrics.ERRORS.labels("row").inc()
             log.warning("event %s not published (attempt %d of %d): %s", failure.row_id,
-                        attempts[failure.row_id] + 1, settings.RELAY_MAX_ATTEMPTS, failure.error)
+                        attempts[failure.row_id] + 1, comms.RELAY_MAX_ATTEMPTS, failure.error)
         if any(f.fatal for f in result.failures):
             metrics.ERRORS.labels("fatal").inc()
         for key in result.order_hazards:
@@ -210,11 +212,11 @@ class Relay:
     def _purge(self, conn: psycopg.Connection, shards: list[int]) -> bool:
         with conn.cursor() as cursor:
             deleted, caught_up = retention.purge(
-                cursor, timedelta(hours=settings.OUTBOX_RETENTION_HOURS), settings.OUTBOX_PURGE_BATCH,
+                cursor, timedelta(hours=comms.OUTBOX_RETENTION_HOURS), comms.OUTBOX_PURGE_BATCH,
                 shards, budget=PURGE_BUDGET, should_stop=self.stopping.is_set)
         if deleted:
             log.info("purged %d published rows older than %gh from %d shards", deleted,
-                     settings.OUTBOX_RETENTION_HOURS, len(shards))
+                     comms.OUTBOX_RETENTION_HOURS, len(shards))
         return caught_up
 
     # -- waiting ----------------------------------------------------------------------------------

@@ -12,7 +12,8 @@ from urllib.parse import quote
 import dj_database_url
 import pytest
 
-from embedded.smtp import SmtpSink
+from chesanto_comms.conf import comms
+from chesanto_comms.embedded.smtp import SmtpSink
 from tests.support.services import Service, kafka_service, postgres_service
 
 logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
@@ -85,7 +86,7 @@ def comms_env(django_db_setup, kafka, smtp_sink) -> dict[str, str]:
     from django.conf import settings
     from django.db import connection
 
-    from config.kafka import kafka_properties
+    from chesanto_comms.kafka import kafka_properties
 
     run = uuid.uuid4().hex[:8]
     env = {
@@ -103,6 +104,8 @@ def comms_env(django_db_setup, kafka, smtp_sink) -> dict[str, str]:
         "CONSUMER_GROUP_PREFIX": f"test-{run}-",
         "RELAY_POLL_INTERVAL": "0.5",
         "SECRET_KEY": settings.SECRET_KEY,
+        "OUTBOX_SECRET_KEY": comms.OUTBOX_SECRET_KEY,
+        "EXAMPLES_ENABLED": "true",
         "DATABASE_CONN_MAX_AGE": "0",
         "REPORTS_STORAGE_DIR": tempfile.mkdtemp(prefix="chesanto-reports-"),
     }

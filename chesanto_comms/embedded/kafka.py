@@ -8,7 +8,7 @@ from __future__ import annotations
 import subprocess
 import tempfile
 
-from embedded.ports import free_port, wait_for_port
+from chesanto_comms.embedded.ports import free_port, wait_for_port
 
 RECOMMENDED_CLIENT_SETTINGS = {
     "KAFKA_SESSION_TIMEOUT_MS": "6000",

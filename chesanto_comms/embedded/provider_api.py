@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
-from embedded.ports import free_port
+from chesanto_comms.embedded.ports import free_port
 
 
 @dataclass(frozen=True)

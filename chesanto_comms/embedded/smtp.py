@@ -16,7 +16,7 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
-from embedded.ports import free_port
+from chesanto_comms.embedded.ports import free_port
 
 
 @dataclass(frozen=True)

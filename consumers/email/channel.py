@@ -10,6 +10,7 @@ from consumers.delivery import LoggedChannel, Notification, PermanentError, Sent
 from consumers.email import errors
 from consumers.email.compose import RenderedEmail, build_message, message_id, render_email
 from consumers.email.notifications import EMAILS
+from consumers.email.settings import email_settings
 from consumers.events import InboundEvent
 from consumers.models import EmailLog
 
@@ -25,6 +26,9 @@ def provider_name() -> str:
 
 class EmailChannel(LoggedChannel):
     name = "email"
+    settings = email_settings
+    settings_prefix = "EMAIL"
+    template_extensions = (".html", ".txt")
     log_model = EmailLog
     recipient_field = "recipient"
     notifications = EMAILS
@@ -66,7 +70,7 @@ class EmailChannel(LoggedChannel):
 
     def _connection(self):
         if self.connection is None:
-            self.connection = get_connection(fail_silently=False, timeout=settings.EMAIL_TIMEOUT)
+            self.connection = get_connection(fail_silently=False, timeout=email_settings.EMAIL_TIMEOUT)
             self.connection.open()
         return self.connection
 

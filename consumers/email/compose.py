@@ -11,6 +11,7 @@ from django.core.mail import EmailMultiAlternatives
 
 from consumers import rendering
 from consumers.delivery import Notification
+from consumers.email.settings import email_settings
 from outbox.events.base import EventSchema
 
 MESSAGE_ID_DOMAIN = "chesanto.comms"
@@ -41,16 +42,18 @@ def render_email(notification: Notification, data: EventSchema, recipient: str, 
 
 def attachment_file(relative_path: str) -> Path:
     """The stored file an event refers to, checked: inside REPORTS_STORAGE_DIR, present, not too large."""
-    root = Path(settings.REPORTS_STORAGE_DIR).resolve()
+    if not email_settings.REPORTS_STORAGE_DIR:
+        raise AttachmentError(f"attachment {relative_path!r}: REPORTS_STORAGE_DIR is not set, so no file can be attached")
+    root = Path(email_settings.REPORTS_STORAGE_DIR).resolve()
     path = (root / relative_path).resolve()
     if root not in path.parents:
         raise AttachmentError(f"attachment {relative_path!r} is outside REPORTS_STORAGE_DIR ({root})")
     if not path.is_file():
         raise AttachmentError(f"attachment {relative_path!r} not found in REPORTS_STORAGE_DIR ({root})")
     size = path.stat().st_size
-    if size > settings.EMAIL_ATTACHMENT_MAX_BYTES:
+    if size > email_settings.EMAIL_ATTACHMENT_MAX_BYTES:
         raise AttachmentError(
-            f"attachment {relative_path!r} is {size} bytes; the limit is EMAIL_ATTACHMENT_MAX_BYTES={settings.EMAIL_ATTACHMENT_MAX_BYTES}"
+            f"attachment {relative_path!r} is {size} bytes; the limit is EMAIL_ATTACHMENT_MAX_BYTES={email_settings.EMAIL_ATTACHMENT_MAX_BYTES}"
         )
     return path
 

@@ -1,8 +1,6 @@
 """The SMS channel: one HTTP provider (SMS_PROVIDER) behind the common LoggedChannel sequence."""
 from __future__ import annotations
 
-from django.conf import settings
-
 from consumers.delivery import LoggedChannel, Notification, PermanentError, Sent, TransientError
 from consumers.events import InboundEvent
 from consumers.models import SMSLog
@@ -11,10 +9,14 @@ from consumers.sms.encoding import InvalidPhoneNumber, e164
 from consumers.sms.notifications import SMS
 from consumers.sms.providers import get_provider
 from consumers.sms.providers.base import SmsConfigError, SmsProvider
+from consumers.sms.settings import sms_settings
 
 
 class SMSChannel(LoggedChannel):
     name = "sms"
+    settings = sms_settings
+    settings_prefix = "SMS"
+    template_extensions = (".txt",)
     log_model = SMSLog
     recipient_field = "phone_number"
     notifications = SMS
@@ -31,10 +33,11 @@ class SMSChannel(LoggedChannel):
         return self._provider
 
     def check(self) -> None:
+        super().check()
         self.provider  # noqa: B018 - builds it: an unknown SMS_PROVIDER or a missing key raises SmsConfigError
 
     def new_log_fields(self, event: InboundEvent, notification: Notification) -> dict:
-        return {"message": "", "provider": self._provider.name if self._provider else settings.SMS_PROVIDER}
+        return {"message": "", "provider": self._provider.name if self._provider else sms_settings.SMS_PROVIDER}
 
     def render(self, notification: Notification, event: InboundEvent, recipient: str) -> RenderedSms:
         return render_sms(notification, event.data)

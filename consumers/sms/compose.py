@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings
-
 from consumers import rendering
 from consumers.delivery import Notification
 from consumers.sms.encoding import SmsEncoding, analyse
+from consumers.sms.settings import sms_settings
 from outbox.events.base import EventSchema
 
 MASK = "******"
@@ -30,9 +29,9 @@ def render_sms(notification: Notification, data: EventSchema) -> RenderedSms:
     if not text:
         raise ValueError(f"{notification.template}.txt rendered an empty SMS")
     encoding = analyse(text)
-    if encoding.segments > settings.SMS_MAX_SEGMENTS:
+    if encoding.segments > sms_settings.SMS_MAX_SEGMENTS:
         raise MessageTooLong(
-            f"{notification.template}.txt rendered {encoding}, over SMS_MAX_SEGMENTS={settings.SMS_MAX_SEGMENTS}: "
+            f"{notification.template}.txt rendered {encoding}, over SMS_MAX_SEGMENTS={sms_settings.SMS_MAX_SEGMENTS}: "
             f"shorten the template, or the data (a non-GSM character such as an emoji makes the whole text UCS-2)"
         )
     return RenderedSms(text=text, logged_text=mask_secrets(text, data), encoding=encoding)

@@ -13,14 +13,21 @@ from __future__ import annotations
 
 import json
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.crypto import constant_time_compare
 
 from consumers.models import SMSLog
+from consumers.sms.settings import sms_settings
 from consumers.webhooks import replay
 from consumers.webhooks.base import (
-    REFUSED_FORGED, REFUSED_IP, REFUSED_UNSIGNED, UNKNOWN_MESSAGE, answer, endpoint_off, provider_view, settle,
+    REFUSED_FORGED,
+    REFUSED_IP,
+    REFUSED_UNSIGNED,
+    UNKNOWN_MESSAGE,
+    answer,
+    endpoint_off,
+    provider_view,
+    settle,
 )
 from consumers.webhooks.network import ip_allowed
 from consumers.webhooks.transitions import Change
@@ -56,10 +63,10 @@ def change_for(report: dict[str, str]) -> Change:
 
 @provider_view
 def delivery_report(request: HttpRequest, secret: str | None = None) -> HttpResponse:
-    expected = settings.SMS_WEBHOOK_SECRET
+    expected = sms_settings.SMS_WEBHOOK_SECRET
     if not expected:
         return endpoint_off(PROVIDER, "SMS_WEBHOOK_SECRET")
-    if not ip_allowed(request, settings.SMS_WEBHOOK_ALLOWED_IPS, "SMS_WEBHOOK_ALLOWED_IPS"):
+    if not ip_allowed(request, sms_settings.SMS_WEBHOOK_ALLOWED_IPS, "SMS_WEBHOOK_ALLOWED_IPS"):
         return answer(PROVIDER, REFUSED_IP, "caller not in SMS_WEBHOOK_ALLOWED_IPS")
     if secret is None:
         return answer(PROVIDER, REFUSED_UNSIGNED, "no secret in the URL")

@@ -27,7 +27,14 @@ from django.views.decorators.csrf import csrf_exempt
 from consumers.models import EmailLog
 from consumers.webhooks import replay
 from consumers.webhooks.base import (
-    HTTP_STATUS, REFUSED_FORGED, REFUSED_REPLAY, REFUSED_UNSIGNED, UNKNOWN_MESSAGE, count, endpoint_off, settle,
+    HTTP_STATUS,
+    REFUSED_FORGED,
+    REFUSED_REPLAY,
+    REFUSED_UNSIGNED,
+    UNKNOWN_MESSAGE,
+    count,
+    endpoint_off,
+    settle,
 )
 from consumers.webhooks.transitions import Change
 

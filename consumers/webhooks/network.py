@@ -7,19 +7,21 @@ that many places from the right (entries further left are whatever the caller wr
 from __future__ import annotations
 
 import ipaddress
-from ipaddress import IPv4Address, IPv6Address, IPv4Network, IPv6Network
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 
-from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
+
+from chesanto_comms.conf import comms
+from consumers.sms.settings import sms_settings
 
 Network = IPv4Network | IPv6Network
 Address = IPv4Address | IPv6Address
 
 
 def client_ip(request: HttpRequest) -> Address | None:
-    hops = settings.WEBHOOK_PROXY_COUNT
+    hops = comms.WEBHOOK_PROXY_COUNT
     if hops <= 0:
         raw = request.META.get("REMOTE_ADDR", "")
     else:
@@ -53,7 +55,7 @@ def ip_allowed(request: HttpRequest, entries: list[str], setting: str) -> bool:
 
 def check_allowed_ips(app_configs, **kwargs) -> list[checks.CheckMessage]:
     try:
-        networks(settings.SMS_WEBHOOK_ALLOWED_IPS, "SMS_WEBHOOK_ALLOWED_IPS")
+        networks(sms_settings.SMS_WEBHOOK_ALLOWED_IPS, "SMS_WEBHOOK_ALLOWED_IPS")
     except ImproperlyConfigured as exc:
         return [checks.Error(str(exc), id="webhooks.E001")]
     return []

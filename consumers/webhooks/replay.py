@@ -17,10 +17,10 @@ import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from chesanto_comms.conf import comms
 from consumers.webhooks.models import WebhookReceipt
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ def digest(parts: Iterable) -> str:
 
 
 def window() -> timedelta:
-    return timedelta(days=settings.WEBHOOK_REPLAY_WINDOW_DAYS)
+    return timedelta(days=comms.WEBHOOK_REPLAY_WINDOW_DAYS)
 
 
 def too_old(happened_at: datetime | None) -> bool:

@@ -15,15 +15,22 @@ import hashlib
 import hmac
 from urllib.parse import urlsplit, urlunsplit
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.crypto import constant_time_compare
 
+from chesanto_comms.conf import comms
 from consumers.models import SMSLog
 from consumers.sms.providers.twilio import verdict_for_code
+from consumers.sms.settings import sms_settings
 from consumers.webhooks import replay
 from consumers.webhooks.base import (
-    REFUSED_FORGED, REFUSED_UNSIGNED, UNKNOWN_MESSAGE, answer, endpoint_off, provider_view, settle,
+    REFUSED_FORGED,
+    REFUSED_UNSIGNED,
+    UNKNOWN_MESSAGE,
+    answer,
+    endpoint_off,
+    provider_view,
+    settle,
 )
 from consumers.webhooks.transitions import Change
 
@@ -42,7 +49,7 @@ STATUSES = {
 
 
 def auth_token() -> str:
-    return settings.SMS_API_KEY if settings.SMS_PROVIDER == PROVIDER else ""
+    return sms_settings.SMS_API_KEY if sms_settings.SMS_PROVIDER == PROVIDER else ""
 
 
 def parameters(form: QueryDict) -> list[tuple[str, str]]:
@@ -65,7 +72,7 @@ def url_variants(url: str) -> list[str]:
 
 
 def called_url(request: HttpRequest) -> str:
-    base = settings.WEBHOOK_PUBLIC_URL.rstrip("/")
+    base = comms.WEBHOOK_PUBLIC_URL.rstrip("/")
     return base + request.get_full_path() if base else request.build_absolute_uri()
 
 

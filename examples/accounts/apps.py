@@ -2,6 +2,7 @@ from django.apps import AppConfig
 
 
 class AccountsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
     name = "examples.accounts"
     label = "example_accounts"  # "auth" is django.contrib.auth's
     verbose_name = "Example: accounts"

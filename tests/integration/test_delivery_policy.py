@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 from confluent_kafka import Producer
-from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
-from config.kafka import producer_properties
+from chesanto_comms.conf import comms
+from chesanto_comms.kafka import client_properties, producer_properties
+from consumers.email.settings import email_settings
 from consumers.models import DeadLetter, EmailLog
 from outbox import emit
 from outbox.emitter import sealed_payload
@@ -26,7 +27,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
 def produce(topic: str, value: bytes, key: bytes, headers: list[tuple[str, bytes]]) -> None:
-    producer = Producer(producer_properties(settings.KAFKA))
+    producer = Producer(producer_properties(client_properties()))
     producer.produce(topic, value, key, headers=headers)
     assert producer.flush(15) == 0
 
@@ -83,7 +84,7 @@ def test_expired_otp_is_logged_expired_and_not_sent(pipeline, smtp_sink, unique_
 ])
 def test_poison_records_go_to_the_dead_letter_topic(pipeline, unique_email, value, headers, error_class):
     ce_id = str(uuid.uuid4())
-    topic = f"{settings.OUTBOX_TOPIC_PREFIX}auth"
+    topic = f"{comms.OUTBOX_TOPIC_PREFIX}auth"
     produce(topic, value, b"poison", [("ce_id", ce_id.encode()), *headers])
     dead = wait_until(lambda: DeadLetter.objects.filter(event_id=ce_id).first(), what="a DeadLetter row")
     assert dead.error_class == error_class and dead.source_topic == topic and bytes(dead.value) == value
@@ -96,7 +97,7 @@ def test_poison_records_go_to_the_dead_letter_topic(pipeline, unique_email, valu
 
 
 def test_report_attachment_by_reference_and_missing_file_dead_letters(pipeline, smtp_sink, unique_email):
-    storage = settings.REPORTS_STORAGE_DIR
+    storage = email_settings.REPORTS_STORAGE_DIR
     address = unique_email("manager")
     event_id = emit("reports.report_ready", {"email": address, "report_name": "Daily sales",
                                              "attachment_path": "daily/sales-missing.pdf"})

@@ -5,10 +5,10 @@ import json
 
 import pytest
 from confluent_kafka import Producer
-from django.conf import settings
 from django.db import transaction
 
-from config.kafka import producer_properties
+from chesanto_comms.conf import comms
+from chesanto_comms.kafka import client_properties, producer_properties
 from consumers.models import EmailLog
 from outbox import InvalidEventData, emit
 from outbox.facade import EmailService
@@ -44,7 +44,7 @@ def test_published_record_is_a_cloudevent_with_sealed_secrets(pipeline, kafka_re
     event_id = emit("auth.otp_requested", {"email": address, "name": "Otieno", "code": "482913"}, actor="42")
     final_log(event_id)
     row = OutboxEvent.objects.get(id=event_id)
-    assert row.published_at is not None and row.kafka_topic == f"{settings.OUTBOX_TOPIC_PREFIX}auth"
+    assert row.published_at is not None and row.kafka_topic == f"{comms.OUTBOX_TOPIC_PREFIX}auth"
 
     msg = kafka_record(row.kafka_topic, row.kafka_partition, row.kafka_offset)
     headers = {k: v.decode() for k, v in msg.headers()}
@@ -90,7 +90,7 @@ def test_redelivered_record_sends_one_email(pipeline, smtp_sink, kafka_record, u
     row = OutboxEvent.objects.get(id=event_id)
     original = kafka_record(row.kafka_topic, row.kafka_partition, row.kafka_offset)
 
-    producer = Producer(producer_properties(settings.KAFKA))
+    producer = Producer(producer_properties(client_properties()))
     for _ in range(2):  # the same record, twice more, as a redelivery or replay would bring it
         producer.produce(original.topic(), original.value(), original.key(), headers=original.headers())
     assert producer.flush(15) == 0

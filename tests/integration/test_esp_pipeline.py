@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from embedded.esp import PostmarkServer
+from chesanto_comms.embedded.esp import PostmarkServer
 from outbox import emit
-from tests.support.processes import ManagedProcess
 from tests.support.logs import final_email_log as final_log
+from tests.support.processes import ManagedProcess
 from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from consumers.email.compose import render_email
 from consumers.email.notifications import EMAILS
+from consumers.email.settings import email_settings
 from consumers.models import EmailLog
 from outbox import emit
 from outbox.events import get_event_type
@@ -37,7 +37,7 @@ def with_unique_recipients(data: dict, unique_email) -> dict:
 def test_every_email_is_delivered_as_rendered(pipeline, smtp_sink, unique_email, event_type):
     data = with_unique_recipients(sample(event_type), unique_email)
     if "attachment_path" in data:
-        attachment = Path(settings.REPORTS_STORAGE_DIR) / data["attachment_path"]
+        attachment = Path(email_settings.REPORTS_STORAGE_DIR) / data["attachment_path"]
         attachment.parent.mkdir(parents=True, exist_ok=True)
         attachment.write_bytes(b"%PDF-1.4 sample report")
     event_id = emit(event_type, data)

@@ -7,8 +7,8 @@ import urllib.request
 
 import pytest
 
+from chesanto_comms.embedded.ports import free_port
 from consumers.models import EmailLog
-from embedded.ports import free_port
 from outbox import emit
 from tests.support.processes import ManagedProcess
 from tests.support.waiting import wait_until

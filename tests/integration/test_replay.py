@@ -10,11 +10,11 @@ from io import StringIO
 
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
-from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from config.kafka import consumer_properties, producer_properties
+from chesanto_comms.conf import comms
+from chesanto_comms.kafka import client_properties, consumer_properties, producer_properties
 from consumers.models import DeadLetter, EmailLog
 from outbox import emit
 from outbox.emitter import sealed_payload
@@ -67,7 +67,7 @@ def window_pause() -> None:
 
 
 def produce(records: list[tuple[str, bytes | None, bytes, list]], partition: int | None = None, linger_ms: int = 0):
-    producer = Producer(producer_properties({**settings.KAFKA, "linger.ms": str(linger_ms)}))
+    producer = Producer(producer_properties({**client_properties(), "linger.ms": str(linger_ms)}))
     for topic, value, key, headers in records:
         kwargs = {"partition": partition} if partition is not None else {}
         producer.produce(topic, value, key, headers=headers, **kwargs)
@@ -84,14 +84,14 @@ def cloudevent(address: str, event_type: str = "auth.account_approved", created_
 
 
 def email_topics() -> list[str]:
+    from chesanto_comms.topics import topic_for
     from consumers.email.channel import EmailChannel
-    from config.topics import topic_for
 
-    return [topic_for(d) for d in EmailChannel().domains()] + [f"{settings.OUTBOX_TOPIC_PREFIX}retry.email"]
+    return [topic_for(d) for d in EmailChannel().domains()] + [f"{comms.OUTBOX_TOPIC_PREFIX}retry.email"]
 
 
 def committed(group: str) -> dict[tuple[str, int], int]:
-    consumer = Consumer(consumer_properties({**settings.KAFKA, "group.id": group, "enable.auto.commit": "false"}))
+    consumer = Consumer(consumer_properties({**client_properties(), "group.id": group, "enable.auto.commit": "false"}))
     try:
         metadata = consumer.list_topics(timeout=10).topics
         partitions = [TopicPartition(t, p) for t in email_topics() if t in metadata for p in metadata[t].partitions]
@@ -101,7 +101,7 @@ def committed(group: str) -> dict[tuple[str, int], int]:
 
 
 def live_group_has_passed(positions: list[tuple[str, int, int]]) -> dict | None:
-    offsets = committed(f"{settings.CONSUMER_GROUP_PREFIX}email")
+    offsets = committed(f"{comms.CONSUMER_GROUP_PREFIX}email")
     return offsets if all(offsets.get((t, p), -1) > o for t, p, o in positions) else None
 
 
@@ -112,7 +112,7 @@ def test_replay_sends_only_what_was_never_delivered_in_the_range(pipeline, smtp_
     since = timezone.now()
     inside = [approve(unique_email("inside")) for _ in range(4)]
     poison_id = str(uuid.uuid4())
-    produce([(f"{settings.OUTBOX_TOPIC_PREFIX}auth", b"not json {", b"poison",
+    produce([(f"{comms.OUTBOX_TOPIC_PREFIX}auth", b"not json {", b"poison",
               [("ce_id", poison_id.encode()), ("ce_type", b"auth.account_approved")])])
     delivered(*inside)
     dead = wait_until(lambda: DeadLetter.objects.filter(event_id=poison_id).first(), what="the live dead letter")
@@ -147,11 +147,11 @@ def test_replay_sends_only_what_was_never_delivered_in_the_range(pipeline, smtp_
     # The live group's positions on the topics the replay read are as they were (its retry
     # topic may move meanwhile: retries left by earlier tests keep arriving), and the
     # replay's group has none.
-    retry_topic = f"{settings.OUTBOX_TOPIC_PREFIX}retry.email"
+    retry_topic = f"{comms.OUTBOX_TOPIC_PREFIX}retry.email"
     replayed = lambda offsets: {tp: o for tp, o in offsets.items() if tp[0] != retry_topic}  # noqa: E731
-    assert replayed(committed(f"{settings.CONSUMER_GROUP_PREFIX}email")) == replayed(live_before)
+    assert replayed(committed(f"{comms.CONSUMER_GROUP_PREFIX}email")) == replayed(live_before)
     replay_group = re.search(r"in group (\S+)", output).group(1)
-    assert replay_group.startswith(f"{settings.CONSUMER_GROUP_PREFIX}email-replay-")
+    assert replay_group.startswith(f"{comms.CONSUMER_GROUP_PREFIX}email-replay-")
     assert all(offset < 0 for offset in committed(replay_group).values())
 
 
@@ -160,7 +160,7 @@ def test_records_before_since_in_the_same_batch_are_left_alone(pipeline, smtp_si
     early_address, late_address = unique_email("early"), unique_email("late")
     early_id, early = cloudevent(early_address)
     late_id, late = cloudevent(late_address)
-    producer = Producer(producer_properties({**settings.KAFKA, "linger.ms": "1500"}))  # one batch for both
+    producer = Producer(producer_properties({**client_properties(), "linger.ms": "1500"}))  # one batch for both
     producer.produce(*early[:3], headers=early[3], partition=0)
     time.sleep(0.3)
     since = timezone.now()
@@ -245,7 +245,7 @@ def test_from_offsets_starts_at_the_given_position(pipeline, smtp_sink, unique_e
     (["--since", "2026-01-01T00:00:00Z", "--topic", "{auth}", "--from-offsets", "{auth}:0:0"], "leave out --topic"),
 ])
 def test_bad_arguments_are_command_errors(pipeline, args, message):
-    auth = f"{settings.OUTBOX_TOPIC_PREFIX}auth"
+    auth = f"{comms.OUTBOX_TOPIC_PREFIX}auth"
     with pytest.raises(CommandError, match=re.escape(message.replace("{auth}", auth))):
         replay(*[a.replace("{auth}", auth) for a in args])
 

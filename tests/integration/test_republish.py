@@ -7,12 +7,12 @@ from io import StringIO
 
 import pytest
 from confluent_kafka import Consumer, TopicPartition
-from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.utils import timezone
 
-from config.kafka import consumer_properties
+from chesanto_comms.conf import comms
+from chesanto_comms.kafka import client_properties, consumer_properties
 from consumers.models import EmailLog
 from outbox import emit
 from outbox.events.samples import sample
@@ -39,7 +39,7 @@ def position(event_id) -> tuple[str, int, int]:
 
 
 def live_group_has_passed(topic: str, partition: int, offset: int) -> bool:
-    consumer = Consumer(consumer_properties({**settings.KAFKA, "group.id": f"{settings.CONSUMER_GROUP_PREFIX}email",
+    consumer = Consumer(consumer_properties({**client_properties(), "group.id": f"{comms.CONSUMER_GROUP_PREFIX}email",
                                              "enable.auto.commit": "false"}))
     try:
         (committed,) = consumer.committed([TopicPartition(topic, partition)], timeout=10)

@@ -4,14 +4,13 @@ from __future__ import annotations
 import uuid
 
 from confluent_kafka import Consumer, TopicPartition
-from django.conf import settings
 
-from config.kafka import consumer_properties
+from chesanto_comms.kafka import client_properties, consumer_properties
 
 
 def read_record(topic: str, partition: int, offset: int, timeout: float = 15.0):
     consumer = Consumer(consumer_properties({
-        **settings.KAFKA, "group.id": f"reader-{uuid.uuid4().hex[:8]}", "enable.auto.commit": "false",
+        **client_properties(), "group.id": f"reader-{uuid.uuid4().hex[:8]}", "enable.auto.commit": "false",
     }))
     try:
         consumer.assign([TopicPartition(topic, partition, offset)])
@@ -30,7 +29,7 @@ def read_topic(topic: str, idle: float = 2.0, timeout: float = 20.0) -> list:
     from confluent_kafka import OFFSET_BEGINNING
 
     consumer = Consumer(consumer_properties({
-        **settings.KAFKA, "group.id": f"reader-{uuid.uuid4().hex[:8]}", "enable.auto.commit": "false",
+        **client_properties(), "group.id": f"reader-{uuid.uuid4().hex[:8]}", "enable.auto.commit": "false",
     }))
     try:
         metadata = consumer.list_topics(topic, timeout=10).topics[topic]

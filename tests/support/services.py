@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import psycopg
 
-from embedded.kafka import RECOMMENDED_CLIENT_SETTINGS, EmbeddedKafka
-from embedded.postgres import EmbeddedPostgres
+from chesanto_comms.embedded.kafka import RECOMMENDED_CLIENT_SETTINGS, EmbeddedKafka
+from chesanto_comms.embedded.postgres import EmbeddedPostgres
 
 LOCAL_POSTGRES = "postgres://postgres@127.0.0.1:5432/chesanto_test"
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import socket
 import threading
 
-from embedded.ports import free_port
+from chesanto_comms.embedded.ports import free_port
 
 MAX_CONNECTIONS = 64
 CHUNK = 65536

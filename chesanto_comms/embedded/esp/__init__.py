@@ -1,4 +1,4 @@
 """Local servers that answer as email service providers' APIs do, for the ESP path (django-anymail)."""
-from embedded.esp.postmark import PostmarkServer
+from chesanto_comms.embedded.esp.postmark import PostmarkServer
 
 __all__ = ["PostmarkServer"]

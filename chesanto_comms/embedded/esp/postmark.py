@@ -16,7 +16,7 @@ import json
 import uuid
 from datetime import datetime, timezone
 
-from embedded.provider_api import Outcome, ProviderApiServer, RecordedRequest, Reply
+from chesanto_comms.embedded.provider_api import Outcome, ProviderApiServer, RecordedRequest, Reply
 
 
 def _json(status: int, body: dict) -> Reply:

@@ -4,8 +4,8 @@
         ...  # SMS_PROVIDER=africastalking, SMS_API_URL=server.url, SMS_API_KEY=server.api_key, SMS_USERNAME=server.username
         server.wait_for(lambda requests: len(requests) == 1)
 """
-from embedded.sms.africastalking import AfricasTalkingServer
-from embedded.provider_api import Outcome, RecordedRequest, ProviderApiServer
-from embedded.sms.twilio import TwilioServer
+from chesanto_comms.embedded.provider_api import Outcome, ProviderApiServer, RecordedRequest
+from chesanto_comms.embedded.sms.africastalking import AfricasTalkingServer
+from chesanto_comms.embedded.sms.twilio import TwilioServer
 
 __all__ = ["AfricasTalkingServer", "Outcome", "RecordedRequest", "ProviderApiServer", "TwilioServer"]

@@ -19,8 +19,8 @@ import re
 import uuid
 from decimal import Decimal
 
+from chesanto_comms.embedded.provider_api import Outcome, ProviderApiServer, RecordedRequest, Reply
 from consumers.sms.encoding import analyse
-from embedded.provider_api import Outcome, RecordedRequest, Reply, ProviderApiServer
 
 STATUS_NAMES = {
     100: "Processed", 101: "Sent", 102: "Queued",

@@ -21,8 +21,8 @@ import re
 import uuid
 from email.utils import formatdate
 
+from chesanto_comms.embedded.provider_api import Outcome, ProviderApiServer, RecordedRequest, Reply
 from consumers.sms.encoding import analyse
-from embedded.provider_api import Outcome, RecordedRequest, Reply, ProviderApiServer
 
 ERRORS = {  # code: (HTTP status, message)
     20003: (401, "Authenticate"),

@@ -1,6 +1,6 @@
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from chesanto_comms.conf import declared
 from consumers.models import EmailLog
 from consumers.retention import DEFAULT_BATCH, delete_older_than
 
@@ -16,7 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH, help="rows per DELETE")
 
     def handle(self, *args, days=None, batch_size=DEFAULT_BATCH, **options):
-        days = days if days is not None else getattr(settings, self.setting)
+        days = days if days is not None else declared()[self.setting].resolve()
         try:
             deleted = delete_older_than(self.model, days, batch_size)
         except ValueError as exc:

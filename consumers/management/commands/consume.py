@@ -3,6 +3,7 @@ import signal
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
+from chesanto_comms.logging import ensure_console_logging
 from consumers.channels import CHANNELS, UnknownChannel
 from consumers.loop import ChannelConsumer
 
@@ -14,10 +15,15 @@ class Command(BaseCommand):
         parser.add_argument("channel", help=f"one of: {', '.join(sorted(CHANNELS))}")
         parser.add_argument("--group-id", help="consumer group (default CONSUMER_GROUP_PREFIX + channel)")
         parser.add_argument("--concurrency", type=int, help="sends in flight (default <CHANNEL>_CONCURRENCY)")
+        parser.add_argument("--metrics-port", type=int, help="serve Prometheus /metrics and /healthz here; 0 = off "
+                            "(default CONSUMER_METRICS_PORT)")
 
-    def handle(self, *args, channel, group_id=None, concurrency=None, **options):
+    def handle(self, *args, channel, group_id=None, concurrency=None, metrics_port=None, **options):
+        ensure_console_logging()
+        if concurrency is not None and concurrency < 1:
+            raise CommandError("--concurrency must be 1 or more")
         try:
-            consumer = ChannelConsumer(channel, group_id=group_id, concurrency=concurrency)
+            consumer = ChannelConsumer(channel, group_id=group_id, concurrency=concurrency, metrics_port=metrics_port)
             consumer.channel.check()
         except (UnknownChannel, ImproperlyConfigured) as exc:
             raise CommandError(str(exc)) from None

@@ -1,8 +1,7 @@
 from confluent_kafka import Producer
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from config.kafka import producer_properties
+from chesanto_comms.kafka import client_properties, producer_properties
 from consumers.dead_letters import republish
 from consumers.models import DeadLetter
 
@@ -39,5 +38,5 @@ class Command(BaseCommand):
         if dry_run or not rows:
             self.stdout.write(f"{len(rows)} dead letters {'would be' if dry_run else ''} re-published".replace("  ", " "))
             return
-        count = republish(Producer(producer_properties({"enable.idempotence": "true", **settings.KAFKA})), rows)
+        count = republish(Producer(producer_properties({"enable.idempotence": "true", **client_properties()})), rows)
         self.stdout.write(self.style.SUCCESS(f"re-published {count} dead letters"))

@@ -3,8 +3,9 @@ from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from chesanto_comms.logging import ensure_console_logging
 from consumers.channels import CHANNELS
-from consumers.replay import Replay, Reporter, ReplayError, ReplayRequest, Summary, parse_moment, parse_offsets
+from consumers.replay import Replay, ReplayError, ReplayRequest, Reporter, Summary, parse_moment, parse_offsets
 
 
 class ProgressReporter(Reporter):
@@ -59,6 +60,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, channel, since=None, until=None, topics=(), from_offsets=(), dry_run=False,
                resend=False, **options):
+        ensure_console_logging()
         stream = getattr(self.stdout, "_out", self.stdout)  # rich writes its own line endings
         try:
             request = ReplayRequest(

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from django.conf import settings
-
 from consumers.sms.providers.base import SmsConfigError, SmsProvider
+from consumers.sms.settings import sms_settings
 
 PROVIDERS = {
     "africastalking": "consumers.sms.providers.africastalking.AfricasTalkingProvider",
@@ -29,4 +28,4 @@ def provider_class(name: str) -> type[SmsProvider]:
 
 def get_provider(name: str | None = None) -> SmsProvider:
     """The provider SMS_PROVIDER names, configured from the SMS_* settings."""
-    return provider_class(name or settings.SMS_PROVIDER).from_settings()
+    return provider_class(name or sms_settings.SMS_PROVIDER).from_settings()

@@ -10,7 +10,15 @@ from typing import ClassVar
 import requests
 
 from consumers.sms.providers.base import (
-    HttpCall, SmsProvider, SmsSent, Verdict, failed, http_verdict, money, rejected, transient,
+    HttpCall,
+    SmsProvider,
+    SmsSent,
+    Verdict,
+    failed,
+    http_verdict,
+    money,
+    rejected,
+    transient,
 )
 
 SUCCESS = {100: "Processed", 101: "Sent", 102: "Queued"}

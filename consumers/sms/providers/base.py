@@ -13,10 +13,10 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 import requests
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from consumers.delivery import PermanentError, Sent, TransientError
+from consumers.sms.settings import sms_settings
 
 CENT = Decimal("0.01")  # SMSLog.cost keeps 2 decimal places, as in the seed
 
@@ -108,11 +108,11 @@ class SmsProvider(ABC):
     @classmethod
     def from_settings(cls) -> "SmsProvider":
         return cls(
-            api_key=settings.SMS_API_KEY,
-            username=settings.SMS_USERNAME,
-            sender_id=settings.SMS_SENDER_ID,
-            base_url=settings.SMS_API_URL,
-            timeout=settings.SMS_TIMEOUT,
+            api_key=sms_settings.SMS_API_KEY,
+            username=sms_settings.SMS_USERNAME,
+            sender_id=sms_settings.SMS_SENDER_ID,
+            base_url=sms_settings.SMS_API_URL,
+            timeout=sms_settings.SMS_TIMEOUT,
         )
 
     def send(self, to: str, text: str) -> SmsSent:

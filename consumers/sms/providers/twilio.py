@@ -10,11 +10,20 @@ from __future__ import annotations
 from typing import ClassVar
 
 import requests
-from django.conf import settings
 from django.urls import reverse
 
+from chesanto_comms.conf import comms
 from consumers.sms.providers.base import (
-    HttpCall, SmsConfigError, SmsProvider, SmsSent, Verdict, failed, http_verdict, money, rejected, transient,
+    HttpCall,
+    SmsConfigError,
+    SmsProvider,
+    SmsSent,
+    Verdict,
+    failed,
+    http_verdict,
+    money,
+    rejected,
+    transient,
 )
 
 ACCEPTED = {"accepted", "queued", "sending", "sent", "scheduled", "delivered"}
@@ -62,8 +71,8 @@ class TwilioProvider(SmsProvider):
 
     def build_request(self, to: str, text: str) -> HttpCall:
         fields = {"To": to, "From": self.sender_id, "Body": text}
-        if settings.WEBHOOK_PUBLIC_URL:  # ask Twilio to report delivery to our status webhook
-            fields["StatusCallback"] = settings.WEBHOOK_PUBLIC_URL.rstrip("/") + reverse("webhooks:twilio_status")
+        if comms.WEBHOOK_PUBLIC_URL:  # ask Twilio to report delivery to our status webhook
+            fields["StatusCallback"] = comms.WEBHOOK_PUBLIC_URL.rstrip("/") + reverse("webhooks:twilio_status")
         return HttpCall(
             f"{self.base_url}/2010-04-01/Accounts/{self.username}/Messages.json",
             fields,

@@ -4,10 +4,10 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
+from chesanto_comms.conf import comms
 from relay.retention import purge
 
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -26,13 +26,13 @@ class Command(BaseCommand):
             "of --batch-size rows. Pending and parked rows are never deleted.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--older-than", help=f"age, e.g. 7d, 12h, 30m (default {settings.OUTBOX_RETENTION_HOURS:g}h)")
-        parser.add_argument("--batch-size", type=int, default=settings.OUTBOX_PURGE_BATCH,
-                            help=f"rows per transaction (default OUTBOX_PURGE_BATCH={settings.OUTBOX_PURGE_BATCH})")
+        parser.add_argument("--older-than", help=f"age, e.g. 7d, 12h, 30m (default {comms.OUTBOX_RETENTION_HOURS:g}h)")
+        parser.add_argument("--batch-size", type=int, default=comms.OUTBOX_PURGE_BATCH,
+                            help=f"rows per transaction (default OUTBOX_PURGE_BATCH={comms.OUTBOX_PURGE_BATCH})")
         parser.add_argument("--dry-run", action="store_true", help="count the rows; delete nothing")
 
     def handle(self, *args, older_than=None, batch_size=None, dry_run=False, **options):
-        age = parse_age(older_than) if older_than else timedelta(hours=settings.OUTBOX_RETENTION_HOURS)
+        age = parse_age(older_than) if older_than else timedelta(hours=comms.OUTBOX_RETENTION_HOURS)
         if batch_size < 1:
             raise CommandError("--batch-size must be 1 or more")
         with connection.cursor() as cursor:

@@ -4,10 +4,10 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import connection
 
+from chesanto_comms.conf import comms
 from outbox.models import OutboxEvent
 from outbox.stats import backlog
 from relay import shards, store
@@ -35,7 +35,7 @@ def collect(parked_limit: int) -> dict:
         pending, parked, oldest = backlog(cursor)
         cursor.execute(WAITING)
         waiting = cursor.fetchone()[0]
-        stranded = store.stranded(cursor, settings.OUTBOX_SHARDS)
+        stranded = store.stranded(cursor, comms.OUTBOX_SHARDS)
         state = shards.ownership(cursor)
     relays = []
     for member in state.members:
@@ -47,8 +47,8 @@ def collect(parked_limit: int) -> dict:
             .values("id", "type", "aggregateid", "attempts", "parked_at", "last_error")[:parked_limit])
     return {
         "backlog": pending, "oldest_unpublished_age_seconds": oldest, "waiting_for_retry": waiting,
-        "parked": parked, "stranded": stranded, "shards": settings.OUTBOX_SHARDS, "relays": relays,
-        "unowned_shards": [s for s in range(settings.OUTBOX_SHARDS) if s not in state.owners],
+        "parked": parked, "stranded": stranded, "shards": comms.OUTBOX_SHARDS, "relays": relays,
+        "unowned_shards": [s for s in range(comms.OUTBOX_SHARDS) if s not in state.owners],
         "parked_rows": [{**row, "id": str(row["id"]), "parked_at": row["parked_at"].isoformat()} for row in rows],
     }
 

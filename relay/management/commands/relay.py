@@ -2,6 +2,7 @@ import signal
 
 from django.core.management.base import BaseCommand, CommandError
 
+from chesanto_comms.logging import ensure_console_logging
 from relay.runner import Relay
 
 
@@ -21,6 +22,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, batch_size=None, batch_min=None, poll_interval=None, metrics_port=None, drain=False,
                **options):
+        ensure_console_logging()
         for name, value in (("--batch-size", batch_size), ("--batch-min", batch_min)):
             if value is not None and value < 1:
                 raise CommandError(f"{name} must be 1 or more")

@@ -13,7 +13,7 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 from django.db import connection, transaction
 
-from config.kafka import consumer_properties, kafka_properties
+from chesanto_comms.kafka import client_properties, consumer_properties, kafka_properties
 from outbox import emit
 from outbox.models import OutboxEvent
 from relay.shards import ownership
@@ -128,9 +128,8 @@ def read_topic(topic: str, until_ids: set[str], timeout: float = 60, bootstrap: 
 
     assign(), not subscribe(): no consumer group to join, no offsets committed.
     """
-    from django.conf import settings
 
-    props = kafka_properties({"KAFKA_BOOTSTRAP_SERVERS": bootstrap}) if bootstrap else dict(settings.KAFKA)
+    props = kafka_properties({"KAFKA_BOOTSTRAP_SERVERS": bootstrap}) if bootstrap else dict(client_properties())
     consumer = Consumer(consumer_properties({**props, "group.id": f"reader-{uuid.uuid4().hex[:8]}",
                                              "enable.auto.commit": "false"}))
     try:

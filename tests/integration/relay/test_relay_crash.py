@@ -10,7 +10,11 @@ import pytest
 
 from outbox.models import OutboxEvent
 from tests.integration.relay.conftest import (
-    assert_per_key_order, emit_sequences, keys_for, read_topic, wait_published,
+    assert_per_key_order,
+    emit_sequences,
+    keys_for,
+    read_topic,
+    wait_published,
 )
 from tests.support.waiting import wait_until
 

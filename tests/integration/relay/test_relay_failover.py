@@ -5,10 +5,16 @@ import signal
 import zlib
 
 import pytest
-from django.conf import settings
 
+from chesanto_comms.conf import comms
 from tests.integration.relay.conftest import (
-    assert_per_key_order, emit_sequences, keys_for, read_topic, shares, wait_for_shares, wait_published,
+    assert_per_key_order,
+    emit_sequences,
+    keys_for,
+    read_topic,
+    shares,
+    wait_for_shares,
+    wait_published,
 )
 from tests.support.waiting import wait_until
 
@@ -22,7 +28,7 @@ def test_the_survivors_take_a_killed_relays_shards_and_lose_nothing(relay_env, r
     expected = emit_sequences(keys, 20, chunk=200)
     victim = procs[0]
     victim_shards = _shards_of(victim.process.pid)
-    assert any(zlib.crc32(key.encode()) % settings.OUTBOX_SHARDS in victim_shards for key in keys)
+    assert any(zlib.crc32(key.encode()) % comms.OUTBOX_SHARDS in victim_shards for key in keys)
 
     assert victim.stop(signal.SIGKILL) == -signal.SIGKILL  # mid-stream, perhaps mid-batch
     during = emit_sequences(keys, 20, start=20, chunk=200)

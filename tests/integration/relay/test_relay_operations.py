@@ -13,7 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from embedded.ports import free_port
+from chesanto_comms.embedded.ports import free_port
 from outbox import emit
 from outbox.models import OutboxEvent
 from outbox.tracing import traceparent_context

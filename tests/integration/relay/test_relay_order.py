@@ -7,7 +7,13 @@ import signal
 import pytest
 
 from tests.integration.relay.conftest import (
-    assert_per_key_order, emit_sequences, keys_for, read_topic, wait_connected, wait_for_shares, wait_published,
+    assert_per_key_order,
+    emit_sequences,
+    keys_for,
+    read_topic,
+    wait_connected,
+    wait_for_shares,
+    wait_published,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

@@ -9,10 +9,16 @@ import signal
 import pytest
 from django.conf import settings
 
-from embedded.kafka import RECOMMENDED_CLIENT_SETTINGS, EmbeddedKafka
-from embedded.ports import free_port
+from chesanto_comms.embedded.kafka import RECOMMENDED_CLIENT_SETTINGS, EmbeddedKafka
+from chesanto_comms.embedded.ports import free_port
 from tests.integration.relay.conftest import (
-    assert_per_key_order, emit_sequences, keys_for, published_count, read_topic, shares, wait_connected,
+    assert_per_key_order,
+    emit_sequences,
+    keys_for,
+    published_count,
+    read_topic,
+    shares,
+    wait_connected,
     wait_published,
 )
 from tests.support.tcp_proxy import TcpProxy

@@ -7,14 +7,19 @@ import json
 import signal
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 
+from chesanto_comms.conf import comms
 from outbox import emit
 from outbox.emitter import shard_of
 from outbox.models import OutboxEvent
 from tests.integration.relay.conftest import (
-    assert_per_key_order, emit_sequences, keys_for, read_topic, wait_connected, wait_published,
+    assert_per_key_order,
+    emit_sequences,
+    keys_for,
+    read_topic,
+    wait_connected,
+    wait_published,
 )
 from tests.support.waiting import wait_until
 
@@ -27,7 +32,7 @@ def insert_row(key: str, payload: dict, aggregatetype: str = "auth") -> str:
     """An outbox row written by hand (emit() would refuse it), shaped like emit's."""
     return str(OutboxEvent.objects.create(aggregatetype=aggregatetype, aggregateid=key, type="auth.otp_requested",
                                           payload=payload, headers={},
-                                          shard=shard_of(key, settings.OUTBOX_SHARDS)).pk)
+                                          shard=shard_of(key, comms.OUTBOX_SHARDS)).pk)
 
 
 def normal(key: str, n: int) -> str:

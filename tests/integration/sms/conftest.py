@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from embedded.sms import AfricasTalkingServer, ProviderApiServer, TwilioServer
+from chesanto_comms.embedded.sms import AfricasTalkingServer, ProviderApiServer, TwilioServer
 from tests.support.processes import ManagedProcess
 
 pytestmark = pytest.mark.integration

@@ -6,10 +6,9 @@ from decimal import Decimal
 
 import pytest
 from confluent_kafka import Producer
-from django.conf import settings
 from django.db import transaction
 
-from config.kafka import producer_properties
+from chesanto_comms.kafka import client_properties, producer_properties
 from consumers.models import SMSLog
 from consumers.sms.encoding import analyse
 from outbox import emit
@@ -77,7 +76,7 @@ def test_redelivered_record_sends_one_sms(sms_pipeline, phone):
     row = OutboxEvent.objects.get(id=event_id)
     original = read_record(row.kafka_topic, row.kafka_partition, row.kafka_offset)
 
-    producer = Producer(producer_properties(settings.KAFKA))
+    producer = Producer(producer_properties(client_properties()))
     for _ in range(2):  # the same record twice more, as a redelivery or a replay would bring it
         producer.produce(original.topic(), original.value(), original.key(), headers=original.headers())
     assert producer.flush(15) == 0

@@ -1,6 +1,6 @@
 import pytest
 
-from config.env import SettingError, env_bool, env_int, env_list
+from chesanto_comms.env import SettingError, env_bool, env_int, env_list
 
 
 def test_int_and_bool_parse_and_default():

@@ -1,4 +1,4 @@
-from config.kafka import consumer_properties, kafka_properties, producer_properties, property_name
+from chesanto_comms.kafka import consumer_properties, kafka_properties, producer_properties, property_name
 
 
 def test_kafka_variables_become_librdkafka_properties():

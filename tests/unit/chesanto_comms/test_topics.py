@@ -1,6 +1,6 @@
 import pytest
 
-from config.topics import TopicMapError, topic_for
+from chesanto_comms.topics import TopicMapError, topic_for
 
 
 def test_topic_is_prefix_plus_domain_unless_mapped(settings):

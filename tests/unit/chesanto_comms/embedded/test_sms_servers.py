@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import requests
 
-from embedded.sms import AfricasTalkingServer, TwilioServer
+from chesanto_comms.embedded.sms import AfricasTalkingServer, TwilioServer
 
 
 def test_africastalking_checks_the_api_key_the_username_and_required_fields():

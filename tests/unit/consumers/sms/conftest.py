@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
+from chesanto_comms.embedded.sms import AfricasTalkingServer, TwilioServer
 from consumers.sms.providers.africastalking import AfricasTalkingProvider
 from consumers.sms.providers.twilio import TwilioProvider
-from embedded.sms import AfricasTalkingServer, TwilioServer
 
 
 @pytest.fixture

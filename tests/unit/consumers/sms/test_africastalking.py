@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
+from chesanto_comms.embedded.sms import Outcome
 from consumers.delivery import PermanentError, TransientError
 from consumers.sms.providers.africastalking import RECIPIENT_STATUS, AfricasTalkingProvider
-from embedded.sms import Outcome
 from tests.unit.consumers.sms.conftest import provider_for
 
 OK = "+254712345678"

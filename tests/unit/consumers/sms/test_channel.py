@@ -8,12 +8,12 @@ from decimal import Decimal
 
 import pytest
 
+from chesanto_comms.embedded.sms import Outcome
 from consumers.delivery import RenderFailed
 from consumers.events import InboundEvent
 from consumers.models import SMSLog
 from consumers.sms.channel import SMSChannel
 from consumers.sms.providers.africastalking import AfricasTalkingProvider
-from embedded.sms import Outcome
 from outbox import InvalidEventData
 from outbox.events import get_event_type
 from outbox.events.samples import sample

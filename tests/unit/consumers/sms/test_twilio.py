@@ -6,10 +6,10 @@ from decimal import Decimal
 
 import pytest
 
+from chesanto_comms.embedded.sms import Outcome, TwilioServer
 from consumers.delivery import PermanentError, TransientError
 from consumers.sms.providers.base import SmsConfigError
 from consumers.sms.providers.twilio import TwilioProvider, verdict_for_code
-from embedded.sms import Outcome, TwilioServer
 from tests.unit.consumers.sms.conftest import provider_for
 
 OK = "+254712345678"

@@ -1,0 +1,241 @@
+"""The apps' settings: each one declared once, with its default, type and meaning, and read
+through one resolver with one precedence:
+
+    the Django setting, if the project defines it (and it is not None)
+    > the environment variable of the same name
+    > the declared default
+
+    from chesanto_comms.conf import comms
+    comms.OUTBOX_SHARDS        # 32 unless settings.OUTBOX_SHARDS or $OUTBOX_SHARDS says otherwise
+
+Values are resolved on every read, so `override_settings` and a changed environment are
+seen at once; a hot loop reads what it needs once. A value that cannot be used raises
+`SettingError` naming the setting; `manage.py check` reports every such setting with a
+hint (chesanto_comms/checks.py). Shared settings are declared here; a channel declares
+its own in `consumers/<channel>/settings.py` with the same `Setting` type.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from chesanto_comms.env import SettingError, parse_bool, parse_float, parse_int, parse_list
+from chesanto_comms.kafka import DEFAULT_BOOTSTRAP
+
+Validator = Callable[[Any], str | None]  # returns what is wrong with a value, or None
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How a setting's value is read from the environment and what a Django setting must be."""
+
+    name: str
+    from_env: Callable[[str, str], Any]  # (variable name, raw text) -> value, or SettingError
+    types: tuple[type, ...]
+
+    def from_django(self, name: str, value: Any) -> Any:
+        if isinstance(value, bool) and bool not in self.types:  # True is an int to Python, not to us
+            raise SettingError(f"settings.{name}={value!r} is not {self.name}")
+        if not isinstance(value, self.types):
+            raise SettingError(f"settings.{name}={value!r} is not {self.name}")
+        if self.types == (list, tuple):
+            return [str(item) for item in value]
+        return float(value) if self.types == (float, int) else value
+
+
+STR = Kind("a string", lambda name, raw: raw, (str,))
+INT = Kind("an integer", parse_int, (int,))
+FLOAT = Kind("a number", parse_float, (float, int))
+BOOL = Kind("a boolean", parse_bool, (bool,))
+LIST = Kind("a list", lambda name, raw: parse_list(raw), (list, tuple))
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    doc: str
+    kind: Kind = STR
+    validate: Validator | None = None
+    shown: str = ""  # the default as the README shows it, when not the value itself
+
+    def resolve(self) -> Any:
+        from django.conf import settings as django_settings
+
+        if django_settings.configured:
+            value = getattr(django_settings, self.name, None)
+            if value is not None:
+                return self._checked(self.kind.from_django(self.name, value))
+        raw = os.environ.get(self.name)
+        if raw is not None and (raw.strip() or self.kind is STR or self.kind is LIST):
+            return self._checked(self.kind.from_env(self.name, raw))
+        return type(self.default)(self.default) if isinstance(self.default, (list, dict)) else self.default
+
+    def _checked(self, value: Any) -> Any:
+        if self.validate is not None and (problem := self.validate(value)):
+            raise SettingError(f"{self.name}={value!r}: {problem}")
+        return value
+
+    @property
+    def default_text(self) -> str:
+        if self.shown:
+            return self.shown
+        if self.default in ("", [], {}, None):
+            return "empty"
+        if isinstance(self.default, bool):
+            return f"`{str(self.default).lower()}`"
+        if isinstance(self.default, list):
+            return f"`{','.join(self.default)}`"
+        return f"`{self.default}`"
+
+
+_DECLARED: dict[str, Setting] = {}
+
+
+class Settings:
+    """A group of declared settings, read as attributes through the resolver."""
+
+    def __init__(self, title: str, *settings: Setting):
+        self.title = title
+        self.declared = {}
+        for setting in settings:
+            if setting.name in _DECLARED:
+                raise ValueError(f"setting {setting.name} declared twice")
+            _DECLARED[setting.name] = self.declared[setting.name] = setting
+        _GROUPS.append(self)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            setting = self.__dict__["declared"][name]
+        except KeyError:
+            raise AttributeError(f"{name} is not a setting of {self.title}") from None
+        return setting.resolve()
+
+    def __iter__(self) -> Iterator[Setting]:
+        return iter(self.declared.values())
+
+
+_GROUPS: list[Settings] = []
+
+
+def declared() -> dict[str, Setting]:
+    """Every setting declared so far (a channel's are declared when its package is imported)."""
+    return dict(_DECLARED)
+
+
+def groups() -> list[Settings]:
+    return list(_GROUPS)
+
+
+def one_of(*choices: str) -> Validator:
+    return lambda value: None if value in choices else f"use one of {', '.join(choices)}"
+
+
+def at_least(minimum: float) -> Validator:
+    return lambda value: None if value >= minimum else f"must be {minimum} or more"
+
+
+def _port(value: int) -> str | None:
+    return None if 0 <= value <= 65535 else "a TCP port (0-65535; 0 = off)"
+
+
+def _colour(value: str) -> str | None:
+    import re
+
+    return None if re.fullmatch(r"#[0-9A-Fa-f]{6}|#[0-9A-Fa-f]{3}", value) else "a colour as #RRGGBB"
+
+
+class TopicMapError(SettingError):
+    """OUTBOX_TOPIC_MAP is malformed."""
+
+
+def parse_topic_map(name: str, raw: str) -> dict[str, str]:
+    mapping = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        domain, sep, topic = item.partition("=")
+        if not sep or not domain.strip() or not topic.strip():
+            raise TopicMapError(f"{name} item {item!r} is not 'domain=topic'")
+        mapping[domain.strip()] = topic.strip()
+    return mapping
+
+
+@dataclass(frozen=True)
+class MappingKind(Kind):
+    """A dict in Django settings, or `key=value,…` text (in either place)."""
+
+    def from_django(self, name: str, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.from_env(name, value)
+        return {str(k): str(v) for k, v in super().from_django(name, value).items()}
+
+
+TOPIC_MAP = MappingKind("a map of domain=topic", parse_topic_map, (dict,))
+
+
+comms = Settings(
+    "Chesanto Communications",
+    # --- Kafka (plus the KAFKA_<NAME> pass-through: chesanto_comms/kafka.py) ---
+    Setting("KAFKA_BOOTSTRAP_SERVERS", DEFAULT_BOOTSTRAP, "Kafka brokers (`host:port,…`)"),
+    # --- topics and records ---
+    Setting("OUTBOX_TOPIC_PREFIX", "chesanto.", "topic of a domain = prefix + domain; also prefixes the retry topics"),
+    Setting("OUTBOX_TOPIC_MAP", {}, "explicit topic names: `auth=bakery-auth,sales=bakery-sales` (or a dict)",
+            TOPIC_MAP),
+    Setting("OUTBOX_TOPIC_PARTITIONS", 6, "partitions of the topics the system creates", INT, at_least(1)),
+    Setting("OUTBOX_TOPIC_REPLICATION", 1, "replication factor of the topics the system creates", INT, at_least(1)),
+    Setting("OUTBOX_EVENT_SOURCE", "/chesanto", "`ce_source` prefix"),
+    # --- the outbox ---
+    Setting("OUTBOX_SECRET_KEY", "", "comma-separated Fernet keys sealing secret fields (first encrypts, all decrypt)"),
+    Setting("OUTBOX_SHARDS", 32, "shards rows are spread over (fixed per row at emit; docs/relay.md before changing)",
+            INT, at_least(1)),
+    Setting("OUTBOX_RETENTION_HOURS", 168.0, "published rows older than this are purged", FLOAT, at_least(0)),
+    Setting("OUTBOX_PURGE_BATCH", 1000, "rows deleted per purge transaction", INT, at_least(1)),
+    # --- the relay ---
+    Setting("RELAY_BATCH_SIZE", 2000, "largest claim (under a backlog)", INT, at_least(1)),
+    Setting("RELAY_BATCH_MIN", 50, "smallest claim (at low load); doubles while claims come back full", INT, at_least(1)),
+    Setting("RELAY_POLL_INTERVAL", 1.0, "seconds between claims when no NOTIFY arrives", FLOAT, at_least(0.01)),
+    Setting("RELAY_MAX_ATTEMPTS", 10, "a row's own publish failures before it is parked", INT, at_least(1)),
+    Setting("RELAY_RETRY_DELAY", 1.0, "seconds before a failed row is retried; doubles per attempt", FLOAT, at_least(0)),
+    Setting("RELAY_RETRY_MAX_DELAY", 60.0, "cap of that delay", FLOAT, at_least(0)),
+    Setting("RELAY_REBALANCE_INTERVAL", 1.0, "seconds between shard-ownership checks", FLOAT, at_least(0.05)),
+    Setting("RELAY_BACKOFF_INITIAL", 0.2, "first wait after a broker or database outage (seconds)", FLOAT, at_least(0)),
+    Setting("RELAY_BACKOFF_MAX", 10.0, "cap of the jittered exponential outage backoff", FLOAT, at_least(0)),
+    Setting("RELAY_PURGE_INTERVAL", 300.0, "seconds between the relay's own purges of its shards; `0` = off",
+            FLOAT, at_least(0)),
+    Setting("RELAY_METRICS_PORT", 0, "the relay's `/metrics` and `/healthz`; `0` = off", INT, _port),
+    Setting("RELAY_METRICS_ADDRESS", "127.0.0.1", "interface the relay's metrics server listens on "
+            "(`0.0.0.0` in a container)"),
+    Setting("RELAY_SYNCHRONOUS_COMMIT", False, "`synchronous_commit` of the relay's own sessions "
+            "(off: a lost mark only re-sends)", BOOL),
+    # --- channel consumers ---
+    Setting("CONSUMER_GROUP_PREFIX", "chesanto-", "group of a channel = prefix + channel"),
+    Setting("CONSUMER_METRICS_PORT", 0, "a consumer's `/metrics` and `/healthz`; `0` = off", INT, _port),
+    Setting("CONSUMER_METRICS_ADDRESS", "127.0.0.1", "interface a consumer's metrics server listens on "
+            "(`0.0.0.0` in a container)"),
+    Setting("COMMS_EAGER_DELIVERY", [], "channels that deliver in-process inside `emit()` instead of through "
+            "Kafka: for a project's own tests (`email`)", LIST),
+    # --- delivery webhooks ---
+    Setting("WEBHOOK_PROXY_COUNT", 0, "reverse proxies in front (then `X-Forwarded-For` is trusted that far)",
+            INT, at_least(0)),
+    Setting("WEBHOOK_PUBLIC_URL", "", "public `scheme://host` of the web app: providers are told it, Twilio signs it"),
+    Setting("WEBHOOK_REPLAY_WINDOW_DAYS", 7, "how long callback receipts are kept for replay detection",
+            INT, at_least(1)),
+    # --- templates and branding ---
+    Setting("COMMS_TEMPLATE_DIRS", [], "directories searched before the packaged message templates "
+            "(same relative paths; first match wins)", LIST),
+    Setting("COMMS_COMPANY_NAME", "Chesanto Bakery", "company name in every email's header and footer"),
+    Setting("COMMS_SYSTEM_NAME", "Chesanto Bakery Management System", "the system messages speak of "
+            "(\"your account on …\")"),
+    Setting("COMMS_SHORT_NAME", "Chesanto", "the name an SMS starts with"),
+    Setting("COMMS_TAGLINE", "Freshly baked, every day", "line under the name in the email header; empty = none"),
+    Setting("COMMS_LOGO_URL", "", "absolute URL of a logo for the email header; empty = the name as text"),
+    Setting("COMMS_PRIMARY_COLOR", "#7B3F00", "header, headings, buttons and links", validate=_colour),
+    Setting("COMMS_ACCENT_COLOR", "#E8B64C", "rules and the tagline", validate=_colour),
+    Setting("COMMS_BACKGROUND_COLOR", "#FFF8EE", "page background around the email", validate=_colour),
+    Setting("COMMS_POSTAL_ADDRESS", "", "postal address in the email footer; empty = none"),
+    Setting("COMMS_SUPPORT_EMAIL", "support@chesanto.local", "support address in messages"),
+    Setting("COMMS_APP_URL", "http://localhost:8000", "the bakery system's URL, for links in messages"),
+    # --- logs ---
+    Setting("LOG_FORMAT", "plain", "`plain` or `json` (one JSON object per line)", validate=one_of("plain", "json")),
+)

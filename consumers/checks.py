@@ -1,0 +1,24 @@
+"""System checks of the consumers app: every template a channel's notifications need is found."""
+from __future__ import annotations
+
+from django.core import checks
+
+from consumers import rendering
+from consumers.channels import CHANNELS, get_channel
+from consumers.delivery import LoggedChannel
+
+
+def check_templates(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    errors = []
+    for name in CHANNELS:
+        channel = get_channel(name)
+        if not isinstance(channel, LoggedChannel):
+            continue
+        for path in rendering.missing_templates(channel.template_files()):
+            errors.append(checks.Error(
+                f"the {name} channel's template {path} is in none of the template directories",
+                id="chesanto.E004",
+                hint=f"Searched {', '.join(rendering.search_path())}. An override in COMMS_TEMPLATE_DIRS must keep "
+                     "the packaged relative path; a missing packaged file means a broken install (reinstall the wheel).",
+            ))
+    return errors

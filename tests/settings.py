@@ -1,0 +1,13 @@
+"""The test run's settings: the standalone project's, with the example modules installed and
+keys of this run's own (the processes the tests start get them through their environment)."""
+import os
+import secrets
+
+from cryptography.fernet import Fernet
+
+os.environ.setdefault("EXAMPLES_ENABLED", "true")
+os.environ.setdefault("SECRET_KEY", f"tests-only-{secrets.token_urlsafe(32)}")
+
+from config.settings import *  # noqa: E402,F403
+
+OUTBOX_SECRET_KEY = os.environ.get("OUTBOX_SECRET_KEY") or Fernet.generate_key().decode()
