@@ -26,11 +26,10 @@ from chesanto_comms.topics import ensure_topics, topic_for
 from consumers import metrics, retry
 from consumers.channels import get_channel
 from consumers.dead_letters import dead_letter, dead_letter_topic
-from consumers.events import PoisonRecord, decode_headers, event_from_message
+from consumers.events import POISON, PoisonRecord, decode_headers, event_from_message, read_headers
 from consumers.offsets import PartitionProgress
+from consumers.publish import RecordTooLarge, publish_and_wait
 from consumers.workers import Job, Outcome, WorkerPool
-from outbox.errors import OutboxError
-from outbox.secrets import SecretKeyError
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +44,6 @@ POLL_TIMEOUT = 0.1  # seconds; short, so SIGTERM and finished sends are noticed 
 STALL_PAUSE = 5.0  # seconds at the in-flight limit with no sender finishing before the partitions are paused
 LAG_INTERVAL = 5.0  # seconds between consumer-lag gauge updates
 STALL_AFTER = 60.0  # /healthz fails when the loop has not polled for this long
-POISON = (PoisonRecord, OutboxError, SecretKeyError)
 
 
 def group_id_for(channel_name: str) -> str:
@@ -80,7 +78,8 @@ class ChannelConsumer:
 
     # --- lifecycle ----------------------------------------------------------
     def run(self) -> None:
-        ensure_topics(self.source_topics + [self.retry_topic] + [dead_letter_topic(t) for t in self.source_topics])
+        read = self.source_topics + [self.retry_topic]
+        ensure_topics(read + [dead_letter_topic(t) for t in read])
         self.consumer = Consumer(consumer_properties({**CONSUMER_DEFAULTS, **client_properties(), "group.id": self.group_id}))
         self.producer = Producer(producer_properties({**PRODUCER_DEFAULTS, **client_properties()}))
         self.pool = WorkerPool(lambda: get_channel(self.name), self.concurrency, self.stopping)
@@ -116,22 +115,32 @@ class ChannelConsumer:
 
     # --- reading ------------------------------------------------------------
     def _accept(self, msg) -> None:
-        headers = decode_headers(msg.headers())
+        try:
+            raw_headers = read_headers(msg)
+        except PoisonRecord as exc:
+            raw_headers, headers, unreadable = [], {}, exc
+        else:
+            headers, unreadable = decode_headers(raw_headers), None
         tp = (msg.topic(), msg.partition())
-        if msg.topic() == self.retry_topic and (due := retry.due_at(headers)) > time.time():
+        from_retry = msg.topic() == self.retry_topic
+        if from_retry and unreadable is None and (due := retry.due_at(headers)) > time.time():
             self._wait_for(tp, msg.offset(), due)
             return
         self._progress[tp].started(msg.offset())
         self._in_flight += 1
         try:
+            if unreadable is not None:
+                raise unreadable
+            attempt = retry.check_retry_headers(headers) if from_retry else 0
             event = event_from_message(msg, headers)
-        except POISON as exc:
-            self._dead_letter(msg, headers, exc)
+        except Exception as exc:  # noqa: BLE001 - whatever is wrong with a record is that record's: dead-letter it
+            if not isinstance(exc, POISON):
+                log.warning("record %s[%d]@%d cannot be read (%s: %s)", *tp, msg.offset(), type(exc).__name__, exc)
+            self._dead_letter(msg, raw_headers, headers, exc)
             return
         if not self.channel.handles(event.type):
             self._finished(msg, "ignored")
             return
-        attempt = retry.attempt_of(headers)
         self.pool.submit(Job(msg, event, attempt, final_attempt=self.policy.is_final(attempt)))
 
     def _wait_for(self, tp: tuple[str, int], offset: int, due: float) -> None:
@@ -196,25 +205,28 @@ class ChannelConsumer:
             self._in_flight -= 1
             return
         if outcome.kind == "retry":
-            self._schedule_retry(outcome.job)
+            try:
+                self._schedule_retry(outcome.job)
+            except RecordTooLarge as exc:  # with the retry headers it no longer fits the topic
+                self._dead_letter(msg, read_headers(msg), outcome.job.event.headers, exc)
+                return
             self._finished(msg, "retry_scheduled")
         elif outcome.kind == "dead":
-            self._dead_letter(msg, outcome.job.event.headers, outcome.error)
+            self._dead_letter(msg, read_headers(msg), outcome.job.event.headers, outcome.error)
         else:
             self._finished(msg, "delivered")
 
     def _schedule_retry(self, job: Job) -> None:
         attempt = job.attempt + 1
         delay = self.policy.delay(attempt)
-        headers = retry.retry_headers(job.msg, job.event.headers, attempt, delay, "transient failure")
-        self.producer.produce(self.retry_topic, job.msg.value(), job.msg.key(), headers=headers)
-        if self.producer.flush(30):
-            raise KafkaException(KafkaError(KafkaError._MSG_TIMED_OUT, "retry topic did not acknowledge"))
+        headers = retry.retry_headers(job.msg, job.event.headers, attempt, delay, "transient failure",
+                                      self.source_topics)
+        publish_and_wait(self.producer, self.retry_topic, job.msg.value(), job.msg.key(), headers)
         log.info("event %s: retry %d/%d in %.0fs", job.event.id, attempt, self.policy.max_retries, delay)
 
-    def _dead_letter(self, msg, headers: dict[str, str], error: Exception) -> None:
-        source = retry.source_of(msg, headers)
-        dead_letter(self.producer, self.name, msg, source, error)
+    def _dead_letter(self, msg, raw_headers, headers: dict[str, str], error: Exception) -> None:
+        source = retry.source_of(msg, headers, self.source_topics)
+        dead_letter(self.producer, self.name, msg, raw_headers, source, error, self.stopping)
         log.error("dead-lettered %s[%d]@%d: %s", *source, error)
         self._finished(msg, "dead_lettered")
 

@@ -166,7 +166,8 @@ class DeadLetter(models.Model):
     dead_letter_topic = models.CharField(max_length=255)
     key = models.BinaryField(null=True, blank=True)
     value = models.BinaryField(null=True, blank=True)  # the bytes as received (secrets stay sealed)
-    headers = models.JSONField(default=dict)
+    headers = models.JSONField(default=dict)  # readable: bytes that are not UTF-8 and NUL escaped
+    raw_headers = models.BinaryField(null=True, blank=True)  # exactly as received, for re-publishing (dead_letters.py)
     event_id = models.UUIDField(null=True, blank=True)
     event_type = models.CharField(max_length=255, blank=True)
     error_class = models.CharField(max_length=100)

@@ -42,7 +42,6 @@ from consumers import retry
 from consumers.channels import UnknownChannel, get_channel
 from consumers.delivery import LoggedChannel, Notification, RenderFailed
 from consumers.events import InboundEvent, event_from_message
-from consumers.loop import POISON
 
 log = logging.getLogger(__name__)
 
@@ -283,7 +282,7 @@ class Replay:
         self.summary.read += 1
         try:
             event = event_from_message(msg)
-        except POISON as exc:
+        except Exception as exc:  # noqa: BLE001 - a record that cannot be read is counted, never fatal
             self.summary.poison += 1
             self.reporter.say(f"poison {msg.topic()}[{msg.partition()}]@{msg.offset()}: {type(exc).__name__}: {exc}")
             return

@@ -49,22 +49,57 @@ def attempt_of(headers: dict[str, str]) -> int:
 
 
 def due_at(headers: dict[str, str]) -> float:
-    """Epoch seconds when the record may be tried again (0 if it is not a retry)."""
+    """Epoch seconds when the record may be tried again (0 if it is not a retry, or says nonsense)."""
     try:
         return int(headers.get(NOT_BEFORE, "0")) / 1000
-    except ValueError:
+    except (ValueError, OverflowError):
         return 0.0
 
 
-def source_of(msg, headers: dict[str, str]) -> tuple[str, int, int]:
-    if SOURCE in headers:
-        topic, partition, offset = headers[SOURCE].rsplit(":", 2)
-        return topic, int(partition), int(offset)
+def _parsed_source(raw: str) -> tuple[str, int, int] | None:
+    topic, _, rest = raw.rpartition(":")
+    topic, _, partition = topic.rpartition(":")
+    try:
+        position = (topic, int(partition), int(rest))
+    except ValueError:
+        return None
+    return position if topic and position[1] >= 0 and position[2] >= 0 else None
+
+
+def source_of(msg, headers: dict[str, str], known_topics: list[str] | None = None) -> tuple[str, int, int]:
+    """Where the record was first read: its retry header's position (when it names one of
+    `known_topics`, so a forged header cannot send copies to a topic of its choosing), else its
+    own position. Never raises."""
+    parsed = _parsed_source(headers.get(SOURCE, ""))
+    if parsed and (known_topics is None or parsed[0] in known_topics):
+        return parsed
     return msg.topic(), msg.partition(), msg.offset()
 
 
-def retry_headers(msg, headers: dict[str, str], attempt: int, delay: float, reason: str) -> list[tuple[str, bytes]]:
-    topic, partition, offset = source_of(msg, headers)
+def check_retry_headers(headers: dict[str, str]) -> int:
+    """A record read from a retry topic must carry our retry headers, well formed; return its attempt."""
+    from consumers.events import PoisonRecord
+
+    problems = []
+    try:
+        attempt = int(headers.get(ATTEMPT, ""))
+        if attempt < 1:
+            problems.append(f"{ATTEMPT}={attempt} is below 1")
+    except ValueError:
+        attempt = 0
+        problems.append(f"{ATTEMPT}={headers.get(ATTEMPT, '(missing)')[:40]!r} is not a number")
+    if not headers.get(NOT_BEFORE, "").isascii() or not headers.get(NOT_BEFORE, "").isdigit():
+        problems.append(f"{NOT_BEFORE}={headers.get(NOT_BEFORE, '(missing)')[:40]!r} is not epoch milliseconds")
+    if _parsed_source(headers.get(SOURCE, "")) is None:
+        problems.append(f"{SOURCE}={headers.get(SOURCE, '(missing)')[:80]!r} is not topic:partition:offset")
+    if problems:
+        raise PoisonRecord("bad retry headers: " + "; ".join(problems))
+    return attempt
+
+
+def retry_headers(msg, headers: dict[str, str], attempt: int, delay: float, reason: str,
+                  known_topics: list[str] | None = None) -> list[tuple[str, bytes]]:
+    topic, partition, offset = source_of(msg, headers, known_topics)
     kept = [(k, v) for k, v in (msg.headers() or []) if k not in RETRY_HEADERS]
     return kept + [
         (ATTEMPT, str(attempt).encode()),

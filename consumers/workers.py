@@ -13,7 +13,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import DatabaseError, close_old_connections, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connection
 
 from chesanto_comms.backoff import Backoff
 from chesanto_comms.logging import log_context
@@ -82,14 +82,17 @@ class WorkerPool:
                 return Outcome(job, "retry" if needs_retry else "done")
             except RenderFailed as exc:
                 return Outcome(job, "dead", exc)
-            except DatabaseError as exc:
-                # The log cannot be written: nothing is final, so keep trying (only this
-                # worker waits; the loop keeps polling). On shutdown, leave it for redelivery.
+            except (OperationalError, InterfaceError) as exc:
+                # The database is away: nothing is final, so keep trying (only this worker
+                # waits; the loop keeps polling). On shutdown, leave it for redelivery.
                 if self.stopping.is_set():
                     return Outcome(job, "abandoned", exc)
                 delay = backoff.next_delay()
                 log.warning("database unavailable (%s); event %s again in %.1fs", exc, job.event.id, delay)
                 self.stopping.wait(delay)
+            except DatabaseError as exc:  # DataError, IntegrityError, …: this record's data; waiting will not help
+                log.error("event %s: its log row cannot be written (%s: %s)", job.event.id, type(exc).__name__, exc)
+                return Outcome(job, "dead", exc)
             except Exception as exc:  # noqa: BLE001 - a bug must not kill the worker: dead-letter the record
                 log.exception("event %s: unexpected error", job.event.id)
                 return Outcome(job, "dead", exc)

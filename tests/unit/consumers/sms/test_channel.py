@@ -26,7 +26,7 @@ def event(event_type: str, emitted: datetime | None = None, **changes) -> Inboun
     data = get_event_type(event_type).parse({**sample(event_type), **changes})
     emitted = emitted or datetime.now(timezone.utc)
     return InboundEvent(id=uuid.uuid4(), type=event_type, key=data.partition_key(), data=data,
-                        headers={"ce_time": emitted.isoformat().replace("+00:00", "Z")})
+                        headers={"ce_time": emitted.isoformat().replace("+00:00", "Z")}, emitted_at=emitted)
 
 
 @pytest.fixture
