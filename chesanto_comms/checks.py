@@ -61,6 +61,12 @@ def check_deploy(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     from chesanto_comms.conf import comms
 
     warnings = []
+    if not comms.OUTBOX_SECRET_KEY.strip():
+        warnings.append(checks.Error(
+            "OUTBOX_SECRET_KEY is not set: secret fields (OTP codes, temporary passwords) would be sealed with a "
+            "key derived from SECRET_KEY, and the relay and consumers refuse to start with DEBUG off",
+            id="chesanto.E101", hint="Set OUTBOX_SECRET_KEY to a Fernet key: python -c 'from cryptography.fernet "
+                                     "import Fernet; print(Fernet.generate_key().decode())'"))
     protocol = client_properties().get("security.protocol", "plaintext").lower()
     if protocol in INSECURE_KAFKA_PROTOCOLS:
         warnings.append(checks.Warning(

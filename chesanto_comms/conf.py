@@ -141,6 +141,17 @@ def _port(value: int) -> str | None:
     return None if 0 <= value <= 65535 else "a TCP port (0-65535; 0 = off)"
 
 
+def _fernet_keys(value: str) -> str | None:
+    from cryptography.fernet import Fernet
+
+    try:
+        [Fernet(key.strip()) for key in value.split(",") if key.strip()]
+    except ValueError:
+        return ("not comma-separated Fernet keys (generate one with: python -c 'from cryptography.fernet "
+                "import Fernet; print(Fernet.generate_key().decode())')")
+    return None
+
+
 def _colour(value: str) -> str | None:
     import re
 
@@ -186,7 +197,8 @@ comms = Settings(
     Setting("OUTBOX_TOPIC_REPLICATION", 1, "replication factor of the topics the system creates", INT, at_least(1)),
     Setting("OUTBOX_EVENT_SOURCE", "/chesanto", "`ce_source` prefix"),
     # --- the outbox ---
-    Setting("OUTBOX_SECRET_KEY", "", "comma-separated Fernet keys sealing secret fields (first encrypts, all decrypt)"),
+    Setting("OUTBOX_SECRET_KEY", "", "comma-separated Fernet keys sealing secret fields (first encrypts, all decrypt); "
+            "required with `DEBUG` off", validate=_fernet_keys),
     Setting("OUTBOX_SHARDS", 32, "shards rows are spread over (fixed per row at emit; docs/relay.md before changing)",
             INT, at_least(1)),
     Setting("OUTBOX_RETENTION_HOURS", 168.0, "published rows older than this are purged", FLOAT, at_least(0)),

@@ -2,8 +2,12 @@
 
 A secret field is stored as {"$sealed": "<Fernet token>"} so it never sits in
 plaintext in the outbox row, the Kafka record or a log. OUTBOX_SECRET_KEY holds
-one or more comma-separated Fernet keys (the first encrypts, all decrypt, for
-rotation); when empty, a key is derived from Django's SECRET_KEY.
+one or more comma-separated Fernet keys: the first encrypts, all decrypt, so a key
+is rotated by putting a new one first and dropping the old one once nothing sealed
+with it is in flight (the outbox's retention and the topics' retention, whichever is
+longer). Only with DEBUG on (or eager delivery, in a project's tests) may it be left
+empty, and then a key is derived from SECRET_KEY; in production it never is, so
+rotating SECRET_KEY cannot make an in-flight OTP unreadable.
 """
 from __future__ import annotations
 
@@ -28,6 +32,16 @@ def _derived_key(secret_key: str) -> bytes:
     return base64.urlsafe_b64encode(digest)
 
 
+GENERATE = "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+
+
+def key_may_be_derived() -> bool:
+    """Development and a project's own tests only: never in production."""
+    from django.conf import settings
+
+    return bool(settings.DEBUG or comms.COMMS_EAGER_DELIVERY)
+
+
 @lru_cache(maxsize=4)
 def _fernet(outbox_secret_key: str, secret_key: str) -> MultiFernet:
     raw_keys = [k.strip() for k in outbox_secret_key.split(",") if k.strip()]
@@ -37,15 +51,26 @@ def _fernet(outbox_secret_key: str, secret_key: str) -> MultiFernet:
         return MultiFernet([Fernet(k) for k in raw_keys])
     except ValueError:
         raise SecretKeyError(
-            "OUTBOX_SECRET_KEY must be comma-separated Fernet keys "
-            "(generate one with: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')"
-        ) from None
+            f"OUTBOX_SECRET_KEY must be comma-separated Fernet keys (generate one with: {GENERATE})") from None
+
+
+def check_key(value: str) -> str | None:
+    """What is wrong with an OUTBOX_SECRET_KEY value, for the settings check (None: usable)."""
+    try:
+        _fernet(value, "") if value.strip() else None
+    except SecretKeyError as exc:
+        return str(exc).removeprefix("OUTBOX_SECRET_KEY ")
+    return None
 
 
 def fernet() -> MultiFernet:
     from django.conf import settings
 
-    return _fernet(comms.OUTBOX_SECRET_KEY, settings.SECRET_KEY)
+    key = comms.OUTBOX_SECRET_KEY
+    if not key.strip() and not key_may_be_derived():
+        raise SecretKeyError(f"OUTBOX_SECRET_KEY is not set, and with DEBUG off no key is derived from SECRET_KEY: "
+                             f"set it to a Fernet key (generate one with: {GENERATE})")
+    return _fernet(key, settings.SECRET_KEY)
 
 
 def seal(value: str) -> dict[str, str]:
@@ -62,4 +87,5 @@ def unseal(value: Any) -> Any:
     try:
         return fernet().decrypt(value[SEALED].encode()).decode()
     except InvalidToken:
-        raise SecretKeyError("a sealed field cannot be opened: OUTBOX_SECRET_KEY / SECRET_KEY differ from the emitter's") from None
+        raise SecretKeyError("a sealed field cannot be opened: OUTBOX_SECRET_KEY differs from the emitter's "
+                             "(after a rotation, keep the old key after the new one)") from None

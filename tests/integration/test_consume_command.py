@@ -19,3 +19,17 @@ def test_sms_consumer_refuses_to_start_without_provider_credentials(settings):
     settings.SMS_PROVIDER = "carrier-pigeon"
     with pytest.raises(CommandError, match="africastalking.*twilio|twilio.*africastalking"):
         call_command("consume", "sms")
+
+
+@pytest.mark.parametrize("command", [("consume", "email"), ("relay",)])
+def test_processes_refuse_to_start_in_production_without_the_outbox_key(comms_env, command):
+    import subprocess
+    import sys
+
+    from tests.support.processes import ROOT
+
+    env = {**comms_env, "DEBUG": "false", "OUTBOX_SECRET_KEY": "", "DJANGO_SETTINGS_MODULE": "config.settings"}
+    result = subprocess.run([sys.executable, str(ROOT / "manage.py"), *command], env={**__import__("os").environ, **env},
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert f"{command[0]} refuses to start: OUTBOX_SECRET_KEY is not set" in result.stderr

@@ -4,6 +4,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from chesanto_comms.logging import ensure_console_logging
+from chesanto_comms.startup import refuse_to_start_unless_ready
 from consumers.channels import CHANNELS, UnknownChannel
 from consumers.loop import ChannelConsumer
 
@@ -20,6 +21,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, channel, group_id=None, concurrency=None, metrics_port=None, **options):
         ensure_console_logging()
+        try:
+            refuse_to_start_unless_ready("consume")
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from None
         if concurrency is not None and concurrency < 1:
             raise CommandError("--concurrency must be 1 or more")
         try:

@@ -1,9 +1,11 @@
 from confluent_kafka import KafkaException
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from chesanto_comms.logging import ensure_console_logging
+from chesanto_comms.startup import refuse_to_start_unless_ready
 from consumers.channels import CHANNELS
 from consumers.replay import Replay, ReplayError, ReplayRequest, Reporter, Summary, parse_moment, parse_offsets
 
@@ -61,6 +63,10 @@ class Command(BaseCommand):
     def handle(self, *args, channel, since=None, until=None, topics=(), from_offsets=(), dry_run=False,
                resend=False, **options):
         ensure_console_logging()
+        try:
+            refuse_to_start_unless_ready("replay")
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from None
         stream = getattr(self.stdout, "_out", self.stdout)  # rich writes its own line endings
         try:
             request = ReplayRequest(

@@ -1,8 +1,10 @@
 import signal
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from chesanto_comms.logging import ensure_console_logging
+from chesanto_comms.startup import refuse_to_start_unless_ready
 from relay.runner import Relay
 
 
@@ -23,6 +25,10 @@ class Command(BaseCommand):
     def handle(self, *args, batch_size=None, batch_min=None, poll_interval=None, metrics_port=None, drain=False,
                **options):
         ensure_console_logging()
+        try:
+            refuse_to_start_unless_ready("relay")
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from None
         for name, value in (("--batch-size", batch_size), ("--batch-min", batch_min)):
             if value is not None and value < 1:
                 raise CommandError(f"{name} must be 1 or more")

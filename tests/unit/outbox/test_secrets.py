@@ -1,6 +1,7 @@
 import pytest
 from cryptography.fernet import Fernet
 
+from chesanto_comms.conf import SettingError
 from outbox import secrets
 
 
@@ -25,5 +26,23 @@ def test_wrong_or_malformed_key_is_a_clear_error(settings):
     with pytest.raises(secrets.SecretKeyError, match="cannot be opened"):
         secrets.unseal(sealed)
     settings.OUTBOX_SECRET_KEY = "short"
-    with pytest.raises(secrets.SecretKeyError, match="must be comma-separated Fernet keys"):
+    with pytest.raises(SettingError, match="OUTBOX_SECRET_KEY='short': not comma-separated Fernet keys"):
         secrets.seal("x")
+
+
+def test_with_debug_off_no_key_is_derived(settings):
+    settings.DEBUG, settings.OUTBOX_SECRET_KEY, settings.COMMS_EAGER_DELIVERY = False, "", []
+    with pytest.raises(secrets.SecretKeyError, match="OUTBOX_SECRET_KEY is not set, and with DEBUG off"):
+        secrets.seal("482913")
+
+
+def test_in_development_a_key_is_derived_from_secret_key(settings):
+    settings.DEBUG, settings.OUTBOX_SECRET_KEY = True, ""
+    assert secrets.unseal(secrets.seal("482913")) == "482913"
+
+
+def test_rotating_secret_key_leaves_sealed_values_readable(settings):
+    settings.OUTBOX_SECRET_KEY = Fernet.generate_key().decode()
+    sealed = secrets.seal("482913")
+    settings.SECRET_KEY = "a-completely-new-secret-key-after-rotation-0123456789"
+    assert secrets.unseal(sealed) == "482913"
