@@ -199,6 +199,8 @@ comms = Settings(
     # --- the outbox ---
     Setting("OUTBOX_SECRET_KEY", "", "comma-separated Fernet keys sealing secret fields (first encrypts, all decrypt); "
             "required with `DEBUG` off", validate=_fernet_keys),
+    Setting("OUTBOX_SIGNING_KEY", [], "shared keys (comma-separated, the first signs) of an HMAC signature the relay "
+            "puts on each record and the consumers require; empty = off (chesanto_comms/signing.py)", LIST),
     Setting("OUTBOX_SHARDS", 32, "shards rows are spread over (fixed per row at emit; docs/relay.md before changing)",
             INT, at_least(1)),
     Setting("OUTBOX_RETENTION_HOURS", 168.0, "published rows older than this are purged", FLOAT, at_least(0)),

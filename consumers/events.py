@@ -16,6 +16,8 @@ from typing import Any
 
 from confluent_kafka import TIMESTAMP_CREATE_TIME
 
+from chesanto_comms import signing
+from chesanto_comms.conf import comms
 from outbox.errors import OutboxError
 from outbox.events import get_event_type
 from outbox.events.base import EventSchema
@@ -119,6 +121,14 @@ def _opened(schema: type[EventSchema], payload: dict[str, Any]) -> dict[str, Any
     return opened
 
 
+def _check_signature(secrets: list[str], msg, headers: dict[str, str]) -> None:
+    if signing.HEADER not in headers:
+        raise PoisonRecord(f"unsigned record: OUTBOX_SIGNING_KEY is set and {signing.HEADER} is missing")
+    if not signing.verified(secrets, headers[signing.HEADER], msg.key(), msg.value(), headers["ce_id"].encode(),
+                            headers["ce_type"].encode()):
+        raise PoisonRecord(f"forged record: {signing.HEADER} matches none of the OUTBOX_SIGNING_KEY keys")
+
+
 def event_from_message(msg, headers: dict[str, str] | None = None) -> InboundEvent:
     """The record as an event; `headers` are its decoded headers, when the caller has them already."""
     headers = headers if headers is not None else decode_headers(read_headers(msg))
@@ -129,6 +139,8 @@ def event_from_message(msg, headers: dict[str, str] | None = None) -> InboundEve
         event_id = uuid.UUID(headers["ce_id"])
     except ValueError:
         raise PoisonRecord(f"ce_id {headers['ce_id'][:64]!r} is not a UUID") from None
+    if secrets := comms.OUTBOX_SIGNING_KEY:
+        _check_signature(secrets, msg, headers)
     schema = get_event_type(headers["ce_type"])  # UnknownEventType: poison
     emitted_at = parse_time(headers["ce_time"]) if "ce_time" in headers else record_time(msg)
     try:

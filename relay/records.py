@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 
+from chesanto_comms import signing
 from chesanto_comms.conf import comms
 from chesanto_comms.topics import topic_for
 
@@ -88,6 +89,8 @@ class RecordBuilder:
 
     def __init__(self):
         self.source = comms.OUTBOX_EVENT_SOURCE
+        keys = comms.OUTBOX_SIGNING_KEY
+        self.signing_key = keys[0] if keys else None
         self._topics: dict[str, str] = {}
 
     def topic(self, domain: str) -> str:
@@ -97,13 +100,12 @@ class RecordBuilder:
         return topic
 
     def __call__(self, row: ClaimedRow) -> OutboundRecord:
-        return OutboundRecord(
-            row_id=str(row.id),
-            topic=self.topic(row.aggregatetype),
-            key=row.aggregateid.encode(),
-            value=_ENCODER.encode(row.payload).encode(),
-            headers=cloudevent_headers(row, self.source),
-        )
+        key, value = row.aggregateid.encode(), _ENCODER.encode(row.payload).encode()
+        headers = cloudevent_headers(row, self.source)
+        if self.signing_key is not None:  # headers[1] is ce_id, headers[2] ce_type (cloudevent_headers' order)
+            headers.append((signing.HEADER, signing.signature(self.signing_key, key, value, headers[1][1], headers[2][1])))
+        return OutboundRecord(row_id=str(row.id), topic=self.topic(row.aggregatetype), key=key, value=value,
+                              headers=headers)
 
 
 def record_for(row: ClaimedRow) -> OutboundRecord:

@@ -120,3 +120,28 @@ def test_poison_never_stops_the_consumer_and_good_events_arrive_once(comms_env, 
     nul_rows = rows.filter(event_type="auth.otp_requested\\x00")  # NUL escaped in the row; the bytes kept raw
     assert nul_rows.count() == 2
     assert all(dict(unpack_headers(bytes(row.raw_headers)))["ce_type"] == b"auth.otp_requested\x00" for row in nul_rows)
+
+
+def test_with_a_signing_key_unsigned_and_forged_records_are_dead_lettered(comms_env, smtp_sink):
+    from chesanto_comms import signing
+
+    env = {**comms_env, "OUTBOX_SIGNING_KEY": "relay-and-consumers-share-this-key"}
+    relay, consumer = ManagedProcess("relay", env=env), ManagedProcess("consume", "email", env=env)
+    try:
+        forged_to, unsigned_to = f"forged-{uuid.uuid4().hex[:6]}@example.com", f"unsigned-{uuid.uuid4().hex[:6]}@example.com"
+        topic = f"{comms.OUTBOX_TOPIC_PREFIX}auth"
+        forged_headers = [h for h in otp_headers() if h[0] != "ce_time"]
+        forged_headers.append((signing.HEADER, signing.signature("a-guessed-key", b"poison-key", otp_value(forged_to),
+                                                                 dict(forged_headers)["ce_id"],
+                                                                 b"auth.otp_requested")))
+        produce([(topic, otp_value(forged_to), forged_headers), (topic, otp_value(unsigned_to), otp_headers())])
+        good = good_events("signed", count=2)  # emitted, then signed by the relay
+        wait_sent(good)
+        wait_until(lambda: DeadLetter.objects.filter(error__contains="forged record").count() == 1
+                   and DeadLetter.objects.filter(error__contains="unsigned record").count() == 1,
+                   timeout=60, what="the forged and the unsigned record dead-lettered")
+        assert consumer.running, consumer.log()
+    finally:
+        codes = [relay.stop(), consumer.stop()]
+    assert codes == [0, 0], f"{relay.log()}\n{consumer.log()}"
+    assert smtp_sink.to(forged_to) == [] and smtp_sink.to(unsigned_to) == []

@@ -33,3 +33,17 @@ def test_a_number_json_cannot_hold_makes_the_row_unserialisable():
                      payload={"n": float("inf")}, headers={}, created_at=datetime.now(timezone.utc))
     with pytest.raises(ValueError):
         record_for(row)
+
+
+def test_with_a_signing_key_each_record_carries_a_verifiable_signature(settings):
+    from chesanto_comms import signing
+
+    settings.OUTBOX_SIGNING_KEY = ["new", "old"]
+    row = ClaimedRow(id=str(uuid.uuid4()), aggregatetype="sales", aggregateid="ORD-1", type="sales.order_confirmed",
+                     payload={"total": "110.00"}, headers={}, created_at=datetime.now(timezone.utc))
+    record = record_for(row)
+    headers = dict(record.headers)
+    assert signing.verified(["new"], headers[signing.HEADER].decode(), record.key, record.value,
+                            headers["ce_id"], headers["ce_type"])
+    settings.OUTBOX_SIGNING_KEY = []
+    assert signing.HEADER not in dict(record_for(row).headers)
