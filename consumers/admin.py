@@ -4,7 +4,7 @@ from confluent_kafka import Producer
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from chesanto_comms.kafka import client_properties, producer_properties
 from consumers.dead_letters import republish
@@ -67,14 +67,17 @@ class MessageTemplateAdmin(admin.ModelAdmin):
         shown = preview(obj.name)
         if shown.error:
             return format_html('<p class="errornote">{}</p>', shown.error)
-        if shown.channel == "sms":
-            return format_html('<pre id="sms-preview">{}</pre><p id="sms-segments">{}</p>', shown.text, shown.sms_encoding)
-        return format_html(
-            '<p><b>Subject:</b> <span id="email-subject">{}</span></p>'
-            '<iframe id="email-html" sandbox srcdoc="{}" style="width:640px;height:520px;border:1px solid #ccc"></iframe>'
-            '<pre id="email-text">{}</pre>',
-            shown.subject, shown.html, shown.text,
-        )
+        channel, parts = shown.channel, []
+        if shown.subject:
+            parts.append(format_html('<p><b>Subject:</b> <span id="{}-subject">{}</span></p>', channel, shown.subject))
+        if shown.html:
+            parts.append(format_html('<iframe id="{}-html" sandbox srcdoc="{}" style="width:640px;height:520px;'
+                                     'border:1px solid #ccc"></iframe>', channel, shown.html))
+        if shown.text:
+            parts.append(format_html('<pre id="{}-text">{}</pre>', channel, shown.text))
+        for label, value in shown.facts:
+            parts.append(format_html('<p id="{}-{}"><b>{}:</b> {}</p>', channel, label, label, value))
+        return format_html_join("", "{}", ((part,) for part in parts))
 
 
 @admin.register(DeadLetter)

@@ -12,6 +12,7 @@ from importlib import import_module
 from chesanto_comms.conf import Settings
 from consumers.channel_settings import DeliverySettings, read_delivery_settings
 from consumers.events import InboundEvent
+from consumers.outcomes import Delivery
 
 CHANNELS = {
     "email": "consumers.email.channel.EmailChannel",
@@ -21,6 +22,7 @@ CHANNELS = {
 
 class Channel(ABC):
     name: str
+    label: str  # how people call it: "email", "SMS"
     settings: Settings  # the channel's declared settings (consumers/<channel>/settings.py)
     settings_prefix: str  # EMAIL, SMS: the prefix of its EMAIL_CONCURRENCY, EMAIL_MAX_RETRIES, …
 
@@ -38,11 +40,11 @@ class Channel(ABC):
         """The event domains (topics) this channel reads."""
 
     @abstractmethod
-    def deliver(self, event: InboundEvent, *, final_attempt: bool = True) -> bool:
+    def deliver(self, event: InboundEvent, *, final_attempt: bool = True) -> Delivery:
         """Send the event's messages and log each; idempotent per (event, template, recipient).
 
-        Returns True when some message failed transiently and should be tried again
-        (never when `final_attempt`). Raises RenderFailed for a record that can never render.
+        The returned Delivery's verdict says what the loop does with the record: RETRY when some
+        message failed transiently (never when `final_attempt`), DEAD_LETTER when one cannot render.
         """
 
     def check(self) -> None:
@@ -57,9 +59,23 @@ class UnknownChannel(LookupError):
         super().__init__(f"unknown channel {name!r}; available: {', '.join(sorted(CHANNELS))}")
 
 
-def get_channel(name: str) -> Channel:
+def channel_class(name: str) -> type[Channel]:
     try:
         module_path, _, class_name = CHANNELS[name].rpartition(".")
     except KeyError:
         raise UnknownChannel(name) from None
-    return getattr(import_module(module_path), class_name)()
+    return getattr(import_module(module_path), class_name)
+
+
+def get_channel(name: str) -> Channel:
+    return channel_class(name)()
+
+
+def log_models() -> dict[str, type]:
+    """Each channel's delivery-log model (consumers/delivery_log.py), by channel name."""
+    return {name: model for name in CHANNELS if (model := getattr(channel_class(name), "log_model", None))}
+
+
+def channel_packages() -> list[str]:
+    """Each channel's package (`consumers.email`), which holds its models, settings and templates."""
+    return [path.rsplit(".", 2)[0] for path in CHANNELS.values()]

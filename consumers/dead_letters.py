@@ -19,6 +19,8 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from chesanto_comms.backoff import Backoff
+from consumers.channels import log_models
+from consumers.delivery_log import DeliveryStatus
 from consumers.models import DeadLetter
 from consumers.publish import RecordTooLarge, publish_and_wait
 
@@ -105,13 +107,11 @@ def _record(channel: str, source: tuple[str, int, int], fields: dict, stopping: 
 def republish(producer: Producer, rows) -> int:
     """Send dead letters back to their source topics, as they were first received.
 
-    Log rows that failed to render for those events go back to PENDING first, so the
-    channels try them again (a final row is otherwise never sent again)."""
-    from consumers.models import EmailLog, SMSLog
-
+    Log rows that could not be rendered for those events go back to PENDING first, on every
+    channel, so the channels try them again (a final row is otherwise never sent again)."""
     event_ids = [row.event_id for row in rows if row.event_id]
-    for model in (EmailLog, SMSLog):
-        model.objects.filter(event_id__in=event_ids, status="FAILED", error_message__startswith=RENDER_ERROR).update(status="PENDING")
+    for model in log_models().values():
+        model.objects.filter(event_id__in=event_ids, status=DeliveryStatus.RENDER_FAILED).update(status="PENDING")
     count = 0
     for row in rows:
         headers = (unpack_headers(bytes(row.raw_headers)) if row.raw_headers is not None
@@ -123,9 +123,6 @@ def republish(producer: Producer, rows) -> int:
         raise RuntimeError("Kafka did not acknowledge every re-published record within 30 s; nothing was marked")
     DeadLetter.objects.filter(pk__in=[row.pk for row in rows]).update(republished_at=timezone.now())
     return count
-
-
-RENDER_ERROR = "render error"
 
 
 def _uuid_or_none(value: str | None):

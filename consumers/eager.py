@@ -53,6 +53,8 @@ def deliver(emitted: EmittedEvent) -> None:
         channel = get_channel(name)
         if channel.handles(event.type):
             try:
-                channel.deliver(event, final_attempt=True)
+                delivery = channel.deliver(event, final_attempt=True)
             finally:
                 channel.close()
+            if delivery.error is not None:  # loud in a test: a template that cannot render
+                raise delivery.error

@@ -28,6 +28,7 @@ from consumers.channels import get_channel
 from consumers.dead_letters import dead_letter, dead_letter_topic
 from consumers.events import POISON, PoisonRecord, decode_headers, event_from_message, read_headers
 from consumers.offsets import PartitionProgress
+from consumers.outcomes import Verdict
 from consumers.publish import RecordTooLarge, publish_and_wait
 from consumers.workers import Job, Outcome, WorkerPool
 
@@ -200,19 +201,19 @@ class ChannelConsumer:
             self._apply(outcome)
 
     def _apply(self, outcome: Outcome) -> None:
-        msg = outcome.job.msg
-        if outcome.kind == "abandoned":  # shutting down with the database away: redelivered next time
+        """Act on a record's verdict; each path ends with its offset stored, except ABANDONED."""
+        msg, headers = outcome.job.msg, outcome.job.event.headers
+        if outcome.verdict is Verdict.ABANDONED:  # shutting down with the database away: redelivered next time
             self._in_flight -= 1
-            return
-        if outcome.kind == "retry":
+        elif outcome.verdict is Verdict.RETRY:
             try:
                 self._schedule_retry(outcome.job)
             except RecordTooLarge as exc:  # with the retry headers it no longer fits the topic
-                self._dead_letter(msg, read_headers(msg), outcome.job.event.headers, exc)
+                self._dead_letter(msg, read_headers(msg), headers, exc)
                 return
             self._finished(msg, "retry_scheduled")
-        elif outcome.kind == "dead":
-            self._dead_letter(msg, read_headers(msg), outcome.job.event.headers, outcome.error)
+        elif outcome.verdict is Verdict.DEAD_LETTER:
+            self._dead_letter(msg, read_headers(msg), headers, outcome.error)
         else:
             self._finished(msg, "delivered")
 

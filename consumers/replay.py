@@ -40,8 +40,9 @@ from chesanto_comms.startup import services_summary
 from chesanto_comms.topics import topic_for
 from consumers import retry
 from consumers.channels import UnknownChannel, get_channel
-from consumers.delivery import LoggedChannel, Notification, RenderFailed
+from consumers.delivery import LoggedChannel
 from consumers.events import InboundEvent, event_from_message
+from consumers.notifications import Notification
 
 log = logging.getLogger(__name__)
 
@@ -317,10 +318,9 @@ class Replay:
         for notification, recipient in reopened:  # --resend: the same row goes back to PENDING
             self._row(event, notification, recipient).exclude(status="PENDING").update(
                 status="PENDING", error_message=self.note)
-        try:
-            self.channel.deliver(event, final_attempt=True)
-        except RenderFailed as exc:  # its rows are FAILED with the render error; not dead-lettered here
-            log.warning("event %s: %s", event.id, exc)
+        delivery = self.channel.deliver(event, final_attempt=True)
+        if delivery.error:  # its rows are RENDER_FAILED; not dead-lettered here
+            log.warning("event %s: %s", event.id, delivery.error)
         for notification, recipient in reopened:  # the send rewrote error_message: note the resend again
             rows = self._row(event, notification, recipient)
             rows.filter(error_message="").update(error_message=self.note)

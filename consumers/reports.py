@@ -1,23 +1,24 @@
-"""The seed's two monitoring queries, for the admin's reports page."""
+"""The seed's two monitoring queries, for the admin's reports page, on every channel's log."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db.models import Count, F, FloatField, Q
 from django.db.models.functions import Cast, Round
 from django.utils import timezone
 
-from consumers.models import EmailLog, SMSLog
+from consumers.channels import channel_class, log_models
 
 
-def failures_last_24h(model=EmailLog, limit: int = 200):
+def failures_last_24h(model, limit: int = 200):
     """Failed messages in the last 24 hours, newest first."""
     since = timezone.now() - timedelta(hours=24)
     return model.objects.filter(status="FAILED", sent_at__gte=since).order_by("-sent_at")[:limit]
 
 
-def success_rate_by_template(model=EmailLog, days: int = 7):
-    """Per template over `days`: total, sent, success rate in percent (SENT, or DELIVERED for SMS)."""
+def success_rate_by_template(model, days: int = 7):
+    """Per template over `days`: total, sent, success rate in percent (SENT, or DELIVERED once confirmed)."""
     since = timezone.now() - timedelta(days=days)
     succeeded = Q(status="SENT") | Q(status="DELIVERED")
     return (
@@ -29,10 +30,20 @@ def success_rate_by_template(model=EmailLog, days: int = 7):
     )
 
 
-def reports_context() -> dict:
-    return {
-        "email_failures": failures_last_24h(EmailLog),
-        "sms_failures": failures_last_24h(SMSLog),
-        "email_rates": success_rate_by_template(EmailLog),
-        "sms_rates": success_rate_by_template(SMSLog),
-    }
+@dataclass(frozen=True)
+class ChannelReport:
+    name: str
+    label: str
+    change_url: str  # the admin URL name of one log row
+    failures: object
+    rates: object
+
+
+def reports_context(channels: list[str] | None = None) -> dict:
+    """The reports of `channels` (default: every channel), in registry order."""
+    models = log_models()
+    return {"channels": [
+        ChannelReport(name, channel_class(name).label, f"admin:{model._meta.app_label}_{model._meta.model_name}_change",
+                      failures_last_24h(model), success_rate_by_template(model))
+        for name, model in models.items() if channels is None or name in channels
+    ]}

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from consumers.channels import CHANNELS, get_channel
-from consumers.delivery import LoggedChannel, Notification
+from consumers.channels import CHANNELS, channel_class
+from consumers.delivery import LoggedChannel
+from consumers.notifications import Notification
 from outbox.events import get_event_type
-
-TEMPLATE_TYPES = {"email": "EMAIL", "sms": "SMS"}
-EXTENSIONS = {"email": ".html", "sms": ".txt"}
 
 
 @dataclass(frozen=True)
@@ -18,19 +16,21 @@ class CatalogueEntry:
     channel: str
     event_type: str
     notification: Notification
+    extension: str  # of the channel's main template file: ".html" for email, ".txt" for SMS
 
     @property
     def template_path(self) -> str:
-        return self.notification.template + EXTENSIONS.get(self.channel, ".txt")
+        return self.notification.template + self.extension
 
 
 def catalogue() -> list[CatalogueEntry]:
     entries = []
     for channel_name in CHANNELS:
-        channel = get_channel(channel_name)
-        if isinstance(channel, LoggedChannel):
+        channel = channel_class(channel_name)
+        if issubclass(channel, LoggedChannel):
             for event_type, notifications in channel.notifications.items():
-                entries.extend(CatalogueEntry(channel_name, event_type, n) for n in notifications)
+                entries.extend(CatalogueEntry(channel_name, event_type, n, channel.template_extensions[0])
+                               for n in notifications)
     return entries
 
 
@@ -46,7 +46,7 @@ def sync_message_templates() -> tuple[int, int]:
     for entry in catalogue():
         schema = get_event_type(entry.event_type)
         values = {
-            "type": TEMPLATE_TYPES.get(entry.channel, entry.channel.upper()),
+            "type": entry.channel.upper(),
             "subject": entry.notification.subject,
             "template_path": entry.template_path,
             "description": f"{entry.event_type} ({entry.channel})",

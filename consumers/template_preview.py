@@ -1,23 +1,25 @@
-"""Rendering a message template from its event type's sample data, for the admin."""
+"""Rendering a message template from its event type's sample data, for the admin.
+
+Each channel renders its own preview (`LoggedChannel.preview`); this finds the notification
+behind a template name and turns any error into a message for the editor.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from consumers.channels import get_channel
 from consumers.template_catalog import entry_for
 from outbox.events import get_event_type
 from outbox.events.samples import sample
-
-PREVIEW_RECIPIENT = {"email": "preview@chesanto.local", "sms": "+254700000000"}
 
 
 @dataclass(frozen=True)
 class Preview:
     channel: str = ""
     subject: str = ""
-    html: str = ""
+    html: str = ""  # a whole HTML document (shown in a sandboxed frame)
     text: str = ""
-    sms_encoding: str = ""  # e.g. "GSM7, 96 septets, 1 segment"
-    segments: int | None = None
+    facts: tuple[tuple[str, str], ...] = ()  # what else the editor should know: ("encoding", "GSM7, 96 septets, 1 segment")
     error: str = ""
 
 
@@ -27,16 +29,6 @@ def preview(template_name: str) -> Preview:
         return Preview(error=f"no channel sends a template named {template_name!r}")
     data = get_event_type(entry.event_type).parse(sample(entry.event_type))
     try:
-        if entry.channel == "email":
-            from consumers.email.compose import render_email
-
-            email = render_email(entry.notification, data, PREVIEW_RECIPIENT["email"], attach=False)
-            return Preview("email", subject=email.subject, html=email.html, text=email.text)
-        if entry.channel == "sms":
-            from consumers.sms.compose import render_sms
-
-            sms = render_sms(entry.notification, data)
-            return Preview("sms", text=sms.text, sms_encoding=str(sms.encoding), segments=sms.encoding.segments)
+        return get_channel(entry.channel).preview(entry.notification, data)
     except Exception as exc:  # noqa: BLE001 - shown to the editor instead of a server error
         return Preview(entry.channel, error=f"{type(exc).__name__}: {exc}")
-    return Preview(entry.channel, error=f"no preview for the {entry.channel} channel")

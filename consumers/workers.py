@@ -18,8 +18,8 @@ from django.db import DatabaseError, InterfaceError, OperationalError, close_old
 from chesanto_comms.backoff import Backoff
 from chesanto_comms.logging import log_context
 from consumers.channels import Channel
-from consumers.delivery import RenderFailed
 from consumers.events import InboundEvent
+from consumers.outcomes import Verdict
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +35,8 @@ class Job:
 @dataclass(frozen=True)
 class Outcome:
     job: Job
-    kind: str  # "done" | "retry" | "dead" | "abandoned"
-    error: Exception | None = None
+    verdict: Verdict
+    error: Exception | None = None  # why, for DEAD_LETTER
 
 
 class WorkerPool:
@@ -78,21 +78,19 @@ class WorkerPool:
         while True:
             close_old_connections()
             try:
-                needs_retry = channel.deliver(job.event, final_attempt=job.final_attempt)
-                return Outcome(job, "retry" if needs_retry else "done")
-            except RenderFailed as exc:
-                return Outcome(job, "dead", exc)
+                delivery = channel.deliver(job.event, final_attempt=job.final_attempt)
+                return Outcome(job, delivery.verdict, delivery.error)
             except (OperationalError, InterfaceError) as exc:
                 # The database is away: nothing is final, so keep trying (only this worker
                 # waits; the loop keeps polling). On shutdown, leave it for redelivery.
                 if self.stopping.is_set():
-                    return Outcome(job, "abandoned", exc)
+                    return Outcome(job, Verdict.ABANDONED, exc)
                 delay = backoff.next_delay()
                 log.warning("database unavailable (%s); event %s again in %.1fs", exc, job.event.id, delay)
                 self.stopping.wait(delay)
             except DatabaseError as exc:  # DataError, IntegrityError, …: this record's data; waiting will not help
                 log.error("event %s: its log row cannot be written (%s: %s)", job.event.id, type(exc).__name__, exc)
-                return Outcome(job, "dead", exc)
+                return Outcome(job, Verdict.DEAD_LETTER, exc)
             except Exception as exc:  # noqa: BLE001 - a bug must not kill the worker: dead-letter the record
                 log.exception("event %s: unexpected error", job.event.id)
-                return Outcome(job, "dead", exc)
+                return Outcome(job, Verdict.DEAD_LETTER, exc)

@@ -23,9 +23,10 @@ from chesanto_comms.backoff import Backoff
 from chesanto_comms.conf import comms
 from chesanto_comms.startup import services_summary
 from chesanto_comms.topics import ensure_topics, topic_for
+from outbox import retention
 from outbox.emitter import NOTIFY_CHANNEL
 from outbox.events import domains
-from relay import db, metrics, retention, store
+from relay import db, metrics, store
 from relay.batching import AdaptiveBatch
 from relay.marker import Marker
 from relay.publisher import Publisher, PublishResult

@@ -6,13 +6,15 @@ import smtplib
 from django.conf import settings
 from django.core.mail import get_connection
 
-from consumers.delivery import LoggedChannel, Notification, PermanentError, Sent
+from consumers.delivery import LoggedChannel
 from consumers.email import errors
 from consumers.email.compose import RenderedEmail, build_message, message_id, render_email
 from consumers.email.notifications import EMAILS
 from consumers.email.settings import email_settings
 from consumers.events import InboundEvent
 from consumers.models import EmailLog
+from consumers.notifications import Notification
+from consumers.providers import PermanentError, Sent
 
 
 def provider_name() -> str:
@@ -24,8 +26,12 @@ def provider_name() -> str:
     return backend[-2] if backend[-1] == "EmailBackend" else backend[-1]
 
 
+PREVIEW_RECIPIENT = "preview@chesanto.local"
+
+
 class EmailChannel(LoggedChannel):
     name = "email"
+    label = "email"
     settings = email_settings
     settings_prefix = "EMAIL"
     template_extensions = (".html", ".txt")
@@ -42,6 +48,12 @@ class EmailChannel(LoggedChannel):
 
     def render(self, notification: Notification, event: InboundEvent, recipient: str) -> tuple[RenderedEmail, str]:
         return render_email(notification, event.data, recipient), message_id(event.id, notification.name, recipient)
+
+    def preview(self, notification: Notification, data):
+        from consumers.template_preview import Preview
+
+        email = render_email(notification, data, PREVIEW_RECIPIENT, attach=False)
+        return Preview(self.name, subject=email.subject, html=email.html, text=email.text)
 
     def describe(self, message: tuple[RenderedEmail, str], entry: EmailLog) -> None:
         entry.subject = message[0].subject[:255]

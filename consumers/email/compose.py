@@ -10,8 +10,8 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
 from consumers import rendering
-from consumers.delivery import Notification
 from consumers.email.settings import email_settings
+from consumers.notifications import Notification
 from outbox.events.base import EventSchema
 
 MESSAGE_ID_DOMAIN = "chesanto.comms"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import smtplib
 import socket
 
-from consumers.delivery import PermanentError, TransientError
+from consumers.providers import PermanentError, TransientError
 
 # Authentication failures are 5xx but are ours to fix (a rotated app password), not the
 # recipient's: retrying after the fix delivers the mail, so they count as transient.

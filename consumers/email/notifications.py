@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from consumers.delivery import Notification, expires_after_minutes, recipients_from
+from consumers.notifications import Notification, expires_after_minutes, recipients_from
 from outbox.events.base import EventSchema
 
 

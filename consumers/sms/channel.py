@@ -1,9 +1,11 @@
 """The SMS channel: one HTTP provider (SMS_PROVIDER) behind the common LoggedChannel sequence."""
 from __future__ import annotations
 
-from consumers.delivery import LoggedChannel, Notification, PermanentError, Sent, TransientError
+from consumers.delivery import LoggedChannel
 from consumers.events import InboundEvent
 from consumers.models import SMSLog
+from consumers.notifications import Notification
+from consumers.providers import PermanentError, Sent, TransientError
 from consumers.sms.compose import RenderedSms, render_sms
 from consumers.sms.encoding import InvalidPhoneNumber, e164
 from consumers.sms.notifications import SMS
@@ -14,6 +16,7 @@ from consumers.sms.settings import sms_settings
 
 class SMSChannel(LoggedChannel):
     name = "sms"
+    label = "SMS"
     settings = sms_settings
     settings_prefix = "SMS"
     template_extensions = (".txt",)
@@ -38,6 +41,12 @@ class SMSChannel(LoggedChannel):
 
     def new_log_fields(self, event: InboundEvent, notification: Notification) -> dict:
         return {"message": "", "provider": self._provider.name if self._provider else sms_settings.SMS_PROVIDER}
+
+    def preview(self, notification: Notification, data):
+        from consumers.template_preview import Preview
+
+        sms = render_sms(notification, data)
+        return Preview(self.name, text=sms.text, facts=(("encoding", str(sms.encoding)),))
 
     def render(self, notification: Notification, event: InboundEvent, recipient: str) -> RenderedSms:
         return render_sms(notification, event.data)

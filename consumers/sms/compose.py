@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from consumers import rendering
-from consumers.delivery import Notification
+from consumers.notifications import Notification
 from consumers.sms.encoding import SmsEncoding, analyse
 from consumers.sms.settings import sms_settings
 from outbox.events.base import EventSchema

@@ -1,8 +1,8 @@
 """Which log changes a callback may make: statuses only move forward, and each timestamp
 is set once, so callbacks arriving late, out of order or twice change nothing.
 
-A status's rank says how far a message got; a callback's status is applied only when it
-ranks above the row's. Final outcomes share the top rank, so the first one reported wins
+A status's rank says how far a message got (each channel's log model declares its
+STATUS_RANK); a callback's status is applied only when it ranks above the row's. Final outcomes share the top rank, so the first one reported wins
 (a "delivered" after "undelivered" is ignored, as is a late "sent" after "delivered").
 """
 from __future__ import annotations
@@ -13,21 +13,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from consumers.models import EmailLog, SMSLog
-
-EMAIL_RANK = {
-    "PENDING": 0,
-    "SENT": 1,
-    "DELIVERED": 2,
-    # A bounce or a complaint can follow a delivery (an asynchronous bounce, a spam report).
-    "COMPLAINED": 3, "BOUNCED": 3, "REJECTED": 3, "FAILED": 3, "EXPIRED": 3,
-}
-SMS_RANK = {
-    "PENDING": 0,
-    "SENT": 1,
-    "DELIVERED": 2, "UNDELIVERED": 2, "FAILED": 2, "REJECTED": 2, "EXPIRED": 2,
-}
-RANKS = {EmailLog: EMAIL_RANK, SMSLog: SMS_RANK}
+from consumers.delivery_log import DeliveryLog
 
 
 @dataclass(frozen=True)
@@ -41,9 +27,9 @@ class Change:
     clicked_at: datetime | None = None
 
 
-def changes(entry: EmailLog | SMSLog, change: Change) -> dict[str, Any]:
+def changes(entry: DeliveryLog, change: Change) -> dict[str, Any]:
     """The fields `change` would set on the row: empty when it brings nothing new."""
-    ranks = RANKS[type(entry)]
+    ranks = type(entry).STATUS_RANK
     # A status this table does not know (added later) is treated as final: never overwritten.
     current = ranks.get(entry.status, max(ranks.values()))
     updates: dict[str, Any] = {}
@@ -61,7 +47,7 @@ def changes(entry: EmailLog | SMSLog, change: Change) -> dict[str, Any]:
     return updates
 
 
-def apply(entry: EmailLog | SMSLog, change: Change) -> list[str]:
+def apply(entry: DeliveryLog, change: Change) -> list[str]:
     """Apply `change` to the row (locked by the caller) and save it; return the fields changed."""
     updates = changes(entry, change)
     for name, value in updates.items():

@@ -102,8 +102,8 @@ def test_report_attachment_by_reference_and_missing_file_dead_letters(pipeline, 
     event_id = emit("reports.report_ready", {"email": address, "report_name": "Daily sales",
                                              "attachment_path": "daily/sales-missing.pdf"})
     log = final_log(event_id)
-    assert log.status == EmailLog.Status.FAILED
-    assert "render error" in log.error_message and "'daily/sales-missing.pdf' not found" in log.error_message
+    assert log.status == EmailLog.Status.RENDER_FAILED
+    assert log.error_message.startswith("AttachmentError") and "'daily/sales-missing.pdf' not found" in log.error_message
     dead = wait_until(lambda: DeadLetter.objects.filter(event_id=event_id).first(), what="a DeadLetter row")
     assert dead.error_class == "RenderFailed"
 

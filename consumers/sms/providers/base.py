@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import requests
 from django.core.exceptions import ImproperlyConfigured
 
-from consumers.delivery import PermanentError, Sent, TransientError
+from consumers.providers import PermanentError, Sent, TransientError
 from consumers.sms.settings import sms_settings
 
 CENT = Decimal("0.01")  # SMSLog.cost keeps 2 decimal places, as in the seed

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from chesanto_comms.conf import comms
-from relay.retention import purge
+from outbox.retention import purge
 
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 

@@ -101,7 +101,7 @@ def test_template_preview_renders_email_and_sms_from_samples(client, staff):
     assert 'id="email-subject">Order' in page and "KES" in page and 'id="email-text"' in page
     sms = MessageTemplate.objects.filter(type="SMS").first()
     page = client.get(reverse("admin:communications_messagetemplate_change", args=[sms.pk])).content.decode()
-    assert 'id="sms-preview"' in page and "segment" in page
+    assert 'id="sms-text"' in page and 'id="sms-encoding"' in page and "segment" in page
 
 
 def test_templates_are_synced_with_the_code():

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from chesanto_comms.embedded.sms import Outcome
-from consumers.delivery import PermanentError, TransientError
+from consumers.providers import PermanentError, TransientError
 from consumers.sms.providers.africastalking import RECIPIENT_STATUS, AfricasTalkingProvider
 from tests.unit.consumers.sms.conftest import provider_for
 

@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 
 from chesanto_comms.embedded.sms import Outcome
-from consumers.delivery import RenderFailed
 from consumers.events import InboundEvent
 from consumers.models import SMSLog
+from consumers.outcomes import Verdict
 from consumers.sms.channel import SMSChannel
 from consumers.sms.providers.africastalking import AfricasTalkingProvider
 from outbox import InvalidEventData
@@ -43,7 +43,7 @@ def test_channel_reads_the_sms_domains(channel):
 
 def test_otp_is_sent_and_logged_with_the_code_masked(channel, at_server):
     otp = event("auth.otp_requested", phone="+254711000222")
-    assert channel.deliver(otp) is False
+    assert channel.deliver(otp).verdict is Verdict.DONE
     log = SMSLog.objects.get(event_id=otp.id)
     assert (log.status, log.template, log.phone_number, log.provider) == ("SENT", "sms_auth_otp", "+254711000222", "africastalking")
     assert log.provider_message_id.startswith("ATXid_") and log.cost == Decimal("0.80")
@@ -82,11 +82,11 @@ def test_a_number_that_is_not_e164_is_rejected_before_any_http_call(channel, at_
 
 def test_transient_failure_stays_pending_for_a_retry_then_gives_up(channel, at_server):
     receipt = event("sales.payment_received", phone="+254700000405")  # InsufficientBalance
-    assert channel.deliver(receipt, final_attempt=False) is True
+    assert channel.deliver(receipt, final_attempt=False).verdict is Verdict.RETRY
     log = SMSLog.objects.get(event_id=receipt.id)
     assert (log.status, log.retry_count) == ("PENDING", 1) and "InsufficientBalance" in log.error_message
     at_server.script("+254700000405", Outcome(http_status=503))
-    assert channel.deliver(receipt, final_attempt=True) is False
+    assert channel.deliver(receipt, final_attempt=True).verdict is Verdict.DONE
     log.refresh_from_db()
     assert (log.status, log.retry_count) == ("FAILED", 2) and log.error_message.startswith("gave up after 2 attempts")
 
@@ -100,23 +100,23 @@ def test_expired_otp_is_not_sent(channel, at_server):
 def test_over_long_sms_is_a_render_failure(channel, at_server, settings):
     settings.SMS_MAX_SEGMENTS = 1
     alert = event("auth.security_alert", alert="Many failed sign-in attempts from an unknown device in another country")
-    with pytest.raises(RenderFailed, match="SMS_MAX_SEGMENTS=1"):
-        channel.deliver(alert)
+    delivery = channel.deliver(alert)
+    assert delivery.verdict is Verdict.DEAD_LETTER and "SMS_MAX_SEGMENTS=1" in str(delivery.error)
     log = SMSLog.objects.get(event_id=alert.id)
-    assert log.status == "FAILED" and log.error_message.startswith("render error: MessageTooLong")
+    assert log.status == "RENDER_FAILED" and log.error_message.startswith("MessageTooLong")
     assert at_server.requests == []
 
 
 def test_no_phone_no_sms(channel):
     otp = event("auth.otp_requested", phone=None)
-    assert channel.deliver(otp) is False and not SMSLog.objects.filter(event_id=otp.id).exists()
+    assert channel.deliver(otp).verdict is Verdict.DONE and not SMSLog.objects.filter(event_id=otp.id).exists()
 
 
 def test_channel_builds_without_credentials_and_a_missing_setting_is_a_transient_failure(settings):
     settings.SMS_PROVIDER, settings.SMS_API_KEY, settings.SMS_USERNAME = "africastalking", "", ""
     channel = SMSChannel()  # routing and the template catalogue build channels without sending
     otp = event("auth.otp_requested")
-    assert channel.deliver(otp, final_attempt=False) is True
+    assert channel.deliver(otp, final_attempt=False).verdict is Verdict.RETRY
     log = SMSLog.objects.get(event_id=otp.id)
     assert (log.status, log.provider) == ("PENDING", "africastalking")
     assert "SMS provider not configured: SMS_API_KEY is empty" in log.error_message

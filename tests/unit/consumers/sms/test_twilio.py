@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from chesanto_comms.embedded.sms import Outcome, TwilioServer
-from consumers.delivery import PermanentError, TransientError
+from consumers.providers import PermanentError, TransientError
 from consumers.sms.providers.base import SmsConfigError
 from consumers.sms.providers.twilio import TwilioProvider, verdict_for_code
 from tests.unit.consumers.sms.conftest import provider_for

@@ -1,0 +1,62 @@
+"""The delivery log every channel keeps: one row per (event, template, recipient).
+
+A channel's log model is a concrete subclass in its own package (`consumers/<channel>/models.py`)
+that names its recipient column (`RECIPIENT_FIELD`), its statuses and how far each says a message
+got (`STATUS_RANK`, which delivery webhooks use to move statuses only forward), and adds its own
+columns. The unique constraint on (event_id, template, recipient) makes delivery idempotent: a
+redelivered or replayed record finds its row and does not send again.
+"""
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+
+
+class DeliveryStatus(models.TextChoices):
+    """The statuses every channel's log knows; a channel's own Status adds to these."""
+
+    PENDING = "PENDING", "Pending"
+    SENT = "SENT", "Sent"
+    DELIVERED = "DELIVERED", "Delivered"
+    FAILED = "FAILED", "Failed"
+    REJECTED = "REJECTED", "Rejected"
+    EXPIRED = "EXPIRED", "Expired (not sent)"
+    RENDER_FAILED = "RENDER_FAILED", "Could not be rendered"
+
+
+class DeliveryLog(models.Model):
+    RECIPIENT_FIELD: ClassVar[str]  # the column holding the recipient (an address, a number, a user id)
+    STATUS_RANK: ClassVar[dict[str, int]]  # how far each status says the message got; finals share the top
+    FINAL: ClassVar[tuple[str, ...]]
+
+    template = models.CharField(max_length=100, db_index=True)
+    template_version = models.IntegerField(default=1)
+
+    # Tracking
+    event_id = models.UUIDField(null=True, blank=True)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")  # each channel names its reverse accessor
+    sent_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    # Status (each channel declares its choices)
+    status = models.CharField(max_length=20, default=DeliveryStatus.PENDING, db_index=True)
+    error_message = models.TextField(blank=True)
+    retry_count = models.IntegerField(default=0)
+
+    # Provider metadata
+    provider = models.CharField(max_length=50)
+    provider_message_id = models.CharField(max_length=255, blank=True, db_index=True)  # webhooks find the row by it
+
+    class Meta:
+        abstract = True
+        ordering = ["-sent_at"]
+
+    @property
+    def recipient_value(self) -> str:
+        return getattr(self, self.RECIPIENT_FIELD)
+
+    def __str__(self):
+        return f"{self.template} to {self.recipient_value} - {self.status}"

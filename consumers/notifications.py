@@ -1,0 +1,39 @@
+"""What a channel declares per event type: the messages it produces, their templates and recipients."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from outbox.events.base import EventSchema
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One message an event type produces on a channel."""
+
+    name: str  # the log's `template` value, e.g. "auth_otp"
+    template: str  # template path without extension
+    recipients: Callable[[EventSchema], list[str]]
+    version: int = 1
+    subject: str = ""  # email (and push) only: a Jinja2 string
+    extra_context: Callable[[EventSchema], dict[str, Any]] = field(default=lambda data: {})
+    # Time-critical messages (an OTP) are not sent after this moment; None = never expires.
+    expires: Callable[[EventSchema, datetime], datetime | None] = field(default=lambda data, emitted: None)
+    options: dict[str, Any] = field(default_factory=dict)  # what only its channel reads (a WhatsApp template, …)
+
+
+def recipients_from(field_name: str) -> Callable[[EventSchema], list[str]]:
+    """Recipients read from a field holding one address (or number), a list of them, or None."""
+    def recipients(data: EventSchema) -> list[str]:
+        value = getattr(data, field_name)
+        if value is None:
+            return []
+        return [str(item) for item in value] if isinstance(value, (list, tuple)) else [str(value)]
+    recipients.__name__ = f"recipients_from_{field_name}"
+    return recipients
+
+
+def expires_after_minutes(data: EventSchema, emitted: datetime) -> datetime:
+    return emitted + timedelta(minutes=data.expiry_minutes)

@@ -1,0 +1,51 @@
+"""The outcome of delivering one record, decided in one place.
+
+Each message of the record ends in a `MessageOutcome`; `Delivery.verdict` turns them into the one
+`Verdict` the consume loop acts on (store the offset, re-publish to the retry topic, dead-letter).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class MessageOutcome(Enum):
+    SENT = "sent"  # the provider took it
+    ALREADY_FINAL = "already_final"  # an earlier delivery of the record finished it: not sent again
+    WITHHELD = "withheld"  # a policy step stopped it (expired, …): final, not sent
+    FAILED = "failed"  # the provider refused it for good (or transiently, on the last attempt)
+    RETRY = "retry"  # the provider refused it for now: try the record again later
+    RENDER_FAILED = "render_failed"  # its template cannot be rendered for this event
+
+
+class Verdict(Enum):
+    """What the consume loop does with the record."""
+
+    DONE = "done"  # every message is final: the offset may be stored
+    RETRY = "retry"  # re-publish to the channel's retry topic, then the offset may be stored
+    DEAD_LETTER = "dead_letter"  # it can never be delivered: copy it to the dead-letter topic
+    ABANDONED = "abandoned"  # shutting down while the database is away: redelivered next time
+
+
+class RenderFailed(Exception):
+    """A record's messages could not be rendered: the error a dead-lettered record carries."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What a channel did with one event."""
+
+    outcomes: tuple[MessageOutcome, ...] = ()
+    render_errors: tuple[str, ...] = ()
+
+    @property
+    def verdict(self) -> Verdict:
+        if MessageOutcome.RENDER_FAILED in self.outcomes:
+            return Verdict.DEAD_LETTER  # the other messages were still delivered; re-publishing retries only these
+        if MessageOutcome.RETRY in self.outcomes:
+            return Verdict.RETRY
+        return Verdict.DONE
+
+    @property
+    def error(self) -> RenderFailed | None:
+        return RenderFailed("; ".join(self.render_errors)) if self.render_errors else None

@@ -1,0 +1,56 @@
+"""The SMS channel's log: the seed's `communications_sms_log`, its fields, table and indexes."""
+from django.conf import settings
+from django.db import models
+
+from consumers.delivery_log import DeliveryLog
+
+
+class SMSLog(DeliveryLog):
+    """Track all outgoing SMS for audit and debugging"""
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING", "Pending"
+        SENT = "SENT", "Sent"
+        DELIVERED = "DELIVERED", "Delivered"
+        FAILED = "FAILED", "Failed"
+        UNDELIVERED = "UNDELIVERED", "Undelivered"
+        REJECTED = "REJECTED", "Rejected"
+        EXPIRED = "EXPIRED", "Expired (not sent)"
+        RENDER_FAILED = "RENDER_FAILED", "Could not be rendered"
+
+    RECIPIENT_FIELD = "phone_number"
+    FINAL = (Status.SENT, Status.DELIVERED, Status.FAILED, Status.UNDELIVERED, Status.REJECTED, Status.EXPIRED,
+             Status.RENDER_FAILED)
+    STATUS_RANK = {
+        "PENDING": 0,
+        "SENT": 1,
+        "DELIVERED": 2, "UNDELIVERED": 2, "FAILED": 2, "REJECTED": 2, "EXPIRED": 2, "RENDER_FAILED": 2,
+    }
+
+    # Message details
+    phone_number = models.CharField(max_length=20, db_index=True)
+    message = models.TextField()
+
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="sent_sms"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+
+    # Provider metadata
+    cost = models.DecimalField(max_digits=10, decimal_places=2, null=True)
+    encoding = models.CharField(max_length=5, blank=True)  # GSM-7 or UCS-2
+    segments = models.IntegerField(null=True, blank=True)
+
+    class Meta(DeliveryLog.Meta):
+        app_label = "communications"
+        db_table = "communications_sms_log"
+        indexes = [
+            models.Index(fields=["phone_number", "-sent_at"]),
+            models.Index(fields=["status", "-sent_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["event_id", "template", "phone_number"], name="sms_log_once_per_event"),
+        ]
+
+    def __str__(self):
+        return f"SMS to {self.phone_number} - {self.status}"
