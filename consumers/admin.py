@@ -1,58 +1,23 @@
-"""Admin for the delivery logs and templates as the seed specifies, plus dead letters,
-template previews and the seed's monitoring reports."""
+"""Admin for the message templates (with previews), dead letters and the seed's monitoring
+reports; each channel's delivery log registers its own admin (`consumers/<channel>/admin.py`),
+imported here through the channel registry."""
+from importlib import import_module
+
 from confluent_kafka import Producer
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.html import format_html, format_html_join
 
 from chesanto_comms.kafka import client_properties, producer_properties
+from consumers.channels import channel_packages
 from consumers.dead_letters import republish
-from consumers.models import DeadLetter, EmailLog, MessageTemplate, SMSLog
+from consumers.models import DeadLetter, MessageTemplate
 from consumers.reports import reports_context
 from consumers.template_preview import preview
 
-
-class DeliveryLogAdmin(admin.ModelAdmin):
-    date_hierarchy = "sent_at"
-
-    def has_add_permission(self, request):
-        return False  # Logs created by system only
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser  # Only superadmin can delete logs
-
-    @admin.display(description="event")
-    def event_link(self, obj):
-        if not obj.event_id:
-            return "—"
-        url = reverse("admin:outbox_outboxevent_change", args=[obj.event_id])
-        return format_html('<a href="{}">{}</a>', url, obj.event_id)
-
-
-@admin.register(EmailLog)
-class EmailLogAdmin(DeliveryLogAdmin):
-    list_display = ["recipient", "subject", "template", "status", "sent_at", "sent_by"]
-    list_filter = ["status", "template", "sent_at", "provider"]
-    search_fields = ["recipient", "subject", "error_message"]
-    readonly_fields = ["sent_at", "delivered_at", "opened_at", "clicked_at", "event_link"]
-
-    def get_urls(self):
-        return [
-            path("reports/", self.admin_site.admin_view(self.reports_view), name="communications_reports"),
-        ] + super().get_urls()
-
-    def reports_view(self, request):
-        context = {**self.admin_site.each_context(request), **reports_context(), "title": "Delivery reports"}
-        return TemplateResponse(request, "admin/communications/reports.html", context)
-
-
-@admin.register(SMSLog)
-class SMSLogAdmin(DeliveryLogAdmin):
-    list_display = ["phone_number", "template", "status", "cost", "sent_at", "sent_by"]
-    list_filter = ["status", "template", "sent_at", "provider"]
-    search_fields = ["phone_number", "message", "error_message"]
-    readonly_fields = ["sent_at", "delivered_at", "event_link"]
+for _package in channel_packages():
+    import_module(f"{_package}.admin")
 
 
 @admin.register(MessageTemplate)
@@ -97,6 +62,15 @@ class DeadLetterAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    def get_urls(self):  # the reports page sits here: dead letters belong to no channel, as the reports don't
+        return [
+            path("reports/", self.admin_site.admin_view(self.reports_view), name="communications_reports"),
+        ] + super().get_urls()
+
+    def reports_view(self, request):
+        context = {**self.admin_site.each_context(request), **reports_context(), "title": "Delivery reports"}
+        return TemplateResponse(request, "admin/communications/reports.html", context)
 
     @admin.display(description="value (as received)")
     def value_preview(self, obj):

@@ -79,3 +79,14 @@ def log_models() -> dict[str, type]:
 def channel_packages() -> list[str]:
     """Each channel's package (`consumers.email`), which holds its models, settings and templates."""
     return [path.rsplit(".", 2)[0] for path in CHANNELS.values()]
+
+
+def channel_modules(module: str) -> dict[str, str]:
+    """The channels' `<package>.<module>` modules that exist (`webhooks`, `urls`, …), by channel name."""
+    from importlib.util import find_spec
+
+    found = {}
+    for name, package in zip(CHANNELS, channel_packages()):
+        if find_spec(f"{package}.{module}") is not None:
+            found[name] = f"{package}.{module}"
+    return found

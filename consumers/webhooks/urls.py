@@ -1,6 +1,10 @@
-"""Delivery-status callbacks, mounted under /webhooks/ (docs/webhooks.md lists what to give each provider)."""
+"""Delivery-status callbacks, mounted under /webhooks/ (docs/webhooks.md lists what to give each provider).
+
+A channel whose package has a `webhooks` module (with `urlpatterns`) gets them under /webhooks/<channel>/.
+"""
 from django.urls import include, path
 
+from consumers.channels import channel_modules
 from consumers.webhooks import africastalking, email, twilio
 
 app_name = "webhooks"
@@ -11,3 +15,4 @@ urlpatterns = [
     path("africastalking/delivery/", africastalking.delivery_report, name="africastalking_delivery_unsigned"),
     path("africastalking/delivery/<str:secret>/", africastalking.delivery_report, name="africastalking_delivery"),
 ]
+urlpatterns += [path(f"{name}/", include(module)) for name, module in channel_modules("webhooks").items()]
