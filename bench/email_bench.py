@@ -54,15 +54,20 @@ TARGETS = {
 # --- the driver: a separate process that generates load ----------------------------
 def sample_email():
     """The benchmark's email, rendered once, exactly as the consumer renders it."""
-    from consumers.email.compose import build_message, message_id, render_email
+    from django.conf import settings
+
+    from consumers.email import mime
+    from consumers.email.compose import message_id, render_email
     from consumers.email.notifications import EMAILS
     from outbox.events import get_event_type
 
     notification = EMAILS[EVENT_TYPE][0]
     recipient = f"sample@{DOMAIN}"
     rendered = render_email(notification, get_event_type(EVENT_TYPE).parse(sample_data(recipient)), recipient)
-    raw = build_message(rendered, recipient, message_id(uuid.uuid4(), notification.name, recipient), None).message()
-    return rendered, raw.as_bytes(linesep="\r\n")
+    raw = mime.message_bytes(from_email=settings.DEFAULT_FROM_EMAIL, to=recipient, subject=rendered.subject,
+                             text=rendered.text, html=rendered.html,
+                             message_id=message_id(uuid.uuid4(), notification.name, recipient))
+    return rendered, raw
 
 
 def sample_data(recipient: str) -> dict:

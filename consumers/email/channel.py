@@ -1,16 +1,14 @@
 """The email channel: Django's email backend (SMTP, or an ESP through django-anymail)."""
 from __future__ import annotations
 
-import smtplib
-
 from django.conf import settings
-from django.core.mail import get_connection
 
 from consumers.delivery import LoggedChannel
 from consumers.email import errors
-from consumers.email.compose import RenderedEmail, build_message, message_id, render_email
+from consumers.email.compose import RenderedEmail, message_id, render_email
 from consumers.email.notifications import EMAILS
 from consumers.email.settings import email_settings
+from consumers.email.transports import transport
 from consumers.events import InboundEvent
 from consumers.models import EmailLog
 from consumers.notifications import Notification
@@ -36,12 +34,11 @@ class EmailChannel(LoggedChannel):
     settings_prefix = "EMAIL"
     template_extensions = (".html", ".txt")
     log_model = EmailLog
-    recipient_field = "recipient"
     notifications = EMAILS
 
     def __init__(self):
-        self.connection = None  # one open backend connection, reused across messages
         self.provider = provider_name()
+        self.transport = transport(email_settings.EMAIL_TIMEOUT)  # one open connection, reused across messages
 
     def new_log_fields(self, event: InboundEvent, notification: Notification) -> dict:
         return {"subject": "", "context_data": event.data.masked(), "provider": self.provider}
@@ -61,38 +58,12 @@ class EmailChannel(LoggedChannel):
     def send(self, message: tuple[RenderedEmail, str], recipient: str, entry: EmailLog) -> Sent:
         rendered, msg_id = message
         try:
-            email = build_message(rendered, recipient, msg_id, self._connection())
-            self._send(email)
+            return self.transport.send(rendered, recipient, msg_id)
+        except PermanentError:
+            raise
         except Exception as exc:  # noqa: BLE001 - every provider error is classified, none is lost
-            self._close_connection()
+            self.transport.close()
             raise errors.classify(exc) from exc
-        status = getattr(email, "anymail_status", None)
-        if status is not None and status.status and status.status <= {"rejected", "invalid"}:
-            raise PermanentError(f"ESP status {sorted(status.status)}", status="REJECTED")
-        return Sent(provider_message_id=(status.message_id if status is not None and status.message_id else msg_id))
-
-    def _send(self, email) -> None:
-        try:
-            email.send(fail_silently=False)
-        except smtplib.SMTPServerDisconnected:
-            # A kept-open connection the server timed out is not a delivery failure: reconnect once.
-            self._close_connection()
-            email.connection = self._connection()
-            email.send(fail_silently=False)
-
-    def _connection(self):
-        if self.connection is None:
-            self.connection = get_connection(fail_silently=False, timeout=email_settings.EMAIL_TIMEOUT)
-            self.connection.open()
-        return self.connection
-
-    def _close_connection(self) -> None:
-        if self.connection is not None:
-            try:
-                self.connection.close()
-            except Exception:  # noqa: BLE001 - a broken connection may fail to close; it is dropped either way
-                pass
-            self.connection = None
 
     def close(self) -> None:
-        self._close_connection()
+        self.transport.close()

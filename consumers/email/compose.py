@@ -6,9 +6,6 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-
 from consumers import rendering
 from consumers.email.settings import email_settings
 from consumers.notifications import Notification
@@ -62,18 +59,3 @@ def message_id(event_id: uuid.UUID, template: str, recipient: str) -> str:
     """Derived from the log key, so a rare duplicate send is recognisable downstream."""
     digest = hashlib.sha256(recipient.lower().encode()).hexdigest()[:16]
     return f"<{event_id}.{template}.{digest}@{MESSAGE_ID_DOMAIN}>"
-
-
-def build_message(rendered: RenderedEmail, recipient: str, msg_id: str, connection) -> EmailMultiAlternatives:
-    message = EmailMultiAlternatives(
-        subject=rendered.subject,
-        body=rendered.text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[recipient],
-        headers={"Message-ID": msg_id},
-        connection=connection,
-    )
-    message.attach_alternative(rendered.html, "text/html")
-    for path in rendered.attachments:
-        message.attach_file(str(path))
-    return message

@@ -21,7 +21,6 @@ class SMSChannel(LoggedChannel):
     settings_prefix = "SMS"
     template_extensions = (".txt",)
     log_model = SMSLog
-    recipient_field = "phone_number"
     notifications = SMS
 
     def __init__(self, provider: SmsProvider | None = None):
