@@ -33,6 +33,8 @@ from pathlib import Path
 
 import psycopg
 
+from bench.keys import run_keys
+
 ROOT = Path(__file__).resolve().parent.parent
 LOG_DIR = ROOT / "var" / "bench" / "email"
 ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
@@ -267,6 +269,7 @@ class Bench:
         self.sink = stack.enter_context(SmtpSink())
         self.env = {
             **os.environ,
+            **run_keys(),
             "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
             "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
             **RECOMMENDED_CLIENT_SETTINGS,  # KAFKA_SESSION_TIMEOUT_MS=6000

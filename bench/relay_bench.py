@@ -34,6 +34,7 @@ from pathlib import Path
 
 import psycopg
 
+from bench.keys import run_keys
 from chesanto_comms.conf import comms
 from chesanto_comms.kafka import client_properties
 
@@ -65,6 +66,7 @@ JOIN unnest(%(keys)s::text[], %(shards)s::int[]) WITH ORDINALITY AS k(key, shard
 # --- set-up ---------------------------------------------------------------------------------
 def bench_env(bootstrap: str) -> dict[str, str]:
     return {
+        **run_keys(),
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         "KAFKA_SESSION_TIMEOUT_MS": "6000",

