@@ -2,6 +2,7 @@
 template previews and the seed's monitoring reports."""
 from confluent_kafka import Producer
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -14,10 +15,15 @@ from consumers.template_preview import preview
 
 
 class DeliveryLogAdmin(admin.ModelAdmin):
+    """A delivery log is an audit trail: viewed, never edited, deleted by superusers only."""
+
     date_hierarchy = "sent_at"
 
     def has_add_permission(self, request):
         return False  # Logs created by system only
+
+    def has_change_permission(self, request, obj=None):
+        return False  # the consumers and the delivery webhooks write the rows; the change page only shows them
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser  # Only superadmin can delete logs
@@ -43,7 +49,12 @@ class EmailLogAdmin(DeliveryLogAdmin):
         ] + super().get_urls()
 
     def reports_view(self, request):
-        context = {**self.admin_site.each_context(request), **reports_context(), "title": "Delivery reports"}
+        """The seed's reports, each log's part only for those who may view that log."""
+        visible = {model for model in (EmailLog, SMSLog)
+                   if self.admin_site.get_model_admin(model).has_view_permission(request)}
+        if not visible:
+            raise PermissionDenied
+        context = {**self.admin_site.each_context(request), **reports_context(visible), "title": "Delivery reports"}
         return TemplateResponse(request, "admin/communications/reports.html", context)
 
 
@@ -99,7 +110,7 @@ class DeadLetterAdmin(admin.ModelAdmin):
     def value_preview(self, obj):
         return format_html("<pre>{}</pre>", bytes(obj.value or b"").decode("utf-8", "replace")[:5000])
 
-    @admin.action(description="Re-publish to the source topic")
+    @admin.action(permissions=["change"], description="Re-publish to the source topic")
     def republish_selected(self, request, queryset):
         count = republish(Producer(producer_properties({"enable.idempotence": "true", **client_properties()})), list(queryset))
         self.message_user(request, f"Re-published {count} dead letters.", messages.SUCCESS)

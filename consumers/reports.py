@@ -1,9 +1,10 @@
 """The seed's two monitoring queries, for the admin's reports page."""
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
 
-from django.db.models import Count, F, FloatField, Q
+from django.db.models import Count, F, FloatField, Model, Q
 from django.db.models.functions import Cast, Round
 from django.utils import timezone
 
@@ -29,10 +30,11 @@ def success_rate_by_template(model=EmailLog, days: int = 7):
     )
 
 
-def reports_context() -> dict:
-    return {
-        "email_failures": failures_last_24h(EmailLog),
-        "sms_failures": failures_last_24h(SMSLog),
-        "email_rates": success_rate_by_template(EmailLog),
-        "sms_rates": success_rate_by_template(SMSLog),
-    }
+def reports_context(models: Collection[type[Model]] = (EmailLog, SMSLog)) -> dict:
+    """The page's figures for the log models in `models` (those the user may view); the others are left out."""
+    context = {}
+    for prefix, model in (("email", EmailLog), ("sms", SMSLog)):
+        if model in models:
+            context.update({f"show_{prefix}": True, f"{prefix}_failures": failures_last_24h(model),
+                            f"{prefix}_rates": success_rate_by_template(model)})
+    return context
