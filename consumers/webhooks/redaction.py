@@ -4,7 +4,8 @@ The delivery-report URL ends in the secret (africastalking.py). Django writes re
 its own loggers, mostly outside any view: `django.request` for every 4xx/5xx ("Forbidden: /…/",
 "Conflict: /…/", also 404s of URLs no view matched and 405s answered by `require_POST`),
 `django.server` for runserver's access lines, `django.security.*` for CSRF failures and
-suspicious requests (with the request attached for handlers such as AdminEmailHandler). So a
+suspicious requests (with the request attached for handlers such as AdminEmailHandler); and
+gunicorn, when its access log is on, writes every path to `gunicorn.access`. So a
 view that answers quietly cannot be enough. Instead `RedactSecretSegments`, a filter on exactly
 those loggers, rewrites each record that names such a URL before any handler sees it: the
 segment after a secret route becomes `********` in the message (its arguments merged in), in a
@@ -70,10 +71,10 @@ def _subclasses(cls: type) -> list[type]:
 
 
 def request_loggers() -> list[str]:
-    """The loggers Django writes request paths (or attaches requests) to. A SuspiciousOperation is
+    """The loggers request paths are written (or requests attached) to. A SuspiciousOperation is
     logged to django.security.<its class name>: Django's own, and those of the apps loaded so far."""
     security = sorted({f"django.security.{cls.__name__}" for cls in _subclasses(SuspiciousOperation)})
-    return ["django.request", "django.server", "django.security.csrf", *security]
+    return ["django.request", "django.server", "django.security.csrf", *security, "gunicorn.access"]
 
 
 def install() -> None:

@@ -45,6 +45,12 @@ def test_runservers_access_line_is_masked():
     assert record.args == ()
 
 
+def test_gunicorns_access_line_is_masked():
+    atoms = {"h": "196.201.214.7", "r": f"POST {PATH} HTTP/1.1", "s": "200"}
+    record = logged("gunicorn.access", '%(h)s "%(r)s" %(s)s', atoms)
+    assert record.getMessage() == '196.201.214.7 "POST /hooks/africastalking/delivery/********/ HTTP/1.1" 200'
+
+
 def test_a_path_without_trailing_slash_an_extra_segment_or_escaped_characters_is_masked():
     for path in (f"/africastalking/delivery/{SECRET}", f"/Africastalking/Delivery/{SECRET}/more/",
                  f"/africastalking/delivery/{SECRET}\\u00e9x/", f"/africastalking/delivery/{SECRET}?x=1"):
