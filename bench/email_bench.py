@@ -21,6 +21,7 @@ import argparse
 import json
 import logging
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -271,6 +272,7 @@ class Bench:
             **os.environ,
             **run_keys(),
             "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
+            "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),  # DEBUG is off: no development key
             "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
             **RECOMMENDED_CLIENT_SETTINGS,  # KAFKA_SESSION_TIMEOUT_MS=6000
             # Tansu answers a fetch that was waiting when a record arrived only late: the record reached

@@ -22,6 +22,7 @@ import json
 import multiprocessing
 import os
 import platform
+import secrets
 import signal
 import statistics
 import subprocess
@@ -68,6 +69,7 @@ def bench_env(bootstrap: str) -> dict[str, str]:
     return {
         **run_keys(),
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),  # DEBUG is off: no development key
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         "KAFKA_SESSION_TIMEOUT_MS": "6000",
         "OUTBOX_TOPIC_PREFIX": f"bench-{uuid.uuid4().hex[:6]}.",

@@ -1,7 +1,8 @@
 """The HTTP endpoint every long-running process serves: /metrics (Prometheus) and /healthz.
 
 `/healthz` answers 200 with {"status": "ok", ...} while the process's health check
-passes and 503 with the reason otherwise. Port 0 disables the server.
+passes and 503 with the reason otherwise. Port 0 disables the server. It listens on the host
+given (RELAY_METRICS_ADDRESS / CONSUMER_METRICS_ADDRESS), loopback unless told otherwise.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ HealthCheck = Callable[[], tuple[bool, dict]]
 
 
 class StatusServer:
-    def __init__(self, port: int, health: HealthCheck, host: str = "0.0.0.0"):
+    def __init__(self, port: int, health: HealthCheck, host: str = "127.0.0.1"):
         self.port = port
         self.health = health
         self.host = host
@@ -54,7 +55,7 @@ class StatusServer:
         self._server = ThreadingHTTPServer((self.host, self.port), Handler)
         self.port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever, name="status-server", daemon=True).start()
-        log.info("serving /metrics and /healthz on port %d", self.port)
+        log.info("serving /metrics and /healthz on %s port %d", self.host, self.port)
         return self
 
     def stop(self) -> None:

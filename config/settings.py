@@ -10,14 +10,26 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from chesanto_comms.env import env_bool, env_int, env_list, env_str
 from chesanto_comms.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-SECRET_KEY = env_str("SECRET_KEY", "chesanto-dev-only-insecure-secret-key-change-me")
+# Keys that only ever served development: this file's default, the one docker-compose once
+# defaulted to, and those `django-admin startproject` writes. With DEBUG off they are refused.
+_development_keys = ("chesanto-dev-only-insecure-secret-key-change-me", "change-me-in-production")
+_development_key_prefix = "django-insecure-"
+
+SECRET_KEY = env_str("SECRET_KEY", _development_keys[0])
 DEBUG = env_bool("DEBUG", False)
+if not DEBUG and (not SECRET_KEY.strip() or SECRET_KEY in _development_keys or SECRET_KEY.startswith(_development_key_prefix)):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is unset or a development key, and DEBUG is off: set the environment variable SECRET_KEY to a "
+        "random value of 50 or more characters, made with python -c 'import secrets; print(secrets.token_urlsafe(50))' "
+        "(README, \"Production\"). Only with DEBUG=true does the development key do."
+    )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1"])
 
 INSTALLED_APPS = [
@@ -75,6 +87,39 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+
+def _proxy_ssl_header(value: list[str]) -> tuple[str, str] | None:
+    if not value:
+        return None
+    if len(value) != 2 or not value[0].startswith("HTTP_"):
+        raise ImproperlyConfigured(
+            f"SECURE_PROXY_SSL_HEADER={','.join(value)!r}: give the header as Django's META names it and the value "
+            "that means HTTPS, e.g. SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https")
+    return value[0], value[1]
+
+
+# --- Behind TLS (README, "Production"). With DEBUG off every default is the secure one; with DEBUG
+# on they relax, so the demo and a laptop work over http://localhost. ---
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])  # e.g. https://comms.example.com
+# Set only behind a TLS proxy that sets this header and drops a client's own: Django then trusts it.
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header(env_list("SECURE_PROXY_SSL_HEADER", []))
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # health checks call the port over plain HTTP
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)  # a year
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)  # a commitment to hstspreload.org: say so yourself
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "Africa/Nairobi")

@@ -5,12 +5,13 @@ from importlib import import_module
 
 from confluent_kafka import Producer
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html, format_html_join
 
 from chesanto_comms.kafka import client_properties, producer_properties
-from consumers.channels import channel_packages
+from consumers.channels import channel_packages, log_models
 from consumers.dead_letters import republish
 from consumers.models import DeadLetter, MessageTemplate
 from consumers.reports import reports_context
@@ -69,14 +70,20 @@ class DeadLetterAdmin(admin.ModelAdmin):
         ] + super().get_urls()
 
     def reports_view(self, request):
-        context = {**self.admin_site.each_context(request), **reports_context(), "title": "Delivery reports"}
+        """The seed's reports, each channel's part only for those who may view that channel's log."""
+        visible = [name for name, model in log_models().items()
+                   if self.admin_site.is_registered(model)
+                   and self.admin_site.get_model_admin(model).has_view_permission(request)]
+        if not visible:
+            raise PermissionDenied
+        context = {**self.admin_site.each_context(request), **reports_context(visible), "title": "Delivery reports"}
         return TemplateResponse(request, "admin/communications/reports.html", context)
 
     @admin.display(description="value (as received)")
     def value_preview(self, obj):
         return format_html("<pre>{}</pre>", bytes(obj.value or b"").decode("utf-8", "replace")[:5000])
 
-    @admin.action(description="Re-publish to the source topic")
+    @admin.action(permissions=["change"], description="Re-publish to the source topic")
     def republish_selected(self, request, queryset):
         count = republish(Producer(producer_properties({"enable.idempotence": "true", **client_properties()})), list(queryset))
         self.message_user(request, f"Re-published {count} dead letters.", messages.SUCCESS)

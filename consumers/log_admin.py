@@ -6,10 +6,15 @@ from django.utils.html import format_html
 
 
 class DeliveryLogAdmin(admin.ModelAdmin):
+    """A delivery log is an audit trail: viewed, never edited, deleted by superusers only."""
+
     date_hierarchy = "sent_at"
 
     def has_add_permission(self, request):
         return False  # Logs created by system only
+
+    def has_change_permission(self, request, obj=None):
+        return False  # the consumers and the delivery webhooks write the rows; the change page only shows them
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser  # Only superadmin can delete logs

@@ -1,6 +1,7 @@
 """The seed's two monitoring queries, for the admin's reports page, on every channel's log."""
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -39,8 +40,9 @@ class ChannelReport:
     rates: object
 
 
-def reports_context(channels: list[str] | None = None) -> dict:
-    """The reports of `channels` (default: every channel), in registry order."""
+def reports_context(channels: Collection[str] | None = None) -> dict:
+    """The reports of `channels` (default: every channel; the admin passes those whose log the user
+    may view), in registry order."""
     models = log_models()
     return {"channels": [
         ChannelReport(name, channel_class(name).label, f"admin:{model._meta.app_label}_{model._meta.model_name}_change",

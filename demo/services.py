@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,10 +25,11 @@ def start_services(stack: ExitStack, workdir: Path) -> DemoServices:
     services = DemoServices()
     env, described = services.env, services.described
     env["EXAMPLES_ENABLED"] = "true"  # the demo's business day is the example modules'
+    if not os.environ.get("SECRET_KEY"):  # with DEBUG off the project refuses its development key
+        env["SECRET_KEY"] = secrets.token_urlsafe(50)
     if not os.environ.get("OUTBOX_SECRET_KEY"):  # a key for this run only: nothing it seals outlives it
         from cryptography.fernet import Fernet
 
-        env["SECRET_KEY"] = os.environ.get("SECRET_KEY") or Fernet.generate_key().decode()
         env["OUTBOX_SECRET_KEY"] = Fernet.generate_key().decode()
     reports = workdir / "reports"
     reports.mkdir(parents=True, exist_ok=True)

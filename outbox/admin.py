@@ -64,23 +64,21 @@ class OutboxEventAdmin(admin.ModelAdmin):
         return request.user.is_superuser  # deleting a row loses its event
 
     def has_change_permission(self, request, obj=None):
-        return request.method in ("GET", "HEAD") and super().has_change_permission(request, obj)
+        return False  # the change page is view-only: emit() and the relay own every column
+
+    def has_requeue_permission(self, request):
+        """Requeueing changes rows, so it takes the model's change permission (the action's `permissions`)."""
+        return super().has_change_permission(request)
 
     def changelist_view(self, request, extra_context=None):
         with connection.cursor() as cursor:
             figures = backlog(cursor)
         return super().changelist_view(request, {**(extra_context or {}), "backlog": figures})
 
-    @admin.action(description="Requeue selected parked rows (the relay tries them again)")
+    @admin.action(permissions=["requeue"], description="Requeue selected parked rows (the relay tries them again)")
     def requeue_rows(self, request, queryset):
         count = requeue(queryset)
         self.message_user(request, f"Requeued {count} outbox rows.", messages.SUCCESS)
-
-    def get_actions(self, request):  # the action changes rows, so it needs the change permission
-        actions = super().get_actions(request)
-        if not super().has_change_permission(request):
-            actions.pop("requeue_rows", None)
-        return actions
 
     @admin.display(description="status")
     def status_badge(self, obj):

@@ -11,3 +11,8 @@ os.environ.setdefault("SECRET_KEY", f"tests-only-{secrets.token_urlsafe(32)}")
 from config.settings import *  # noqa: E402,F403
 
 OUTBOX_SECRET_KEY = os.environ.get("OUTBOX_SECRET_KEY") or Fernet.generate_key().decode()
+
+# The test client and the browser test speak plain HTTP to the test server: no redirect to https,
+# cookies sent over http. (The processes the tests start serve no HTTP and keep the secure defaults.)
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False

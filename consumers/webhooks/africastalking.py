@@ -3,7 +3,8 @@
 Africa's Talking does not sign its callbacks, so the URL carries a secret only it and we
 know (SMS_WEBHOOK_SECRET, set in the dashboard's delivery-report callback URL), compared in
 constant time; SMS_WEBHOOK_ALLOWED_IPS can also pin the addresses it calls from. With no
-secret set the endpoint is off (404).
+secret set the endpoint is off (404). The secret never reaches the logs (redaction.py), nor an
+error report's local variables.
 
 Fields (form-encoded; JSON is accepted too): id (the messageId "ATPid_..."), status
 (Sent, Submitted, Buffered, Rejected, Success, Failed), phoneNumber, networkCode,
@@ -15,6 +16,7 @@ import json
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.crypto import constant_time_compare
+from django.views.decorators.debug import sensitive_variables
 
 from consumers.models import SMSLog
 from consumers.sms.settings import sms_settings
@@ -33,6 +35,7 @@ from consumers.webhooks.network import ip_allowed
 from consumers.webhooks.transitions import Change
 
 PROVIDER = "africastalking"
+ROUTE = "africastalking/delivery/"  # + the secret segment (urls.py); redaction.py masks what follows it
 
 STATUSES = {
     "Sent": "SENT", "Submitted": "SENT", "Buffered": "SENT",  # on its way; Buffered = queued by the network
@@ -62,6 +65,7 @@ def change_for(report: dict[str, str]) -> Change:
 
 
 @provider_view
+@sensitive_variables("secret", "expected")
 def delivery_report(request: HttpRequest, secret: str | None = None) -> HttpResponse:
     expected = sms_settings.SMS_WEBHOOK_SECRET
     if not expected:

@@ -11,7 +11,8 @@ class WebhooksConfig(AppConfig):
     def ready(self):
         from anymail.signals import tracking
 
-        from consumers.webhooks import email, network
+        from consumers.webhooks import email, network, redaction
 
         tracking.connect(email.on_tracking, dispatch_uid="chesanto-email-tracking")
         checks.register(network.check_allowed_ips)
+        redaction.install()  # URL secrets out of Django's request logs, with or without LOGGING

@@ -12,7 +12,7 @@ urlpatterns = [
     path("anymail/", include((email.urlpatterns, "anymail"))),  # /webhooks/anymail/<esp>/tracking/
     path("twilio/status/", twilio.status_callback, name="twilio_status"),
     # Without the secret segment: refused and counted as unsigned, not a bare 404.
-    path("africastalking/delivery/", africastalking.delivery_report, name="africastalking_delivery_unsigned"),
-    path("africastalking/delivery/<str:secret>/", africastalking.delivery_report, name="africastalking_delivery"),
+    path(africastalking.ROUTE, africastalking.delivery_report, name="africastalking_delivery_unsigned"),
+    path(f"{africastalking.ROUTE}<str:secret>/", africastalking.delivery_report, name="africastalking_delivery"),
 ]
 urlpatterns += [path(f"{name}/", include(module)) for name, module in channel_modules("webhooks").items()]

@@ -11,6 +11,7 @@ from chesanto_comms.embedded.ports import free_port
 from consumers.models import EmailLog
 from outbox import emit
 from tests.support.processes import ManagedProcess
+from tests.support.sockets import listening_hosts
 from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -37,6 +38,7 @@ def test_consumer_serves_metrics_and_health_and_logs_json_with_event_ids(comms_e
     consumer = ManagedProcess("consume", "email", env=env)
     try:
         wait_until(lambda: "serving /metrics" in consumer.log(), timeout=30, what="the status server")
+        assert listening_hosts(port) == {"127.0.0.1"}  # CONSUMER_METRICS_ADDRESS's default: loopback only
         status, body = get(f"http://127.0.0.1:{port}/healthz")
         assert status == 200 and json.loads(body)["status"] == "ok" and json.loads(body)["channel"] == "email"
 

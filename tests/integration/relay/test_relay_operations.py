@@ -18,6 +18,7 @@ from outbox import emit
 from outbox.models import OutboxEvent
 from outbox.tracing import traceparent_context
 from tests.integration.relay.conftest import keys_for, read_topic, wait_connected, wait_for_shares, wait_published
+from tests.support.sockets import listening_hosts
 from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -52,6 +53,7 @@ def test_metrics_endpoint_reports_backlog_publishing_latency_and_shards(relay_en
     ids = [str(emit("auth.otp_requested", {"email": k, "name": "M", "code": "1"})) for k in keys]
     wait_published(ids)
     text = wait_until(lambda: _scrape(port), what="/metrics")
+    assert listening_hosts(port) == {"127.0.0.1"}  # RELAY_METRICS_ADDRESS's default: loopback only
     metrics = dict(re.findall(r"^([a-z_]+(?:\{[^}]*\})?) (\S+)$", text, re.M))
     assert float(metrics["relay_shards_owned"]) == 32
     assert float(metrics["outbox_backlog_events"]) == 0 and float(metrics["outbox_parked_events"]) == 0
@@ -63,6 +65,15 @@ def test_metrics_endpoint_reports_backlog_publishing_latency_and_shards(relay_en
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
         health = json.loads(response.read())
     assert response.status == 200 and health["status"] == "ok" and health["connected"] is True
+
+
+def test_metrics_listen_on_relay_metrics_address(relay_env, relays):
+    port = free_port()
+    relays.start({**relay_env, "RELAY_METRICS_PORT": str(port), "RELAY_METRICS_ADDRESS": "127.0.0.2"})
+    wait_until(lambda: listening_hosts(port), what="the metrics server")
+    assert listening_hosts(port) == {"127.0.0.2"}
+    with urllib.request.urlopen(f"http://127.0.0.2:{port}/metrics", timeout=5) as response:
+        assert response.status == 200 and "relay_shards_owned" in response.read().decode()
 
 
 def test_outbox_status_names_the_relays_and_their_shards(relay_env, relays):

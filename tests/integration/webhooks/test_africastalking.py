@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 
 import pytest
+from django.http import HttpRequest
 
 pytestmark = pytest.mark.integration
 
@@ -138,3 +140,30 @@ def test_unknown_message_is_acknowledged(client, db, callbacks):
 
 def test_only_post(client, db):
     assert client.get(URL).status_code == 405
+
+
+def test_the_url_secret_never_reaches_the_logs(client, sms_log, caplog):
+    """Django logs the path of every 4xx (django.request): the secret segment is masked there,
+    for the right secret and a wrong guess alike."""
+    guess = "Guessed-secret-7b1c"
+    message_id = new_id()
+    sms_log("africastalking", message_id)
+    with caplog.at_level(logging.INFO):
+        answers = [
+            client.post(f"/webhooks/africastalking/delivery/{guess}/", report(message_id, "Success")).status_code,
+            client.post(URL, report(message_id, "Success")).status_code,
+            client.post(URL, report(message_id, "Success")).status_code,  # a replay
+            client.post(URL, "{not json", content_type="application/json").status_code,  # bad data
+            client.get(URL).status_code,  # not POST: answered by a decorator
+            client.post(URL + "extra/", report(message_id, "Success")).status_code,  # no view: Django's 404
+        ]
+    assert answers == [403, 200, 409, 200, 405, 404]
+    about_path = [r for r in caplog.records if "africastalking/delivery/" in r.getMessage()]
+    assert {r.name for r in about_path} == {"django.request"} and len(about_path) == 4  # 403, 409, 405, 404
+    assert all("africastalking/delivery/********/" in r.getMessage() for r in about_path)
+    for record in caplog.records:
+        written = " ".join([record.getMessage(), str(record.msg), repr(record.args)])
+        assert SECRET not in written and guess not in written, record.name
+        request = getattr(record, "request", None)
+        if isinstance(request, HttpRequest):
+            assert SECRET not in request.get_full_path() + repr(request.META) and guess not in request.get_full_path()
