@@ -19,11 +19,12 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from jinja2 import TemplateError
 
+from chesanto_comms.logging import log_context
 from consumers import metrics, rendering
 from consumers.channels import Channel
 from consumers.delivery_log import DeliveryLog, DeliveryStatus
 from consumers.events import InboundEvent
-from consumers.log_rows import insert_or_get, sender_id, update_changed
+from consumers.log_rows import finish_rows, insert_or_get_many, senders
 from consumers.notifications import Notification
 from consumers.outcomes import Delivery, MessageOutcome
 from consumers.policy import withheld
@@ -49,14 +50,33 @@ class LoggedChannel(Channel):
         return sorted({event_type.split(".", 1)[0] for event_type in self.notifications})
 
     def deliver(self, event: InboundEvent, *, final_attempt: bool = True) -> Delivery:
-        outcomes, render_errors = [], []
-        for notification in self.notifications[event.type]:
-            for recipient in notification.recipients(event.data):
-                outcome, error = self._deliver_one(event, notification, recipient, final_attempt)
-                outcomes.append(outcome)
-                if error:
-                    render_errors.append(error)
-        return Delivery(tuple(outcomes), tuple(render_errors))
+        return self.deliver_many([event], [final_attempt])[0]
+
+    def deliver_many(self, events: list[InboundEvent], final_attempts: list[bool]) -> list[Delivery]:
+        """Deliver several events (of keys one sender owns, in order) with their log rows written
+        in one INSERT and finished in one UPDATE, instead of two statements per message."""
+        messages = [(i, event, notification, recipient)
+                    for i, event in enumerate(events)
+                    for notification in self.notifications.get(event.type, [])
+                    for recipient in notification.recipients(event.data)]
+        actors = senders({event.actor for event in events})
+        entries = insert_or_get_many(self.log_model, [
+            ({"event_id": event.id, "template": notification.name, self.recipient_field: recipient},
+             {"template_version": notification.version, "sent_by_id": actors.get(event.actor),
+              **self.new_log_fields(event, notification)})
+            for _, event, notification, recipient in messages])
+        outcomes: list[list[MessageOutcome]] = [[] for _ in events]
+        render_errors: list[list[str]] = [[] for _ in events]
+        for (i, event, notification, recipient), entry in zip(messages, entries):
+            with log_context(event_id=event.id, trace_id=event.trace_id):
+                outcome, error = self._deliver_one(entry, event, notification, recipient, final_attempts[i])
+            outcomes[i].append(outcome)
+            if error:
+                render_errors[i].append(error)
+        unlogged: dict[int, Exception] = {}
+        for position, exc in finish_rows(entries).items():
+            unlogged.setdefault(messages[position][0], exc)
+        return [Delivery(tuple(o), tuple(e), unlogged.get(i)) for i, (o, e) in enumerate(zip(outcomes, render_errors))]
 
     def template_files(self) -> list[str]:
         return sorted({n.template + ext for ns in self.notifications.values() for n in ns
@@ -100,13 +120,10 @@ class LoggedChannel(Channel):
         return {}
 
     # --- the common sequence ------------------------------------------------
-    def _deliver_one(self, event: InboundEvent, notification: Notification, recipient: str,
+    def _deliver_one(self, entry: DeliveryLog, event: InboundEvent, notification: Notification, recipient: str,
                      final_attempt: bool) -> tuple[MessageOutcome, str | None]:
-        """The message's outcome, and its render error when it could not be rendered."""
-        entry = insert_or_get(self.log_model,
-                              {"event_id": event.id, "template": notification.name, self.recipient_field: recipient},
-                              template_version=notification.version, sent_by_id=sender_id(event.actor),
-                              **self.new_log_fields(event, notification))
+        """The message's outcome, and its render error when it could not be rendered. The row's
+        new values are set on `entry`; deliver_many writes them for the whole batch."""
         if entry.status != DeliveryStatus.PENDING:
             log.info("event %s: %s to %s already %s; not sent again", event.id, notification.name, recipient, entry.status)
             return MessageOutcome.ALREADY_FINAL, None
@@ -159,4 +176,3 @@ class LoggedChannel(Channel):
             entry.delivered_at = timezone.now()  # as in the seed: handed to the provider
         if attempted:
             entry.retry_count += 1
-        update_changed(entry)

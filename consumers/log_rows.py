@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import connections, models, router
+from django.db import DataError, IntegrityError, connections, models, router
 
 
 def sender_id(actor: str | None) -> int | None:
@@ -82,3 +82,107 @@ def insert_or_get(model: type[models.Model], key: dict[str, Any], **fields: Any)
         entry = model.objects.get(**key)
     entry._saved_values = saved_values(entry)  # so update_changed writes only what changed
     return entry
+
+
+# --- a batch of messages: one INSERT for their rows, one UPDATE to finish them --------------
+def senders(actors: set[str | None]) -> dict[str, int]:
+    """`sender_id` for several actors at once (one query)."""
+    ids = {int(a) for a in actors if a and a.isdigit()}
+    if not ids:
+        return {}
+    return {str(pk): pk for pk in get_user_model().objects.filter(pk__in=ids).values_list("pk", flat=True)}
+
+
+def insert_or_get_many(model: type[models.Model], rows: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[models.Model]:
+    """The log rows of a batch of messages, each (key, fields) like insert_or_get's: one INSERT … ON
+    CONFLICT DO NOTHING RETURNING for all, and one SELECT for those an earlier delivery left."""
+    if len(rows) <= 1:
+        return [insert_or_get(model, key, **fields) for key, fields in rows]
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    recipient = model.RECIPIENT_FIELD
+    entries = [model(**key, **fields) for key, fields in rows]
+    columns = _columns(model)
+    values = [f.get_db_prep_save(f.pre_save(entry, True), connection) for entry in entries for f in columns]
+    quote = connection.ops.quote_name
+    key_columns = ", ".join(quote(model._meta.get_field(n).column) for n in ("event_id", "template", recipient))
+    row_sql = f"({', '.join(['%s'] * len(columns))})"
+    sql = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) "
+           f"VALUES {', '.join([row_sql] * len(entries))} ON CONFLICT ({key_columns}) DO NOTHING "
+           f"RETURNING {quote(model._meta.pk.column)}, {key_columns}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        inserted = {(event_id, template, to): pk for pk, event_id, template, to in cursor.fetchall()}
+    found: dict[tuple, models.Model] = {}
+    for entry in entries:
+        pk = inserted.get((entry.event_id, entry.template, getattr(entry, recipient)))
+        if pk is not None:
+            entry.pk = pk
+            entry._state.adding, entry._state.db = False, alias
+    missing = [entry for entry in entries if entry.pk is None]
+    if missing:
+        wanted = models.Q()
+        for entry in missing:
+            wanted |= models.Q(event_id=entry.event_id, template=entry.template, **{recipient: getattr(entry, recipient)})
+        found = {(row.event_id, row.template, getattr(row, recipient)): row for row in model.objects.filter(wanted)}
+    result = []
+    for entry in entries:
+        if entry.pk is None:
+            entry = found[(entry.event_id, entry.template, getattr(entry, recipient))]
+        entry._saved_values = saved_values(entry)
+        result.append(entry)
+    return result
+
+
+def _changed(entry: models.Model) -> list[models.Field]:
+    saved = entry.__dict__["_saved_values"]
+    for f in _columns(type(entry)):
+        if getattr(f, "auto_now", False):
+            f.pre_save(entry, False)
+    return [f for f in _columns(type(entry)) if getattr(entry, f.attname) != saved[f.attname]]
+
+
+def finish_rows(entries: list[models.Model]) -> dict[int, Exception]:
+    """Write what changed on a batch's rows; return, by position, the rows the database refused for
+    their data (then each row is written on its own, so one bad row keeps only itself unwritten)."""
+    try:
+        update_changed_many(entries)
+        return {}
+    except (DataError, IntegrityError):
+        failed = {}
+        for i, entry in enumerate(entries):
+            try:
+                update_changed(entry)
+            except (DataError, IntegrityError) as exc:
+                failed[i] = exc
+        return failed
+
+
+def update_changed_many(entries: list[models.Model]) -> None:
+    """Finish a batch of rows of one model in one UPDATE … FROM (VALUES …) of the columns any of them changed."""
+    entries = [e for e in entries if "_saved_values" in e.__dict__]
+    if len(entries) <= 1:
+        for entry in entries:
+            update_changed(entry)
+        return
+    model = type(entries[0])
+    columns = sorted({f for entry in entries for f in _changed(entry)}, key=lambda f: f.column)
+    if not columns:
+        return
+    connection = connections[entries[0]._state.db]
+    quote = connection.ops.quote_name
+    pk = model._meta.pk
+    typed = [(pk, pk.db_type(connection)), *((f, f.db_type(connection)) for f in columns)]
+    row_sql = "(" + ", ".join(f"%s::{db_type}" for _, db_type in typed) + ")"
+    names = ", ".join(quote(f.column) for f, _ in typed)
+    sql = (f"UPDATE {quote(model._meta.db_table)} AS t SET "
+           + ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in columns)
+           + f" FROM (VALUES {', '.join([row_sql] * len(entries))}) AS v({names}) WHERE t.{quote(pk.column)} = v.{quote(pk.column)}")
+    params = []
+    for entry in entries:
+        params.append(entry.pk)
+        params.extend(f.get_db_prep_save(getattr(entry, f.attname), connection) for f in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+    for entry in entries:
+        entry._saved_values = saved_values(entry)

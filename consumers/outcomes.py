@@ -37,15 +37,18 @@ class Delivery:
 
     outcomes: tuple[MessageOutcome, ...] = ()
     render_errors: tuple[str, ...] = ()
+    unlogged: Exception | None = None  # the database refused a log row's data (a DataError): it stays PENDING
 
     @property
     def verdict(self) -> Verdict:
-        if MessageOutcome.RENDER_FAILED in self.outcomes:
+        if self.unlogged is not None or MessageOutcome.RENDER_FAILED in self.outcomes:
             return Verdict.DEAD_LETTER  # the other messages were still delivered; re-publishing retries only these
         if MessageOutcome.RETRY in self.outcomes:
             return Verdict.RETRY
         return Verdict.DONE
 
     @property
-    def error(self) -> RenderFailed | None:
+    def error(self) -> Exception | None:
+        if self.unlogged is not None:
+            return self.unlogged
         return RenderFailed("; ".join(self.render_errors)) if self.render_errors else None

@@ -13,7 +13,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connection
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError, close_old_connections, connection
 
 from chesanto_comms.backoff import Backoff
 from chesanto_comms.logging import log_context
@@ -22,6 +22,7 @@ from consumers.events import InboundEvent
 from consumers.outcomes import Verdict
 
 log = logging.getLogger(__name__)
+BATCH = 32  # records one sender delivers together: their log rows in one INSERT, finished in one UPDATE
 
 
 @dataclass(frozen=True)
@@ -63,34 +64,60 @@ class WorkerPool:
     def _work(self, channel_factory: Callable[[], Channel], jobs: queue.Queue) -> None:
         channel = channel_factory()
         try:
-            while (job := jobs.get()) is not None:
-                self.results.put(self._run(channel, job))
+            while batch := self._next_batch(jobs):
+                for outcome in self._run(channel, batch):
+                    self.results.put(outcome)
         finally:
             channel.close()
             connection.close()
 
-    def _run(self, channel: Channel, job: Job) -> Outcome:
-        with log_context(event_id=job.event.id, trace_id=job.event.trace_id):
-            return self._deliver(channel, job)
+    @staticmethod
+    def _next_batch(jobs: queue.Queue) -> list[Job]:
+        """The next job, and whatever else is queued behind it (up to BATCH), in order; [] to stop."""
+        batch = []
+        job = jobs.get()
+        while job is not None:
+            batch.append(job)
+            if len(batch) >= BATCH:
+                break
+            try:
+                job = jobs.get_nowait()
+            except queue.Empty:
+                break
+        else:
+            jobs.put(None)  # the stop mark: seen after this batch
+        return batch
 
-    def _deliver(self, channel: Channel, job: Job) -> Outcome:
+    def _run(self, channel: Channel, batch: list[Job]) -> list[Outcome]:
+        try:
+            return self._deliver(channel, batch)
+        except (DataError, IntegrityError):
+            if len(batch) == 1:
+                raise
+            # One record's data the database refuses: find it by delivering them one at a time.
+            return [outcome for job in batch for outcome in self._run(channel, [job])]
+
+    def _deliver(self, channel: Channel, batch: list[Job]) -> list[Outcome]:
         backoff = Backoff()
         while True:
             close_old_connections()
             try:
-                delivery = channel.deliver(job.event, final_attempt=job.final_attempt)
-                return Outcome(job, delivery.verdict, delivery.error)
+                deliveries = channel.deliver_many([job.event for job in batch], [job.final_attempt for job in batch])
+                return [Outcome(job, d.verdict, d.error) for job, d in zip(batch, deliveries)]
             except (OperationalError, InterfaceError) as exc:
                 # The database is away: nothing is final, so keep trying (only this worker
-                # waits; the loop keeps polling). On shutdown, leave it for redelivery.
+                # waits; the loop keeps polling). On shutdown, leave them for redelivery.
                 if self.stopping.is_set():
-                    return Outcome(job, Verdict.ABANDONED, exc)
+                    return [Outcome(job, Verdict.ABANDONED, exc) for job in batch]
                 delay = backoff.next_delay()
-                log.warning("database unavailable (%s); event %s again in %.1fs", exc, job.event.id, delay)
+                log.warning("database unavailable (%s); %d events again in %.1fs", exc, len(batch), delay)
                 self.stopping.wait(delay)
-            except DatabaseError as exc:  # DataError, IntegrityError, …: this record's data; waiting will not help
-                log.error("event %s: its log row cannot be written (%s: %s)", job.event.id, type(exc).__name__, exc)
-                return Outcome(job, Verdict.DEAD_LETTER, exc)
-            except Exception as exc:  # noqa: BLE001 - a bug must not kill the worker: dead-letter the record
-                log.exception("event %s: unexpected error", job.event.id)
-                return Outcome(job, Verdict.DEAD_LETTER, exc)
+            except (DataError, IntegrityError) as exc:  # this record's data; waiting will not help
+                if len(batch) > 1:
+                    raise
+                with log_context(event_id=batch[0].event.id, trace_id=batch[0].event.trace_id):
+                    log.error("its log row cannot be written (%s: %s)", type(exc).__name__, exc)
+                return [Outcome(batch[0], Verdict.DEAD_LETTER, exc)]
+            except Exception as exc:  # noqa: BLE001 - a bug must not kill the worker: dead-letter the records
+                log.exception("%d events: unexpected error", len(batch))
+                return [Outcome(job, Verdict.DEAD_LETTER, exc) for job in batch]
