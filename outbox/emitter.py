@@ -69,7 +69,8 @@ def shard_of(key: str, shards: int) -> int:
 def sealed_payload(event: EventSchema) -> dict[str, Any]:
     payload = event.model_dump(mode="json")
     for name in event.secret_fields():
-        payload[name] = secrets.seal(getattr(event, name).get_secret_value())
+        if (value := getattr(event, name)) is not None:
+            payload[name] = secrets.seal(value.get_secret_value())
     return payload
 
 

@@ -2,7 +2,7 @@
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, Field, SecretStr, StringConstraints
 
 from outbox.events.phones import MAX_WRITTEN_LENGTH, e164
 
@@ -13,3 +13,20 @@ Phone = Annotated[str, StringConstraints(max_length=MAX_WRITTEN_LENGTH), AfterVa
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 Quantity = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=3)]
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+
+
+def _secret_text(min_length: int, max_length: int, what: str) -> AfterValidator:
+    """Limits of a secret, checked on its clear text (the sealed form says nothing of its length)."""
+    def check(value: SecretStr) -> SecretStr:
+        text = value.get_secret_value()
+        if not min_length <= len(text) <= max_length:
+            raise ValueError(f"{what} has {min_length} to {max_length} characters, not {len(text)}")
+        if not text.isprintable():
+            raise ValueError(f"{what} must not contain control characters (NUL, tabs, line breaks, …)")
+        return value
+    return AfterValidator(check)
+
+
+# Secrets: top-level fields of these types are sealed before the row is written (base.py).
+OtpCode = Annotated[SecretStr, _secret_text(4, 12, "an OTP code")]  # 4 to 12 characters
+TemporaryPassword = Annotated[SecretStr, _secret_text(8, 128, "a temporary password")]  # 8 to 128 characters

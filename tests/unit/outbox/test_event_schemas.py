@@ -3,13 +3,13 @@ import pytest
 from outbox import InvalidEventData, UnknownEventType
 from outbox.events import domains, get_event_type
 
-INVITE = {"email": "a@example.com", "name": "A", "role": "Baker", "temp_password": "pw", "login_url": "https://x.test/login"}
+INVITE = {"email": "a@example.com", "name": "A", "role": "Baker", "temp_password": "Mkate-7429-Tamu", "login_url": "https://x.test/login"}
 
 
 def test_valid_data_parses_and_keys_on_the_recipient():
     event = get_event_type("auth.user_invited").parse(INVITE)
     assert event.partition_key() == "a@example.com"
-    assert event.revealed()["temp_password"] == "pw"
+    assert event.revealed()["temp_password"] == "Mkate-7429-Tamu"
     assert event.masked()["temp_password"] == "**********"
     assert get_event_type("auth.user_invited").secret_fields() == ("temp_password",)
 
@@ -33,3 +33,38 @@ def test_unknown_type_lists_the_known_ones():
     with pytest.raises(UnknownEventType, match="'auth.nope'.*auth.otp_requested"):
         get_event_type("auth.nope")
     assert "auth" in domains()
+
+
+def test_the_catalogue_seals_its_two_secrets():
+    from outbox.events import event_types
+
+    assert {name: schema.secret_fields() for name, schema in event_types().items() if schema.secret_fields()} == {
+        "auth.user_invited": ("temp_password",), "auth.otp_requested": ("code",)}
+
+
+CODE_EVENT = {"email": "a@example.com", "name": "A"}
+
+
+@pytest.mark.parametrize("code", ["", "123", "1234567890123", "9" * 5_000_000, "12\x0034", "12\n34", " \t "])
+def test_an_otp_code_has_4_to_12_printable_characters(code):
+    with pytest.raises(InvalidEventData) as caught:
+        get_event_type("auth.otp_requested").parse({**CODE_EVENT, "code": code})
+    assert list(caught.value.problems) == ["code"]
+    assert code[:40] not in str(caught.value) or not code.strip()  # the message never repeats the secret
+
+
+@pytest.mark.parametrize("code", ["1234", "482913", "ABCD-1234-EF"])
+def test_otp_codes_within_the_limits_parse(code):
+    assert get_event_type("auth.otp_requested").parse({**CODE_EVENT, "code": code}).revealed()["code"] == code
+
+
+@pytest.mark.parametrize("password, ok", [("Abc12345", True), ("x" * 128, True), ("Abc1234", False),
+                                          ("x" * 129, False), ("", False), ("Mkate\x007429", False)])
+def test_a_temporary_password_has_8_to_128_printable_characters(password, ok):
+    schema = get_event_type("auth.user_invited")
+    if ok:
+        assert schema.parse({**INVITE, "temp_password": password}).revealed()["temp_password"] == password
+    else:
+        with pytest.raises(InvalidEventData) as caught:
+            schema.parse({**INVITE, "temp_password": password})
+        assert list(caught.value.problems) == ["temp_password"]
