@@ -8,7 +8,7 @@ from django.core.mail import get_connection
 
 from consumers.delivery import LoggedChannel, Notification, PermanentError, Sent
 from consumers.email import errors
-from consumers.email.compose import RenderedEmail, build_message, message_id, render_email
+from consumers.email.compose import RenderedEmail, build_message, message_id, render_email, storage_dir_problem
 from consumers.email.notifications import EMAILS
 from consumers.email.settings import email_settings
 from consumers.events import InboundEvent
@@ -36,6 +36,11 @@ class EmailChannel(LoggedChannel):
     def __init__(self):
         self.connection = None  # one open backend connection, reused across messages
         self.provider = provider_name()
+
+    def settings_problems(self) -> list[str]:
+        problem = storage_dir_problem(email_settings.REPORTS_STORAGE_DIR)
+        return [f"{problem}; set it to the absolute directory the report files are written to, "
+                "or leave it empty (report emails are then dead-lettered)"] if problem else []
 
     def new_log_fields(self, event: InboundEvent, notification: Notification) -> dict:
         return {"subject": "", "context_data": event.data.masked(), "provider": self.provider}

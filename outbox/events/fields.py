@@ -1,5 +1,6 @@
 """Field types shared by the event schemas."""
 from decimal import Decimal
+from pathlib import PurePosixPath, PureWindowsPath
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, SecretStr, StringConstraints
@@ -13,6 +14,21 @@ Phone = Annotated[str, StringConstraints(max_length=MAX_WRITTEN_LENGTH), AfterVa
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 Quantity = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=3)]
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+
+
+def _stored_file_path(path: str) -> str:
+    # Both flavours: C:\x and \\host\share are absolute to Windows, which also splits '..' on either slash.
+    if PurePosixPath(path).is_absolute() or PureWindowsPath(path).is_absolute() or path.startswith("\\"):
+        raise ValueError("must be relative to the storage directory, not an absolute path")
+    if ".." in PureWindowsPath(path).parts:
+        raise ValueError("must not have a '..' component: it names a file below the storage directory")
+    if not path.isprintable():
+        raise ValueError("must not contain control characters")
+    return path
+
+
+# A file below a storage directory (REPORTS_STORAGE_DIR), by reference: "daily/2026-11-21.pdf".
+StoredFilePath = Annotated[str, StringConstraints(min_length=1, max_length=500), AfterValidator(_stored_file_path)]
 
 
 def _secret_text(min_length: int, max_length: int, what: str) -> AfterValidator:

@@ -19,3 +19,12 @@ def test_sms_consumer_refuses_to_start_without_provider_credentials(settings):
     settings.SMS_PROVIDER = "carrier-pigeon"
     with pytest.raises(CommandError, match="africastalking.*twilio|twilio.*africastalking"):
         call_command("consume", "sms")
+
+
+def test_email_consumer_refuses_to_start_with_a_reports_directory_it_cannot_use(settings):
+    settings.REPORTS_STORAGE_DIR = "var/reports"
+    with pytest.raises(CommandError, match="REPORTS_STORAGE_DIR='var/reports' is not an absolute path"):
+        call_command("consume", "email")
+    settings.REPORTS_STORAGE_DIR = "/"
+    with pytest.raises(CommandError, match="REPORTS_STORAGE_DIR='/' is the filesystem root"):
+        call_command("consume", "email")

@@ -2,6 +2,7 @@ import pytest
 
 from outbox import InvalidEventData, UnknownEventType
 from outbox.events import domains, get_event_type
+from outbox.events.samples import sample
 
 INVITE = {"email": "a@example.com", "name": "A", "role": "Baker", "temp_password": "Mkate-7429-Tamu", "login_url": "https://x.test/login"}
 
@@ -68,3 +69,63 @@ def test_a_temporary_password_has_8_to_128_printable_characters(password, ok):
         with pytest.raises(InvalidEventData) as caught:
             schema.parse({**INVITE, "temp_password": password})
         assert list(caught.value.problems) == ["temp_password"]
+
+
+@pytest.mark.parametrize("path, problem", [
+    ("/etc/passwd", "not an absolute path"),
+    ("\\\\fileserver\\share\\x.pdf", "not an absolute path"),
+    ("C:\\reports\\x.pdf", "not an absolute path"),
+    ("../secrets.txt", "'..' component"),
+    ("daily/../../etc/passwd", "'..' component"),
+    ("daily\\..\\..\\x.pdf", "'..' component"),
+    ("daily/x.pdf\n", None),  # trailing whitespace is stripped: fine
+    ("daily/\x07x.pdf", "control characters"),
+])
+def test_an_attachment_path_is_relative_without_dotdot(path, problem):
+    schema = get_event_type("reports.report_ready")
+    data = {**sample("reports.report_ready"), "attachment_path": path}
+    if problem is None:
+        assert schema.parse(data).attachment_path == path.strip()
+        return
+    with pytest.raises(InvalidEventData) as caught:
+        schema.parse(data)
+    assert list(caught.value.problems) == ["attachment_path"] and problem in caught.value.problems["attachment_path"]
+
+
+@pytest.mark.parametrize("path", ["samples/daily-sales.pdf", "daily-sales.pdf", "2026/11/21/sales..pdf", "./x.pdf"])
+def test_relative_attachment_paths_pass(path):
+    assert get_event_type("reports.report_ready").parse(
+        {**sample("reports.report_ready"), "attachment_path": path}).attachment_path == path
+
+
+@pytest.mark.parametrize("event_type, field, limit", [
+    ("sales.order_confirmed", "items", 200),
+    ("production.schedule_published", "items", 500),
+    ("production.schedule_published", "recipients", 200),
+    ("inventory.stock_low", "recipients", 50),
+    ("inventory.stock_low", "phones", 50),
+])
+def test_every_list_has_a_maximum(event_type, field, limit):
+    schema = get_event_type(event_type)
+    data = sample(event_type)
+    one = data[field][0]
+    schema.parse({**data, field: [one] * limit})
+    with pytest.raises(InvalidEventData) as caught:
+        schema.parse({**data, field: [one] * (limit + 1)})
+    assert list(caught.value.problems) == [field] and f"at most {limit} items" in caught.value.problems[field]
+
+
+def test_no_list_field_is_unbounded():
+    from outbox.events import event_types
+
+    def lists(model, prefix=""):
+        for name, field in model.model_fields.items():
+            if getattr(field.annotation, "__origin__", None) is list:
+                yield f"{prefix}{name}", field
+                item = field.annotation.__args__[0]
+                if isinstance(item, type) and hasattr(item, "model_fields"):
+                    yield from lists(item, f"{prefix}{name}[].")
+
+    unbounded = [f"{t}.{name}" for t, schema in event_types().items() for name, field in lists(schema)
+                 if not any(getattr(m, "max_length", None) for m in field.metadata)]
+    assert unbounded == []
