@@ -197,6 +197,9 @@ comms = Settings(
             INT, at_least(1)),
     Setting("OUTBOX_RETENTION_HOURS", 168.0, "published rows older than this are purged", FLOAT, at_least(0)),
     Setting("OUTBOX_PURGE_BATCH", 1000, "rows deleted per purge transaction", INT, at_least(1)),
+    Setting("OUTBOX_MAX_EVENT_BYTES", 900_000, "largest event `emit()` accepts, as its Kafka record (payload, key "
+            "and headers); keep it below the brokers' `message.max.bytes` (Kafka's default 1048588) and the "
+            "producer's (librdkafka's 1000000)", INT, at_least(1024)),
     Setting("COMMS_PHONE_REGION", "KE", "region a phone number without `+` and country code is read in "
             "(`0712 345 678` → `+254712345678`)", validate=_phone_region),
     # --- the relay ---

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Secret, SecretBytes, SecretStr, ValidationError
 
 from outbox.errors import InvalidEventData, UnknownEventType
+from outbox.limits import NUL_PROBLEM, nul_paths
 
 
 class EventSchema(BaseModel):
@@ -46,6 +47,8 @@ class EventSchema(BaseModel):
             for error in exc.errors(include_url=False):
                 field = ".".join(str(part) for part in error["loc"]) or "(data)"
                 problems[field] = error["msg"]
+            for field in nul_paths(data):  # valid but for the NUL: named now too, not after the next try
+                problems.setdefault(field, NUL_PROBLEM)
             raise InvalidEventData(cls.event_type, problems) from None
 
     def partition_key(self) -> str:
