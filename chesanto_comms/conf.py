@@ -199,7 +199,7 @@ comms = Settings(
     Setting("OUTBOX_PURGE_BATCH", 1000, "rows deleted per purge transaction", INT, at_least(1)),
     Setting("OUTBOX_MAX_EVENT_BYTES", 900_000, "largest event `emit()` accepts, as its Kafka record (payload, key "
             "and headers); keep it below the brokers' `message.max.bytes` (Kafka's default 1048588) and the "
-            "producer's (librdkafka's 1000000)", INT, at_least(1024)),
+            "producer's (librdkafka's 1000000); at least 16384", INT, at_least(16 * 1024)),
     Setting("COMMS_PHONE_REGION", "KE", "region a phone number without `+` and country code is read in "
             "(`0712 345 678` → `+254712345678`)", validate=_phone_region),
     # --- the relay ---

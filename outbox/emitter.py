@@ -115,7 +115,7 @@ def emit(event_type: str, data: Any, *, key: str | None = None, actor: Any = Non
     _refuse_what_postgresql_cannot_store(event_type, payload, payload_json, aggregate_id, actor,
                                          "key" if key is not None else schema.key_field)
     size = limits.record_size(payload_json, headers_json, aggregate_id.encode(), event_type)
-    if size > (limit := comms.OUTBOX_MAX_EVENT_BYTES):
+    if size > limits.MIN_EVENT_BYTES_LIMIT and size > (limit := comms.OUTBOX_MAX_EVENT_BYTES):
         raise EventTooLarge(event_type, size, limit)
     event_id = uuid.uuid4()
     params = (

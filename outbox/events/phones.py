@@ -29,11 +29,14 @@ def e164(number: object, region: str | None = None) -> str:
     Raises InvalidPhoneNumber."""
     if not isinstance(number, str):
         raise InvalidPhoneNumber(f"{number!r} is not a phone number: expected text such as {_EXAMPLE}")
-    return _e164(number.strip(), region or comms.COMMS_PHONE_REGION)
+    number = number.strip()
+    if region is None and not number.startswith("+"):  # only a national number needs the region (a setting read)
+        region = comms.COMMS_PHONE_REGION
+    return _e164(number, region)
 
 
 @lru_cache(maxsize=4096)  # emit() pays ~50 µs per parse; the same numbers come back (errors are not cached)
-def _e164(number: str, region: str) -> str:
+def _e164(number: str, region: str | None) -> str:
     if len(number) > MAX_WRITTEN_LENGTH:
         raise InvalidPhoneNumber(f"{number[:40]!r}… is not a phone number: longer than {MAX_WRITTEN_LENGTH} characters")
     if not _WRITTEN.fullmatch(number) or not any(ch.isdigit() for ch in number):
@@ -48,6 +51,6 @@ def _e164(number: str, region: str) -> str:
     if not phonenumbers.is_valid_number(parsed):
         where = phonenumbers.region_code_for_number(parsed) or f"country code +{parsed.country_code}"
         raise InvalidPhoneNumber(
-            f"{number!r} is not a valid phone number in {where} (national numbers are read in {region}, "
-            f"COMMS_PHONE_REGION; e.g. {_EXAMPLE})")
+            f"{number!r} is not a valid phone number in {where} (national numbers are read in "
+            f"COMMS_PHONE_REGION={region or comms.COMMS_PHONE_REGION}; e.g. {_EXAMPLE})")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

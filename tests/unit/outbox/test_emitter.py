@@ -74,21 +74,29 @@ def test_a_4_mb_event_is_refused_at_emit():
 
 
 def test_an_event_over_the_byte_limit_is_refused_naming_size_limit_and_setting(settings):
-    settings.OUTBOX_MAX_EVENT_BYTES = 2000
-    emit("sales.order_confirmed", order())  # the sample: 451 bytes of JSON, counted as about 1,700 with headers
-    lines = [{"product": f"Bread {n} " + "ü" * 100, "quantity": "1", "unit_price": "1.00"} for n in range(3)]
-    error = refused(EventTooLarge, "sales.order_confirmed", order(items=lines))  # ü is 6 bytes as JSON: \u00fc
-    assert (error.limit, error.event_type) == (2000, "sales.order_confirmed") and error.size > 2000
-    assert f"about {error.size:,} bytes" in str(error) and "OUTBOX_MAX_EVENT_BYTES=2,000" in str(error)
+    settings.OUTBOX_MAX_EVENT_BYTES = 20_000
+    lines = [{"product": f"Bread {n} " + "ü" * 100, "quantity": "1", "unit_price": "1.00"} for n in range(30)]
+    emit("sales.order_confirmed", order(items=lines[:25]))  # ü is 6 bytes as JSON (\u00fc): about 17,900
+    error = refused(EventTooLarge, "sales.order_confirmed", order(items=lines))  # about 21,200
+    assert (error.limit, error.event_type) == (20_000, "sales.order_confirmed") and error.size > 20_000
+    assert f"about {error.size:,} bytes" in str(error) and "OUTBOX_MAX_EVENT_BYTES=20,000" in str(error)
 
 
 def test_the_default_limit_is_below_what_kafka_accepts():
     from chesanto_comms.conf import comms
 
-    assert 1024 < comms.OUTBOX_MAX_EVENT_BYTES <= 1_000_000 - 50_000  # librdkafka's message.max.bytes, less room
+    assert 16 * 1024 < comms.OUTBOX_MAX_EVENT_BYTES <= 1_000_000 - 50_000  # librdkafka's message.max.bytes, less room
 
 
 def test_a_valid_event_is_written_as_compact_json():
     event_id = emit("sales.order_confirmed", order(), actor="7")
     row = OutboxEvent.objects.get(pk=event_id)
     assert row.payload["items"][0]["product"] == "White bread 400g" and row.headers["actor"] == "7"
+
+
+def test_the_limit_cannot_be_set_below_16_kib(settings):
+    from chesanto_comms.conf import SettingError, comms
+
+    settings.OUTBOX_MAX_EVENT_BYTES = 16 * 1024 - 1
+    with pytest.raises(SettingError, match="OUTBOX_MAX_EVENT_BYTES=16383: must be 16384 or more"):
+        comms.OUTBOX_MAX_EVENT_BYTES  # noqa: B018
