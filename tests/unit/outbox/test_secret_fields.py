@@ -34,6 +34,10 @@ def test_an_optional_secret_is_sealed_when_given(annotation):
     assert is_sealed(given["pin"]) and unseal(given["pin"]) == "4821"
     assert sealed_payload(optional.parse({"email": "a@example.com"}))["pin"] is None
     assert optional.parse({"email": "a@example.com", "pin": "4821"}).revealed()["pin"] == "4821"
+    from consumers.sms.compose import MASK, mask_secrets
+
+    assert mask_secrets("pin 4821", optional.parse({"email": "a@example.com", "pin": "4821"})) == f"pin {MASK}"
+    assert mask_secrets("no pin", optional.parse({"email": "a@example.com"})) == "no pin"
 
 
 class Nested(BaseModel):
