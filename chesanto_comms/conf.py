@@ -183,6 +183,12 @@ def _colour(value: str) -> str | None:
     return None if re.fullmatch(r"#[0-9A-Fa-f]{6}|#[0-9A-Fa-f]{3}", value) else "a colour as #RRGGBB"
 
 
+def _phone_region(value: str) -> str | None:
+    import phonenumbers
+
+    return None if value in phonenumbers.SUPPORTED_REGIONS else "a region phonenumbers knows (ISO 3166 code: KE, UG, TZ, …)"
+
+
 class TopicMapError(SettingError):
     """OUTBOX_TOPIC_MAP is malformed."""
 
@@ -230,6 +236,11 @@ comms = Settings(
             INT, at_least(1)),
     Setting("OUTBOX_RETENTION_HOURS", 168.0, "published rows older than this are purged", FLOAT, at_least(0)),
     Setting("OUTBOX_PURGE_BATCH", 1000, "rows deleted per purge transaction", INT, at_least(1)),
+    Setting("OUTBOX_MAX_EVENT_BYTES", 900_000, "largest event `emit()` accepts, as its Kafka record (payload, key "
+            "and headers); keep it below the brokers' `message.max.bytes` (Kafka's default 1048588) and the "
+            "producer's (librdkafka's 1000000); at least 16384", INT, at_least(16 * 1024)),
+    Setting("COMMS_PHONE_REGION", "KE", "region a phone number without `+` and country code is read in "
+            "(`0712 345 678` → `+254712345678`)", validate=_phone_region),
     # --- the relay ---
     Setting("RELAY_BATCH_SIZE", 2000, "largest claim (under a backlog)", INT, at_least(1)),
     Setting("RELAY_BATCH_MIN", 50, "smallest claim (at low load); doubles while claims come back full", INT, at_least(1)),

@@ -47,6 +47,11 @@ class Channel(ABC):
         message failed transiently (never when `final_attempt`), DEAD_LETTER when one cannot render.
         """
 
+    def settings_problems(self) -> list[str]:
+        """What is wrong with the channel's settings as set, each naming its setting (an optional one left
+        empty is not wrong). `manage.py check` reports them; `check()` refuses to start on them."""
+        return []
+
     def check(self) -> None:
         """Raise ImproperlyConfigured saying what is misconfigured; `consume` refuses to start then."""
 

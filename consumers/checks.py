@@ -1,4 +1,5 @@
-"""System checks of the consumers app: every template a channel's notifications need is found."""
+"""System checks of the consumers app: every template a channel's notifications need is found, and
+each channel's settings as set are usable."""
 from __future__ import annotations
 
 from django.core import checks
@@ -22,3 +23,12 @@ def check_templates(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
                      "the packaged relative path; a missing packaged file means a broken install (reinstall the wheel).",
             ))
     return errors
+
+
+def check_channel_settings(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    return [
+        checks.Error(problem, id="chesanto.E005",
+                     hint=f"A setting of the {name} channel (consumers/{name}/settings.py); `consume {name}` "
+                          "refuses to start until it is fixed.")
+        for name in CHANNELS for problem in get_channel(name).settings_problems()
+    ]

@@ -88,6 +88,8 @@ class LoggedChannel(Channel):
             raise ImproperlyConfigured(
                 f"the {self.name} channel's templates {', '.join(missing)} are in none of the template directories "
                 f"({', '.join(rendering.search_path())}); restore them, or fix COMMS_TEMPLATE_DIRS")
+        if problems := self.settings_problems():
+            raise ImproperlyConfigured(f"the {self.name} channel: {'; '.join(problems)}")
 
     def planned(self, event: InboundEvent) -> list[tuple[Notification, str, str | None]]:
         """The messages `deliver` handles for the event, each with its log row's status (None: no row yet).

@@ -11,7 +11,7 @@ from django.http import JsonResponse
 from django.views.decorators.http import require_POST
 
 from examples.common import BusinessRuleError
-from outbox import InvalidEventData
+from outbox import EventTooLarge, InvalidEventData
 
 
 class BadRequest(ValueError):
@@ -21,7 +21,8 @@ class BadRequest(ValueError):
 def staff_post(view):
     """A POST-only view for staff: anonymous users are redirected to the login page (302),
     signed-in users who are not staff get 403. CSRF is checked by Django's middleware as usual.
-    Typed errors become JSON answers: BadRequest / InvalidEventData 400, BusinessRuleError 409."""
+    Typed errors become JSON answers: BadRequest / InvalidEventData 400, EventTooLarge 413,
+    BusinessRuleError its status (409 unless it says otherwise)."""
 
     @wraps(view)
     def guarded(request, *args, **kwargs):
@@ -33,6 +34,8 @@ def staff_post(view):
             return JsonResponse({"error": str(exc)}, status=400)
         except InvalidEventData as exc:  # the event would be invalid, so nothing was written
             return JsonResponse({"error": str(exc), "fields": exc.problems}, status=400)
+        except EventTooLarge as exc:
+            return JsonResponse({"error": str(exc)}, status=413)
         except BusinessRuleError as exc:
             return JsonResponse({"error": str(exc)}, status=exc.status)
 

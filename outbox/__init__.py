@@ -3,9 +3,9 @@
     from outbox import emit
     emit("auth.user_invited", {...}, key=user.email, actor=request.user)
 """
-from outbox.errors import InvalidEventData, OutboxError, UnknownEventType
+from outbox.errors import EventTooLarge, InvalidEventData, OutboxError, UnknownEventType
 
-__all__ = ["emit", "InvalidEventData", "OutboxError", "UnknownEventType"]
+__all__ = ["emit", "EventTooLarge", "InvalidEventData", "OutboxError", "UnknownEventType"]
 
 
 def emit(event_type, data, *, key=None, actor=None, using="default"):

@@ -13,11 +13,14 @@ from typing import Any
 from django.db import connections, transaction
 
 from chesanto_comms.conf import comms
-from outbox import secrets, tracing
+from outbox import limits, secrets, tracing
+from outbox.errors import EventTooLarge, InvalidEventData
 from outbox.events import get_event_type
 from outbox.events.base import EventSchema
 
 NOTIFY_CHANNEL = "outbox_event"
+# The payload and headers as the relay will publish them: compact, ASCII-only (so len() is bytes), strict.
+_JSON = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
 
 # One statement: the INSERT and the relay's wake-up. NOTIFY is delivered only
 # when the surrounding transaction commits, so a rolled-back emit wakes no one.
@@ -69,7 +72,11 @@ def shard_of(key: str, shards: int) -> int:
 def sealed_payload(event: EventSchema) -> dict[str, Any]:
     payload = event.model_dump(mode="json")
     for name in event.secret_fields():
-        payload[name] = secrets.seal(getattr(event, name).get_secret_value())
+        if (value := getattr(event, name)) is not None:
+            secret = value.get_secret_value()
+            if limits.NUL in secret:  # sealed, it would no longer show in the payload's JSON
+                raise InvalidEventData(event.event_type, {name: limits.NUL_PROBLEM})
+            payload[name] = secrets.seal(secret)
     return payload
 
 
@@ -80,10 +87,10 @@ def actor_id(actor: Any) -> str | None:
     return str(pk if pk is not None else actor)
 
 
-def build_headers(event: EventSchema, actor: Any) -> dict[str, Any]:
+def build_headers(event: EventSchema, actor: str | None) -> dict[str, Any]:
     traceparent = tracing.current_traceparent() or tracing.new_traceparent()
     return {
-        "actor": actor_id(actor),
+        "actor": actor,
         "traceparent": traceparent,
         "trace_id": tracing.trace_id(traceparent),
         "schema_version": event.version,
@@ -95,23 +102,29 @@ def emit(event_type: str, data: Any, *, key: str | None = None, actor: Any = Non
 
     Runs inside the caller's transaction (or its own, if there is none): the event
     is published only if that transaction commits. Returns the event id.
-    Raises UnknownEventType or InvalidEventData (naming each bad field); nothing
-    is written then.
+    Raises UnknownEventType, InvalidEventData (naming each bad field, the key or the
+    actor: outbox/limits.py) or EventTooLarge; nothing is written then, and the
+    caller's transaction goes on.
     """
     schema = get_event_type(event_type)
     event = schema.parse(data)
     aggregate_id = str(key) if key is not None else event.partition_key()
-    if not aggregate_id:
-        raise ValueError(f"{event_type}: the partition key is empty; pass key=...")
-    event_id = uuid.uuid4()
+    actor = actor_id(actor)
     payload, headers = sealed_payload(event), build_headers(event, actor)
+    payload_json, headers_json = _JSON.encode(payload), _JSON.encode(headers)
+    _refuse_what_postgresql_cannot_store(event_type, payload, payload_json, aggregate_id, actor,
+                                         "key" if key is not None else schema.key_field)
+    size = limits.record_size(payload_json, headers_json, aggregate_id.encode(), event_type)
+    if size > limits.MIN_EVENT_BYTES_LIMIT and size > (limit := comms.OUTBOX_MAX_EVENT_BYTES):
+        raise EventTooLarge(event_type, size, limit)
+    event_id = uuid.uuid4()
     params = (
         event_id,
         schema.domain(),
         aggregate_id,
         event_type,
-        json.dumps(payload),
-        json.dumps(headers),
+        payload_json,
+        headers_json,
         shard_of(aggregate_id, comms.OUTBOX_SHARDS),
     )
     eager = bool(comms.COMMS_EAGER_DELIVERY) and _eager_delivery is not None
@@ -124,3 +137,16 @@ def emit(event_type: str, data: Any, *, key: str | None = None, actor: Any = Non
     if eager:
         _eager_delivery(EmittedEvent(event_id, schema.domain(), aggregate_id, event_type, payload, headers, created_at))
     return event_id
+
+
+def _refuse_what_postgresql_cannot_store(event_type: str, payload: dict, payload_json: str, key: str,
+                                         actor: str | None, key_name: str) -> None:
+    problems = {}
+    if problem := limits.id_problem(key):
+        problems[key_name] = f"as the partition key, {problem}" + ("; pass key=..." if problem == "is empty" else "")
+    if actor is not None and (problem := limits.id_problem(actor)):
+        problems["actor"] = f"as the actor id, {problem}"
+    if limits.ESCAPED_NUL in payload_json:  # rare: only then is the payload walked (an escaped "\\u0000" also matches)
+        problems.update(dict.fromkeys(limits.nul_paths(payload), limits.NUL_PROBLEM))
+    if problems:
+        raise InvalidEventData(event_type, problems)

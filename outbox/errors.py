@@ -21,3 +21,14 @@ class InvalidEventData(OutboxError, ValueError):
         self.problems = problems
         detail = "; ".join(f"{field}: {message}" for field, message in problems.items())
         super().__init__(f"invalid data for {event_type}: {detail}")
+
+
+class EventTooLarge(OutboxError, ValueError):
+    """The event's Kafka record would be larger than OUTBOX_MAX_EVENT_BYTES (the brokers would refuse it)."""
+
+    def __init__(self, event_type: str, size: int, limit: int):
+        self.event_type, self.size, self.limit = event_type, size, limit
+        super().__init__(
+            f"{event_type}: the event is about {size:,} bytes as a Kafka record, over OUTBOX_MAX_EVENT_BYTES="
+            f"{limit:,}; pass large content by reference (a stored file, a URL), or raise the setting together "
+            "with the brokers' and the relay producer's message.max.bytes")

@@ -5,7 +5,7 @@ from django.conf import settings
 
 from consumers.delivery import LoggedChannel
 from consumers.email import errors
-from consumers.email.compose import RenderedEmail, message_id, render_email
+from consumers.email.compose import RenderedEmail, message_id, render_email, storage_dir_problem
 from consumers.email.notifications import EMAILS
 from consumers.email.settings import email_settings
 from consumers.email.transports import transport
@@ -39,6 +39,11 @@ class EmailChannel(LoggedChannel):
     def __init__(self):
         self.provider = provider_name()
         self.transport = transport(email_settings.EMAIL_TIMEOUT)  # one open connection, reused across messages
+
+    def settings_problems(self) -> list[str]:
+        problem = storage_dir_problem(email_settings.REPORTS_STORAGE_DIR)
+        return [f"{problem}; set it to the absolute directory the report files are written to, "
+                "or leave it empty (report emails are then dead-lettered)"] if problem else []
 
     def new_log_fields(self, event: InboundEvent, notification: Notification) -> dict:
         return {"subject": "", "context_data": event.data.masked(), "provider": self.provider}

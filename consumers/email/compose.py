@@ -37,6 +37,21 @@ def render_email(notification: Notification, data: EventSchema, recipient: str, 
     )
 
 
+def storage_dir_problem(value: str) -> str | None:
+    """What is wrong with REPORTS_STORAGE_DIR, or None. Empty is allowed: a report email then fails
+    at render with a clear error (a dead letter) instead of the consumer refusing to start."""
+    if not value:
+        return None
+    path = Path(value)
+    if not path.is_absolute():
+        return f"REPORTS_STORAGE_DIR={value!r} is not an absolute path"
+    if not path.is_dir():
+        return f"REPORTS_STORAGE_DIR={value!r} is not an existing directory"
+    if path.resolve().parent == path.resolve():
+        return f"REPORTS_STORAGE_DIR={value!r} is the filesystem root: any file on the machine could be attached"
+    return None
+
+
 def attachment_file(relative_path: str) -> Path:
     """The stored file an event refers to, checked: inside REPORTS_STORAGE_DIR, present, not too large."""
     if not email_settings.REPORTS_STORAGE_DIR:

@@ -7,11 +7,11 @@ from consumers.models import SMSLog
 from consumers.notifications import Notification
 from consumers.providers import PermanentError, Sent, TransientError
 from consumers.sms.compose import RenderedSms, render_sms
-from consumers.sms.encoding import InvalidPhoneNumber, e164
 from consumers.sms.notifications import SMS
 from consumers.sms.providers import get_provider
 from consumers.sms.providers.base import SmsConfigError, SmsProvider
 from consumers.sms.settings import sms_settings
+from outbox.events.phones import InvalidPhoneNumber, e164
 
 
 class SMSChannel(LoggedChannel):
@@ -57,7 +57,7 @@ class SMSChannel(LoggedChannel):
 
     def send(self, message: RenderedSms, recipient: str, entry: SMSLog) -> Sent:
         try:
-            number = e164(recipient)
+            number = e164(recipient)  # the schemas' rule: a record from another producer may break it
         except InvalidPhoneNumber as exc:
             raise PermanentError(str(exc), status="REJECTED") from None
         try:

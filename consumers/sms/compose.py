@@ -46,7 +46,8 @@ def mask_secrets(text: str, data: EventSchema) -> str:
     code is masked too, which errs on the safe side.
     """
     for name in data.secret_fields():
-        secret = getattr(data, name).get_secret_value()
+        value = getattr(data, name)  # None: an optional secret not given
+        secret = value.get_secret_value() if value is not None else ""
         if secret:  # replacing "" would insert the mask between every character
             text = text.replace(secret, MASK)
     return text

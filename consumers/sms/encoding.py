@@ -1,5 +1,5 @@
-"""What an SMS text costs on the wire: its encoding (GSM-7 or UCS-2) and its segments,
-and the E.164 check for phone numbers.
+"""What an SMS text costs on the wire: its encoding (GSM-7 or UCS-2) and its segments.
+(Phone numbers follow the event schemas' rule: outbox/events/phones.py.)
 
 GSM-7 (3GPP TS 23.038) packs 160 septets in one SMS; a character of the extension
 table (€ [ ] { } \\ ^ ~ | and form feed) is sent as ESC + char, so it counts 2. A text
@@ -11,7 +11,6 @@ pair, which is why we pack the parts instead of dividing.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 GSM7 = "GSM-7"
@@ -62,23 +61,3 @@ def analyse(text: str) -> SmsEncoding:
             segments, room = segments + 1, per_part
         room -= size
     return SmsEncoding(encoding, units, segments)
-
-
-class InvalidPhoneNumber(ValueError):
-    """A phone number that is not in E.164 form."""
-
-
-_E164 = re.compile(r"\+[1-9]\d{7,14}")
-
-
-def e164(number: str) -> str:
-    """Return `number` if it is E.164 ('+', then 8-15 digits, the first not 0); raise InvalidPhoneNumber."""
-    if isinstance(number, str) and _E164.fullmatch(number):
-        return number
-    hint = ""
-    if isinstance(number, str) and re.fullmatch(r"0[17]\d{8}", number):
-        hint = f"; a Kenyan number {number} is written +254{number[1:]}"
-    raise InvalidPhoneNumber(
-        f"{number!r} is not an E.164 phone number: expected '+', the country code and the number, "
-        f"8-15 digits in all, no spaces, the first digit not 0 (e.g. +254712345678){hint}"
-    )

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from examples.accounts.models import Invitation, LoginCode
+from examples.accounts.models import Invitation, LoginCode, Profile
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -25,3 +25,12 @@ class LoginCodeAdmin(ReadOnlyAdmin):
     list_display = ("user", "purpose", "created_at", "expires_at", "used_at")
     list_filter = ("purpose",)
     exclude = ("code_hash",)
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    """The phone a user's login codes go to (E.164: the form says how a national number is written)."""
+
+    list_display = ("user", "phone")
+    search_fields = ("user__username", "user__email", "phone")
+    raw_id_fields = ("user",)

@@ -1,4 +1,4 @@
-"""Accounts: invite a user, send a login code.
+"""Accounts: invite a user, keep their phone, send them a login code.
 
 How a business module notifies (the same in every example module):
 
@@ -23,8 +23,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from examples.accounts.models import Invitation, LoginCode, hash_code
+from examples.accounts.models import Invitation, LoginCode, Profile, hash_code
 from examples.common import BusinessRuleError
+from outbox.events.phones import InvalidPhoneNumber, e164
 from outbox.facade import EmailService
 
 # Letters and digits that survive being read off an email and typed: no 0/O, no 1/l/I.
@@ -34,6 +35,18 @@ LOGIN_CODE_MINUTES = 10  # how long a login code works (and how long its email/S
 
 class AlreadyRegistered(BusinessRuleError):
     """The address already belongs to a user."""
+
+
+class NotAllowed(BusinessRuleError):
+    """The requester may not do this for that user."""
+
+    status = 403
+
+
+class InvalidPhone(BusinessRuleError):
+    """Not a phone number a code could be sent to."""
+
+    status = 400
 
 
 def temporary_password() -> str:
@@ -66,9 +79,46 @@ def invite_user(email: str, name: str, role: str, login_url: str, invited_by) ->
     return invitation
 
 
-def request_login_code(user, phone: str | None = None, purpose: str = "login") -> LoginCode:
-    """Store a new code's hash and emit auth.otp_requested: by email, and by SMS too when
-    `phone` (E.164) is given. A new code replaces the user's earlier unused ones."""
+def set_phone(user, phone: str | None) -> Profile:
+    """Keep `phone` (normalised to E.164; a national number is read in COMMS_PHONE_REGION) as the
+    number the user's login codes go to by SMS; None or empty removes it."""
+    try:
+        number = e164(phone) if phone and phone.strip() else ""
+    except InvalidPhoneNumber as exc:
+        raise InvalidPhone(str(exc)) from None
+    profile, _ = Profile.objects.update_or_create(user=user, defaults={"phone": number})
+    return profile
+
+
+def phone_of(user) -> str | None:
+    return Profile.objects.filter(user=user).values_list("phone", flat=True).first() or None
+
+
+def may_send_login_code(requester, user) -> bool:
+    """Who may have a login code sent to `user` (it always goes to the user's own email and phone on
+    record, never to an address given with the request):
+
+    - the user themselves;
+    - anyone else only with the permission `example_accounts.send_login_code` (given per user or
+      group, as Django's permissions are) — being staff is not enough;
+    - for a superuser, no one but that superuser: a superuser's code is half of signing in as them,
+      so no permission, not even another superuser's, covers it.
+    """
+    if requester.pk is not None and requester.pk == user.pk:
+        return True
+    if user.is_superuser:
+        return False
+    return requester.has_perm("example_accounts.send_login_code")
+
+
+def request_login_code(user, *, requested_by, purpose: str = "login") -> LoginCode:
+    """Store a new code's hash and emit auth.otp_requested to the user's email, and by SMS to the
+    phone on their profile when there is one. A new code replaces the user's earlier unused ones.
+    Raises NotAllowed unless `requested_by` may (`may_send_login_code`); nothing is written then."""
+    if not may_send_login_code(requested_by, user):
+        raise NotAllowed(f"{requested_by} may not have a login code sent to {user}"
+                         + (" (only a superuser may ask for their own)" if user.is_superuser else
+                            " (that needs the permission example_accounts.send_login_code)"))
     code = f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic():
         LoginCode.objects.filter(user=user, purpose=purpose, used_at__isnull=True).delete()
@@ -77,7 +127,7 @@ def request_login_code(user, phone: str | None = None, purpose: str = "login") -
             expires_at=timezone.now() + timedelta(minutes=LOGIN_CODE_MINUTES),
         )
         EmailService.send_otp(user.email or None, user.get_full_name(), code, purpose=purpose,
-                              expiry_minutes=LOGIN_CODE_MINUTES, sent_by=user, phone=phone)
+                              expiry_minutes=LOGIN_CODE_MINUTES, sent_by=requested_by, phone=phone_of(user))
     return login_code
 
 

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from examples.accounts import services
-from examples.web import form, required, staff_post
+from examples.web import BadRequest, form, required, staff_post
 
 
 @staff_post
@@ -21,9 +21,11 @@ def invite(request):
 
 @staff_post
 def login_code(request, user_id: int):
+    """A login code for the user, to their email and profile phone; who may ask: services.may_send_login_code."""
     user = get_object_or_404(get_user_model(), pk=user_id)
     data = form(request)
-    code = services.request_login_code(user, phone=(data.get("phone") or "").strip() or None,
-                                       purpose=data.get("purpose") or "login")
+    if "phone" in data:  # refused, not ignored: a caller who sends one expects it to be used
+        raise BadRequest("'phone' is not accepted: the code goes to the phone on the user's record")
+    code = services.request_login_code(user, requested_by=request.user, purpose=data.get("purpose") or "login")
     return JsonResponse({"login_code": code.pk, "purpose": code.purpose, "expires_at": code.expires_at.isoformat()},
                         status=201)

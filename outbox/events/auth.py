@@ -2,10 +2,10 @@
 from datetime import date
 from typing import Literal
 
-from pydantic import AwareDatetime, EmailStr, Field, SecretStr, model_validator
+from pydantic import AwareDatetime, EmailStr, Field, model_validator
 
 from outbox.events.base import EventSchema, register
-from outbox.events.fields import Name, Phone, Url
+from outbox.events.fields import Name, OtpCode, Phone, TemporaryPassword, Url
 
 
 @register
@@ -16,7 +16,7 @@ class UserInvited(EventSchema):
     email: EmailStr
     name: Name
     role: str = Field(min_length=1, max_length=50)
-    temp_password: SecretStr
+    temp_password: TemporaryPassword
     login_url: Url
 
 
@@ -30,7 +30,7 @@ class OtpRequested(EventSchema):
     email: EmailStr | None = None
     phone: Phone | None = None
     name: str = Field(default="", max_length=150)
-    code: SecretStr
+    code: OtpCode
     purpose: Literal["login", "password_reset"] = "login"
     expiry_minutes: int = Field(default=10, ge=1, le=1440)
 

@@ -1,16 +1,22 @@
 """An event type is a pydantic model plus its name, version and partition-key field.
 
 Adding an event type: subclass `EventSchema` in the domain's module, decorate it
-with `@register`. Fields typed `SecretStr` are sealed (encrypted) before they reach
-the outbox row, Kafka or any log.
+with `@register`. Top-level fields typed `SecretStr` (or `SecretStr | None`; with limits,
+as fields.OtpCode) are sealed (encrypted) before they reach the outbox row, Kafka or any
+log; `@register` refuses a secret anywhere else (in a list, a nested model, a union),
+which would travel in clear text.
 """
 from __future__ import annotations
 
+import types
+import typing
+from functools import cache
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Secret, SecretBytes, SecretStr, ValidationError
 
 from outbox.errors import InvalidEventData, UnknownEventType
+from outbox.limits import NUL_PROBLEM, nul_paths
 
 
 class EventSchema(BaseModel):
@@ -26,7 +32,8 @@ class EventSchema(BaseModel):
 
     @classmethod
     def secret_fields(cls) -> tuple[str, ...]:
-        return tuple(n for n, f in cls.model_fields.items() if f.annotation is SecretStr)
+        """The fields sealed at emit: top-level `SecretStr` or `SecretStr | None`."""
+        return _sealed_fields(cls)
 
     @classmethod
     def parse(cls, data: Any) -> "EventSchema":
@@ -40,6 +47,8 @@ class EventSchema(BaseModel):
             for error in exc.errors(include_url=False):
                 field = ".".join(str(part) for part in error["loc"]) or "(data)"
                 problems[field] = error["msg"]
+            for field in nul_paths(data):  # valid but for the NUL: named now too, not after the next try
+                problems.setdefault(field, NUL_PROBLEM)
             raise InvalidEventData(cls.event_type, problems) from None
 
     def partition_key(self) -> str:
@@ -49,12 +58,40 @@ class EventSchema(BaseModel):
         """Field values for templates (dates, decimals as Python objects), with secrets in clear text."""
         data = self.model_dump()
         for name in self.secret_fields():
-            data[name] = getattr(self, name).get_secret_value()
+            if (value := getattr(self, name)) is not None:
+                data[name] = value.get_secret_value()
         return data
 
     def masked(self) -> dict[str, Any]:
         """Field values for logs and the admin: secrets shown as '**********'."""
         return self.model_dump(mode="json")
+
+
+def _bare(annotation: Any) -> Any:
+    return typing.get_args(annotation)[0] if typing.get_origin(annotation) is typing.Annotated else annotation
+
+
+def _sealable(annotation: Any) -> bool:
+    return annotation is SecretStr or (
+        typing.get_origin(annotation) in (typing.Union, types.UnionType)
+        and {_bare(arg) for arg in typing.get_args(annotation)} == {SecretStr, type(None)})
+
+
+def _holds_secret(annotation: Any, seen: set[type]) -> bool:
+    """Whether a value of this type can contain a secret, at any depth."""
+    origin = typing.get_origin(annotation) or annotation
+    if isinstance(origin, type):
+        if issubclass(origin, (SecretStr, SecretBytes, Secret)):
+            return True
+        if issubclass(origin, BaseModel) and origin not in seen:
+            seen.add(origin)
+            return any(_holds_secret(f.annotation, seen) for f in origin.model_fields.values())
+    return any(_holds_secret(arg, seen) for arg in typing.get_args(annotation))
+
+
+@cache
+def _sealed_fields(schema: type[EventSchema]) -> tuple[str, ...]:
+    return tuple(name for name, f in schema.model_fields.items() if _sealable(f.annotation))
 
 
 _REGISTRY: dict[str, type[EventSchema]] = {}
@@ -65,6 +102,11 @@ def register(schema: type[EventSchema]) -> type[EventSchema]:
         raise ValueError(f"event type {schema.event_type!r} registered twice")
     if schema.key_field not in schema.model_fields:
         raise TypeError(f"{schema.__name__}.key_field={schema.key_field!r} is not one of its fields")
+    for name, field in schema.model_fields.items():
+        if not _sealable(field.annotation) and _holds_secret(field.annotation, set()):
+            raise TypeError(
+                f"{schema.__name__}.{name} ({field.annotation!r}) holds a secret emit() cannot seal: it would reach "
+                "the outbox in clear text; make each secret a top-level field typed SecretStr or SecretStr | None")
     _REGISTRY[schema.event_type] = schema
     return schema
 

@@ -17,8 +17,8 @@ class StockLow(EventSchema):
     current_stock: Quantity
     threshold: Quantity
     unit: str = Field(default="units", max_length=20)
-    recipients: list[EmailStr] = Field(default_factory=list, max_length=50)
-    phones: list[Phone] = Field(default_factory=list, max_length=50)
+    recipients: list[EmailStr] = Field(default_factory=list, max_length=50)  # up to 50 addresses
+    phones: list[Phone] = Field(default_factory=list, max_length=50)  # up to 50 numbers
 
     @model_validator(mode="after")
     def _has_a_recipient(self):

@@ -23,7 +23,7 @@ class SchedulePublished(EventSchema):
 
     schedule_id: Identifier
     date: date
-    recipients: list[EmailStr] = Field(min_length=1, max_length=200)
-    items: list[ScheduleLine] = Field(min_length=1)
+    recipients: list[EmailStr] = Field(min_length=1, max_length=200)  # 1 to 200 addresses
+    items: list[ScheduleLine] = Field(min_length=1, max_length=500)  # 1 to 500 lines
     published_by: Name
     notes: str = Field(default="", max_length=2000)

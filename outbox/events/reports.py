@@ -2,20 +2,21 @@
 from pydantic import AwareDatetime, EmailStr, Field
 
 from outbox.events.base import EventSchema, register
-from outbox.events.fields import Identifier
+from outbox.events.fields import Identifier, StoredFilePath
 
 
 @register
 class ReportReady(EventSchema):
     """A generated report, mailed as an attachment. The file is passed by reference:
-    `attachment_path` is relative to REPORTS_STORAGE_DIR and is read when the email is sent."""
+    `attachment_path` is relative to REPORTS_STORAGE_DIR (no absolute path, no `..`) and is read
+    when the email is sent."""
 
     event_type = "reports.report_ready"
     key_field = "email"
 
     email: EmailStr
     report_name: str = Field(min_length=1, max_length=150)
-    attachment_path: str = Field(min_length=1, max_length=500, pattern=r"^[^\x00]+$")
+    attachment_path: StoredFilePath
     period: str = Field(default="", max_length=100)
     generated_at: AwareDatetime | None = None
     report_id: Identifier | None = None

@@ -33,3 +33,12 @@ def test_processes_refuse_to_start_in_production_without_the_outbox_key(comms_en
                             cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert f"{command[0]} refuses to start: OUTBOX_SECRET_KEY is not set" in result.stderr
+
+
+def test_email_consumer_refuses_to_start_with_a_reports_directory_it_cannot_use(settings):
+    settings.REPORTS_STORAGE_DIR = "var/reports"
+    with pytest.raises(CommandError, match="REPORTS_STORAGE_DIR='var/reports' is not an absolute path"):
+        call_command("consume", "email")
+    settings.REPORTS_STORAGE_DIR = "/"
+    with pytest.raises(CommandError, match="REPORTS_STORAGE_DIR='/' is the filesystem root"):
+        call_command("consume", "email")

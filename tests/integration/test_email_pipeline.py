@@ -71,7 +71,7 @@ def test_rolled_back_emit_publishes_and_sends_nothing(pipeline, smtp_sink, uniqu
 
     with pytest.raises(BusinessFailure), transaction.atomic():
         emit("auth.user_invited", {"email": address, "name": "Never Sent", "role": "Baker",
-                                   "temp_password": "x", "login_url": "https://bms.chesanto.test/login"})
+                                   "temp_password": "Mkate-7429", "login_url": "https://bms.chesanto.test/login"})
         raise BusinessFailure
     assert not OutboxEvent.objects.filter(aggregateid=address).exists()
 
@@ -105,11 +105,11 @@ def test_bad_data_is_refused_at_emit_and_nothing_is_written(db):
     before = OutboxEvent.objects.count()
     with pytest.raises(InvalidEventData) as caught:
         emit("auth.user_invited", {"email": "not-an-address", "name": "X", "role": "Baker",
-                                   "temp_password": "x", "login_url": "https://bms.chesanto.test/login"})
+                                   "temp_password": "Mkate-7429", "login_url": "https://bms.chesanto.test/login"})
     assert "email" in caught.value.problems
     assert "invalid data for auth.user_invited: email:" in str(caught.value)
     with pytest.raises(InvalidEventData) as caught:
-        emit("auth.otp_requested", {"email": "a@example.com", "name": "X", "code": "1", "purpose": "shopping"})
+        emit("auth.otp_requested", {"email": "a@example.com", "name": "X", "code": "1234", "purpose": "shopping"})
     assert list(caught.value.problems) == ["purpose"]
     assert OutboxEvent.objects.count() == before
 

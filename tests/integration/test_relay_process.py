@@ -19,7 +19,7 @@ def test_relay_wakes_on_notify_without_waiting_for_its_poll(comms_env, unique_em
     try:
         wait_until(lambda: "listening for NOTIFY" in relay.log(), timeout=30, what="relay start")
         time.sleep(0.5)  # let its first (empty) claim pass, so only a NOTIFY can find the event
-        event_id = emit("auth.otp_requested", {"email": unique_email(), "name": "N", "code": "1"})
+        event_id = emit("auth.otp_requested", {"email": unique_email(), "name": "N", "code": "1234"})
         # Published long before the 120 s poll would have found it: the NOTIFY woke the relay.
         row = wait_until(lambda: OutboxEvent.objects.filter(id=event_id, published_at__isnull=False).first(),
                          timeout=20, what="publication")

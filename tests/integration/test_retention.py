@@ -50,7 +50,7 @@ def test_cleanup_runs_the_whole_schedule():
     from outbox.models import OutboxEvent
 
     old_log = email_log(400)
-    event_id = emit("auth.otp_requested", {"email": "a@example.com", "name": "A", "code": "1"})
+    event_id = emit("auth.otp_requested", {"email": "a@example.com", "name": "A", "code": "1234"})
     month_ago = timezone.now() - timedelta(days=30)
     OutboxEvent.objects.filter(id=event_id).update(created_at=month_ago, published_at=month_ago)
     out = StringIO()

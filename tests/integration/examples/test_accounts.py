@@ -9,7 +9,16 @@ from django.test import Client
 from django.urls import reverse
 
 from examples.accounts.models import Invitation, LoginCode
-from examples.accounts.services import AlreadyRegistered, invite_user, request_login_code, verify_login_code
+from examples.accounts.services import (
+    AlreadyRegistered,
+    InvalidPhone,
+    NotAllowed,
+    invite_user,
+    may_send_login_code,
+    request_login_code,
+    set_phone,
+    verify_login_code,
+)
 from outbox import InvalidEventData
 from outbox.secrets import is_sealed, unseal
 from tests.integration.examples.conftest import assert_guarded
@@ -63,7 +72,8 @@ def test_inviting_an_existing_address_is_refused_and_emits_nothing(staff, new_ev
 
 
 def test_login_code_keeps_a_hash_and_emits_the_code_sealed_by_email_and_sms(staff, new_events):
-    login_code = request_login_code(staff, phone="+254712345678")
+    set_phone(staff, "+254712345678")
+    login_code = request_login_code(staff, requested_by=staff)
     [row] = new_events()
     assert (row.type, row.aggregateid) == ("auth.otp_requested", staff.email)
     stored = json.dumps(row.payload)
@@ -77,17 +87,60 @@ def test_login_code_keeps_a_hash_and_emits_the_code_sealed_by_email_and_sms(staf
 
 
 def test_a_new_login_code_replaces_the_unused_one(staff, new_events):
-    request_login_code(staff)
-    request_login_code(staff)
+    request_login_code(staff, requested_by=staff)
+    request_login_code(staff, requested_by=staff)
     first, second = (unseal(row.payload["code"]) for row in new_events())
     assert LoginCode.objects.filter(user=staff).count() == 1
     assert verify_login_code(staff, second)
     assert first == second or not verify_login_code(staff, first)
 
 
-def test_an_invalid_phone_writes_no_code_and_no_event(staff, new_events):
-    with pytest.raises(InvalidEventData, match="phone"):
-        request_login_code(staff, phone="0712 345 678")  # not E.164
+def test_a_phone_is_kept_in_e164_and_an_invalid_one_is_refused(staff, new_events):
+    assert set_phone(staff, "0712 345 678").phone == "+254712345678"  # a national number, read in KE
+    with pytest.raises(InvalidPhone, match="digits other than ASCII"):
+        set_phone(staff, "+254٧١٢345678")
+    staff.example_profile.refresh_from_db()
+    assert staff.example_profile.phone == "+254712345678" and new_events() == []
+
+
+def test_without_a_phone_on_record_the_code_goes_by_email_only(staff, new_events):
+    request_login_code(staff, requested_by=staff)
+    [row] = new_events()
+    assert (row.payload["email"], row.payload["phone"]) == (staff.email, None)
+
+
+def test_a_user_with_neither_email_nor_phone_gets_no_code(django_user_model, new_events):
+    nobody = django_user_model.objects.create_user("nobody")
+    with pytest.raises(InvalidEventData, match="give an email, a phone, or both"):
+        request_login_code(nobody, requested_by=nobody)
+    assert not LoginCode.objects.exists() and new_events() == []
+
+
+def grant_send_login_code(user):
+    from django.contrib.auth.models import Permission
+
+    user.user_permissions.add(Permission.objects.get(codename="send_login_code"))
+    return get_user_model().objects.get(pk=user.pk)  # a fresh instance: Django caches permissions
+
+
+def test_who_may_have_a_code_sent_to_whom(staff, django_user_model):
+    other = django_user_model.objects.create_user("otieno", email="otieno@example.com", is_staff=True)
+    root = django_user_model.objects.create_superuser("root", email="root@example.com", password="pw")
+    other_root = django_user_model.objects.create_superuser("root2", email="root2@example.com", password="pw")
+    assert may_send_login_code(staff, staff) and may_send_login_code(root, root)  # oneself: always
+    assert not may_send_login_code(staff, other)  # staff alone is not enough
+    assert not may_send_login_code(staff, root)
+    permitted = grant_send_login_code(staff)
+    assert may_send_login_code(permitted, other)  # the explicit permission
+    assert not may_send_login_code(permitted, root)  # ... never covers a superuser
+    assert may_send_login_code(root, other) and not may_send_login_code(other_root, root)
+
+
+def test_a_code_for_someone_else_is_refused_before_anything_is_written(staff, django_user_model, new_events):
+    root = django_user_model.objects.create_superuser("root", email="root@example.com", password="pw")
+    set_phone(root, "+254799000111")
+    with pytest.raises(NotAllowed, match="only a superuser may ask for their own"):
+        request_login_code(root, requested_by=grant_send_login_code(staff))
     assert not LoginCode.objects.exists() and new_events() == []
 
 
@@ -112,13 +165,35 @@ def test_invite_view_for_staff(staff_client, new_events):
     assert again.status_code == 409 and len(new_events()) == 1
 
 
-def test_login_code_view_for_staff(staff_client, django_user_model, new_events):
+def post_login_code(client, user, data=None):
+    return client.post(reverse("example_accounts:login_code", args=[user.pk]), json.dumps(data or {}),
+                       content_type="application/json")
+
+
+def test_login_code_view_sends_to_the_phone_on_record_never_to_one_in_the_request(client, staff, django_user_model,
+                                                                                   new_events):
     target = django_user_model.objects.create_user("otieno", email="otieno@example.com", first_name="Otieno")
-    response = staff_client.post(reverse("example_accounts:login_code", args=[target.pk]),
-                                 json.dumps({"phone": "+254722334455"}), content_type="application/json")
-    assert response.status_code == 201
+    set_phone(target, "+254722334455")
+    client.force_login(grant_send_login_code(staff))
+    refused = post_login_code(client, target, {"phone": "+254799999999"})  # an attacker's phone
+    assert refused.status_code == 400 and "phone on the user's record" in refused.json()["error"]
+    assert new_events() == []
+    assert post_login_code(client, target).status_code == 201
     [row] = new_events()
     assert (row.payload["email"], row.payload["phone"]) == ("otieno@example.com", "+254722334455")
+    assert row.headers["actor"] == str(staff.pk)
+
+
+def test_login_code_view_refuses_staff_for_another_user_or_a_superuser(staff_client, staff, django_user_model,
+                                                                      new_events):
+    target = django_user_model.objects.create_user("otieno", email="otieno@example.com")
+    root = django_user_model.objects.create_superuser("root", email="root@example.com", password="pw")
+    for user in (target, root):
+        response = post_login_code(staff_client, user)
+        assert response.status_code == 403 and "may not have a login code sent" in response.json()["error"]
+    assert new_events() == [] and not LoginCode.objects.exists()
+    assert post_login_code(staff_client, staff).status_code == 201  # their own
+    assert [row.aggregateid for row in new_events()] == [staff.email]
 
 
 def test_views_check_csrf_as_django_does(staff, new_events):

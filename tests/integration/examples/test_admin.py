@@ -10,7 +10,7 @@ from examples.sales.models import Order
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
-MODELS = ["example_accounts_invitation", "example_accounts_logincode", "example_sales_order",
+MODELS = ["example_accounts_invitation", "example_accounts_logincode", "example_accounts_profile", "example_sales_order",
           "example_inventory_product", "example_inventory_stockmovement"]
 
 

@@ -75,7 +75,7 @@ def emit_sequences(keys: list[str], per_key: int, chunk: int = 1000, start: int 
     for at in range(0, len(pending), chunk):
         with transaction.atomic():
             for n, key in pending[at:at + chunk]:
-                ids[key].append(str(emit("auth.otp_requested", {"email": key, "name": f"n{n}", "code": "1"})))
+                ids[key].append(str(emit("auth.otp_requested", {"email": key, "name": f"n{n}", "code": "1234"})))
     return dict(ids)
 
 

@@ -33,8 +33,8 @@ class Actor:
 def test_trace_context_and_actor_travel_as_kafka_headers(relay_env, relays):
     key = keys_for("trace", 1)[0]
     with traceparent_context(TRACEPARENT):
-        traced = str(emit("auth.otp_requested", {"email": key, "name": "T", "code": "1"}, actor=Actor()))
-    untraced = str(emit("auth.otp_requested", {"email": key, "name": "U", "code": "1"}))
+        traced = str(emit("auth.otp_requested", {"email": key, "name": "T", "code": "1234"}, actor=Actor()))
+    untraced = str(emit("auth.otp_requested", {"email": key, "name": "U", "code": "1234"}))
     relays.start(relay_env)
     wait_published([traced, untraced])
     records = {r.ce_id: r for r in read_topic(f"{relay_env['OUTBOX_TOPIC_PREFIX']}auth", {traced, untraced})}
@@ -50,7 +50,7 @@ def test_metrics_endpoint_reports_backlog_publishing_latency_and_shards(relay_en
     relay = relays.start({**relay_env, "RELAY_METRICS_PORT": str(port)})
     wait_connected(relay)
     keys = keys_for("metrics", 5)
-    ids = [str(emit("auth.otp_requested", {"email": k, "name": "M", "code": "1"})) for k in keys]
+    ids = [str(emit("auth.otp_requested", {"email": k, "name": "M", "code": "1234"})) for k in keys]
     wait_published(ids)
     text = wait_until(lambda: _scrape(port), what="/metrics")
     assert listening_hosts(port) == {"127.0.0.1"}  # RELAY_METRICS_ADDRESS's default: loopback only
@@ -89,7 +89,7 @@ def test_outbox_status_names_the_relays_and_their_shards(relay_env, relays):
 def test_outbox_purge_deletes_only_old_published_rows():
     key = keys_for("purge", 1)[0]
     old_published, new_published, old_pending = (
-        str(emit("auth.otp_requested", {"email": key, "name": f"n{i}", "code": "1"})) for i in range(3))
+        str(emit("auth.otp_requested", {"email": key, "name": f"n{i}", "code": "1234"})) for i in range(3))
     long_ago = timezone.now() - timedelta(days=10)
     OutboxEvent.objects.filter(pk=old_published).update(created_at=long_ago, published_at=long_ago)
     OutboxEvent.objects.filter(pk=new_published).update(published_at=timezone.now())
@@ -104,7 +104,7 @@ def test_outbox_purge_deletes_only_old_published_rows():
 
 def test_the_relay_purges_its_shards_old_published_rows(relay_env, relays):
     keys = keys_for("relay-purge", 20)
-    ids = [str(emit("auth.otp_requested", {"email": k, "name": "P", "code": "1"})) for k in keys]
+    ids = [str(emit("auth.otp_requested", {"email": k, "name": "P", "code": "1234"})) for k in keys]
     relay = relays.start({**relay_env, "RELAY_PURGE_INTERVAL": "0.5", "OUTBOX_RETENTION_HOURS": "0.0003",
                           "OUTBOX_PURGE_BATCH": "7"})  # ~1 s of retention, several batches
     wait_until(lambda: not OutboxEvent.objects.filter(pk__in=ids).exists(), timeout=30,

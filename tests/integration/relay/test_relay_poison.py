@@ -36,7 +36,7 @@ def insert_row(key: str, payload: dict, aggregatetype: str = "auth") -> str:
 
 
 def normal(key: str, n: int) -> str:
-    return str(emit("auth.otp_requested", {"email": key, "name": f"n{n}", "code": "1"}))
+    return str(emit("auth.otp_requested", {"email": key, "name": f"n{n}", "code": "1234"}))
 
 
 def row(row_id: str) -> OutboxEvent:

@@ -47,3 +47,31 @@ def test_with_a_signing_key_each_record_carries_a_verifiable_signature(settings)
                             headers["ce_id"], headers["ce_type"])
     settings.OUTBOX_SIGNING_KEY = []
     assert signing.HEADER not in dict(record_for(row).headers)
+
+
+def test_emits_size_estimate_bounds_the_record_the_relay_builds():
+    """outbox/limits.record_size, which emit() checks against OUTBOX_MAX_EVENT_BYTES, is an upper bound
+    of the record built here (key, value, header names and values), with room for Kafka's framing."""
+    import json
+
+    from outbox.emitter import _JSON, build_headers, sealed_payload
+    from outbox.events import event_types
+    from outbox.events.samples import sample
+    from outbox.limits import record_size
+    from relay.records import RecordBuilder
+
+    for event_type, schema in event_types().items():
+        event = schema.parse({**sample(event_type), **({"name": "Wanjirũ 🍞"} if "name" in schema.model_fields else {})})
+        payload, headers = sealed_payload(event), build_headers(event, "a-rather-long-actor-id-" * 4)
+        payload_json, headers_json = _JSON.encode(payload), _JSON.encode(headers)
+        key = event.partition_key()
+        stored = dict(reversed(json.loads(payload_json).items()))  # jsonb gives the keys back in its own order
+        row = ClaimedRow(id=uuid.uuid4(), aggregatetype=schema.domain(), aggregateid=key, type=event_type,
+                         payload=stored, headers=headers,
+                         created_at=datetime(2026, 11, 21, 10, 0, 0, 123456, tzinfo=timezone.utc))
+        record = RecordBuilder()(row)
+        assert len(record.value) == len(payload_json), event_type  # the same bytes, in another order
+        actual = len(record.key) + len(record.value) + sum(len(name) + len(value) for name, value in record.headers)
+        estimate = record_size(payload_json, headers_json, key.encode(), event_type)
+        framing = 61 + 30 + 8 * len(record.headers)  # batch header, record fields, per-header varints
+        assert actual + framing <= estimate <= actual + 1100, (event_type, actual, estimate)

@@ -1,6 +1,6 @@
 import pytest
 
-from consumers.sms.encoding import GSM7, UCS2, InvalidPhoneNumber, analyse, e164, is_gsm7
+from consumers.sms.encoding import GSM7, UCS2, analyse, is_gsm7
 
 BREAD = "\U0001F35E"  # 🍞, outside the BMP: a surrogate pair in UTF-16
 
@@ -53,28 +53,3 @@ def test_swahili_is_gsm7_until_a_non_gsm_letter_or_an_emoji():
 ])
 def test_gsm7_alphabet(text, gsm):
     assert is_gsm7(text) is gsm
-
-
-@pytest.mark.parametrize("number", ["+254712345678", "+12025550123", "+12345678", "+123456789012345"])
-def test_e164_accepts(number):
-    assert e164(number) == number
-
-
-@pytest.mark.parametrize("number", [
-    "+1234567",  # 7 digits: too short
-    "+1234567890123456",  # 16 digits: too long
-    "+0712345678",  # a country code never starts with 0
-    "254712345678",  # no plus
-    "+254 712 345 678",
-    "+254-712-345678",
-    "",
-    None,
-])
-def test_e164_rejects_with_a_clear_error(number):
-    with pytest.raises(InvalidPhoneNumber, match="not an E.164 phone number.*8-15 digits"):
-        e164(number)
-
-
-def test_e164_error_shows_the_kenyan_form_of_a_local_number():
-    with pytest.raises(InvalidPhoneNumber, match=r"written \+254712345678"):
-        e164("0712345678")
