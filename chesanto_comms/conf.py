@@ -130,10 +130,19 @@ class Settings:
 _GROUPS: list[Settings] = []
 
 
+_generation = [0]
+
+
 def reset_cache(**_signal) -> None:
     """Forget every resolved value (connected to Django's setting_changed)."""
+    _generation[0] += 1
     for group in _GROUPS:
         group._cache.clear()
+
+
+def generation() -> int:
+    """Changes whenever the cache is emptied: what derives values from settings keys its own cache on it."""
+    return _generation[0]
 
 
 def _connect_setting_changed() -> None:

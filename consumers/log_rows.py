@@ -93,6 +93,20 @@ def senders(actors: set[str | None]) -> dict[str, int]:
     return {str(pk): pk for pk in get_user_model().objects.filter(pk__in=ids).values_list("pk", flat=True)}
 
 
+@lru_cache(maxsize=None)
+def _insert_many_sql(model: type[models.Model], alias: str) -> str:
+    """One statement for any number of rows (the columns as arrays, unnested), so its text, and
+    psycopg's parse of it, is the same for every batch."""
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    columns = _columns(model)
+    key = ", ".join(quote(model._meta.get_field(n).column) for n in ("event_id", "template", model.RECIPIENT_FIELD))
+    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in columns)
+    return (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) "
+            f"SELECT * FROM unnest({arrays}) ON CONFLICT ({key}) DO NOTHING "
+            f"RETURNING {quote(model._meta.pk.column)}, {key}")
+
+
 def insert_or_get_many(model: type[models.Model], rows: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[models.Model]:
     """The log rows of a batch of messages, each (key, fields) like insert_or_get's: one INSERT … ON
     CONFLICT DO NOTHING RETURNING for all, and one SELECT for those an earlier delivery left."""
@@ -102,25 +116,17 @@ def insert_or_get_many(model: type[models.Model], rows: list[tuple[dict[str, Any
     connection = connections[alias]
     recipient = model.RECIPIENT_FIELD
     entries = [model(**key, **fields) for key, fields in rows]
-    columns = _columns(model)
-    values = [f.get_db_prep_save(f.pre_save(entry, True), connection) for entry in entries for f in columns]
-    quote = connection.ops.quote_name
-    key_columns = ", ".join(quote(model._meta.get_field(n).column) for n in ("event_id", "template", recipient))
-    row_sql = f"({', '.join(['%s'] * len(columns))})"
-    sql = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) "
-           f"VALUES {', '.join([row_sql] * len(entries))} ON CONFLICT ({key_columns}) DO NOTHING "
-           f"RETURNING {quote(model._meta.pk.column)}, {key_columns}")
+    arrays = [[f.get_db_prep_save(f.pre_save(entry, True), connection) for entry in entries] for f in _columns(model)]
     with connection.cursor() as cursor:
-        cursor.execute(sql, values)
+        cursor.execute(_insert_many_sql(model, alias), arrays)
         inserted = {(event_id, template, to): pk for pk, event_id, template, to in cursor.fetchall()}
-    found: dict[tuple, models.Model] = {}
     for entry in entries:
         pk = inserted.get((entry.event_id, entry.template, getattr(entry, recipient)))
         if pk is not None:
             entry.pk = pk
             entry._state.adding, entry._state.db = False, alias
-    missing = [entry for entry in entries if entry.pk is None]
-    if missing:
+    found: dict[tuple, models.Model] = {}
+    if missing := [entry for entry in entries if entry.pk is None]:
         wanted = models.Q()
         for entry in missing:
             wanted |= models.Q(event_id=entry.event_id, template=entry.template, **{recipient: getattr(entry, recipient)})
@@ -159,30 +165,32 @@ def finish_rows(entries: list[models.Model]) -> dict[int, Exception]:
 
 
 def update_changed_many(entries: list[models.Model]) -> None:
-    """Finish a batch of rows of one model in one UPDATE … FROM (VALUES …) of the columns any of them changed."""
+    """Finish a batch of rows of one model in one UPDATE … FROM unnest(…) of the columns any of them changed."""
     entries = [e for e in entries if "_saved_values" in e.__dict__]
     if len(entries) <= 1:
         for entry in entries:
             update_changed(entry)
         return
-    model = type(entries[0])
-    columns = sorted({f for entry in entries for f in _changed(entry)}, key=lambda f: f.column)
+    changed = {f for entry in entries for f in _changed(entry)}
+    columns = tuple(f for f in _columns(type(entries[0])) if f in changed)
     if not columns:
         return
     connection = connections[entries[0]._state.db]
-    quote = connection.ops.quote_name
-    pk = model._meta.pk
-    typed = [(pk, pk.db_type(connection)), *((f, f.db_type(connection)) for f in columns)]
-    row_sql = "(" + ", ".join(f"%s::{db_type}" for _, db_type in typed) + ")"
-    names = ", ".join(quote(f.column) for f, _ in typed)
-    sql = (f"UPDATE {quote(model._meta.db_table)} AS t SET "
-           + ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in columns)
-           + f" FROM (VALUES {', '.join([row_sql] * len(entries))}) AS v({names}) WHERE t.{quote(pk.column)} = v.{quote(pk.column)}")
-    params = []
-    for entry in entries:
-        params.append(entry.pk)
-        params.extend(f.get_db_prep_save(getattr(entry, f.attname), connection) for f in columns)
+    arrays = [[entry.pk for entry in entries]]
+    arrays += [[f.get_db_prep_save(getattr(entry, f.attname), connection) for entry in entries] for f in columns]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_update_many_sql(type(entries[0]), entries[0]._state.db, columns), arrays)
     for entry in entries:
         entry._saved_values = saved_values(entry)
+
+
+@lru_cache(maxsize=256)
+def _update_many_sql(model: type[models.Model], alias: str, columns: tuple[models.Field, ...]) -> str:
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    pk = model._meta.pk
+    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in (pk, *columns))
+    names = ", ".join(quote(f.column) for f in (pk, *columns))
+    return (f"UPDATE {quote(model._meta.db_table)} AS t SET "
+            + ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in columns)
+            + f" FROM unnest({arrays}) AS v({names}) WHERE t.{quote(pk.column)} = v.{quote(pk.column)}")

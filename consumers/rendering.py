@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import css_inline
 from django.utils import timezone
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
 
-from chesanto_comms.conf import comms
+from chesanto_comms.conf import comms, generation
 from consumers.filters import FILTERS
 
 PACKAGED_TEMPLATES = Path(__file__).resolve().parent / "message_templates"
@@ -29,7 +30,11 @@ def search_path() -> list[str]:
 
 
 def environment() -> Environment:
-    return _environment(tuple(search_path()))
+    env = _environment(tuple(search_path()))
+    current = brand(generation())
+    if env.globals.get("brand") is not current:  # the settings changed (tests): the new branding
+        env.globals["brand"] = current
+    return env
 
 
 @lru_cache(maxsize=4)
@@ -43,7 +48,6 @@ def _environment(path: tuple[str, ...]) -> Environment:
         auto_reload=False,
     )
     env.filters.update(FILTERS)
-    env.globals["brand"] = Brand()
     return env
 
 
@@ -53,8 +57,14 @@ def _inliner() -> css_inline.CSSInliner:
 
 
 def globals_() -> dict[str, Any]:
+    return _globals(generation(), timezone.now().year)
+
+
+@lru_cache(maxsize=4)
+def _globals(_generation: int, year: int) -> dict[str, Any]:
+    """What every template may use, from the settings (computed once per settings generation)."""
     return {
-        "year": timezone.now().year,
+        "year": year,
         "company_name": comms.COMMS_COMPANY_NAME,
         "system_name": comms.COMMS_SYSTEM_NAME,
         "short_name": comms.COMMS_SHORT_NAME,
@@ -63,16 +73,13 @@ def globals_() -> dict[str, Any]:
     }
 
 
-class Brand:
-    """`brand.primary_color` and friends, read from the settings at render time; a global of the
-    environment, so that imported macros (components) see it too."""
-
-    tagline = property(lambda self: comms.COMMS_TAGLINE)
-    logo_url = property(lambda self: comms.COMMS_LOGO_URL)
-    primary_color = property(lambda self: comms.COMMS_PRIMARY_COLOR)
-    accent_color = property(lambda self: comms.COMMS_ACCENT_COLOR)
-    background_color = property(lambda self: comms.COMMS_BACKGROUND_COLOR)
-    postal_address = property(lambda self: comms.COMMS_POSTAL_ADDRESS)
+@lru_cache(maxsize=4)
+def brand(_generation: int) -> SimpleNamespace:
+    """`brand.primary_color` and friends: a global of the environment, so that imported macros
+    (components) see it too; computed once per settings generation."""
+    return SimpleNamespace(tagline=comms.COMMS_TAGLINE, logo_url=comms.COMMS_LOGO_URL,
+                           primary_color=comms.COMMS_PRIMARY_COLOR, accent_color=comms.COMMS_ACCENT_COLOR,
+                           background_color=comms.COMMS_BACKGROUND_COLOR, postal_address=comms.COMMS_POSTAL_ADDRESS)
 
 
 def missing_templates(paths: list[str]) -> list[str]:

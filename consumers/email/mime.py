@@ -13,6 +13,7 @@ import base64
 import binascii
 import hashlib
 import mimetypes
+import re
 from email.header import Header
 from email.utils import formataddr, formatdate, parseaddr
 from functools import lru_cache
@@ -21,9 +22,14 @@ from pathlib import Path
 CRLF = b"\r\n"
 
 
-@lru_cache(maxsize=32)
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
+
+
+@lru_cache(maxsize=256)
 def address_header(address: str) -> bytes:
     """`Name <addr>` with the name RFC 2047 encoded when it is not ASCII (the sender: computed once)."""
+    if _PLAIN_ADDRESS.fullmatch(address):  # a bare address, as every recipient is: nothing to parse
+        return address.encode()
     name, addr = parseaddr(address)
     return formataddr((name, addr), charset="utf-8").encode("ascii", "strict")
 

@@ -50,21 +50,51 @@ class _BackendConnection:
             self.backend = None
 
 
+def send_one(smtp: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> None:
+    """smtplib's sendmail for one ASCII recipient and a 7-bit message, without its address parsing
+    (a fifth of the consumer's SMTP time): MAIL, RCPT, DATA, raising what sendmail raises."""
+    if not (sender.isascii() and recipient.isascii()):
+        smtp.sendmail(sender, [recipient], data)  # SMTPUTF8 and the rest: smtplib's own way
+        return
+    smtp.ehlo_or_helo_if_needed()
+    code, reply = smtp.docmd("MAIL", f"FROM:<{sender}>")
+    if code != 250:
+        _abandon(smtp, code)
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    code, reply = smtp.docmd("RCPT", f"TO:<{recipient}>")
+    if code not in (250, 251):
+        _abandon(smtp, code)
+        raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
+    code, reply = smtp.data(data)
+    if code != 250:
+        _abandon(smtp, code)
+        raise smtplib.SMTPDataError(code, reply)
+
+
+def _abandon(smtp: smtplib.SMTP, code: int) -> None:
+    """As sendmail does after a refusal: 421 means the server is closing; anything else, RSET."""
+    if code == 421:
+        smtp.close()
+    else:
+        smtp._rset()
+
+
 class SmtpTransport:
     def __init__(self, timeout: float):
         self.connection = _BackendConnection(timeout)
+        self.from_email = settings.DEFAULT_FROM_EMAIL
+        self.sender = mime.parseaddr(self.from_email)[1]
 
     def send(self, rendered: RenderedEmail, recipient: str, message_id: str) -> Sent:
-        data = mime.message_bytes(from_email=settings.DEFAULT_FROM_EMAIL, to=recipient, subject=rendered.subject,
+        data = mime.message_bytes(from_email=self.from_email, to=recipient, subject=rendered.subject,
                                   text=rendered.text, html=rendered.html, message_id=message_id,
                                   attachments=rendered.attachments)
-        sender = mime.parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
         try:
-            self.connection.open().connection.sendmail(sender, [recipient], data)
+            send_one(self.connection.open().connection, self.sender, recipient, data)
         except smtplib.SMTPServerDisconnected:
             # A kept-open connection the server timed out is not a delivery failure: reconnect once.
             self.connection.close()
-            self.connection.open().connection.sendmail(sender, [recipient], data)
+            send_one(self.connection.open().connection, self.sender, recipient, data)
         return Sent(provider_message_id=message_id)
 
     def close(self) -> None:
