@@ -6,10 +6,11 @@ from consumers.whatsapp.models import WhatsAppContact, WhatsAppLog
 
 @admin.register(WhatsAppLog)
 class WhatsAppLogAdmin(DeliveryLogAdmin):
-    list_display = ["phone_number", "template", "message_type", "whatsapp_template", "status", "sent_at", "sent_by"]
+    list_display = ["phone_number", "template", "message_type", "whatsapp_template", "status", "sent_at", "opened_at",
+                    "sent_by"]
     list_filter = ["status", "template", "message_type", "sent_at"]
     search_fields = ["phone_number", "message", "error_message", "=provider_message_id"]
-    readonly_fields = ["sent_at", "delivered_at", "event_link"]
+    readonly_fields = ["sent_at", "delivered_at", "opened_at", "event_link"]
 
 
 @admin.register(WhatsAppContact)

@@ -109,8 +109,8 @@ class WhatsAppChannel(LoggedChannel):
         return Preview(self.name, text=text.payload["text"]["body"], facts=(
             ("template", f"{config.describe()}, {config.category}"),
             ("parameters", as_template.logged_text.partition(": ")[2] or "none"),
-            ("inside the 24-hour window", "sent as the text above" if notification.options["text_in_window"]
-             else "sent as the template all the same"),
+            ("window", "inside the 24-hour window: the text above" if notification.options["text_in_window"]
+             else "inside the 24-hour window too: the template"),
         ))
 
     def describe(self, message: WhatsAppMessage, entry: WhatsAppLog) -> None:

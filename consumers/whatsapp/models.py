@@ -12,8 +12,7 @@ class WhatsAppLog(DeliveryLog):
     class Status(models.TextChoices):
         PENDING = "PENDING", "Pending"
         SENT = "SENT", "Sent"  # Meta accepted it (and its webhook may say "sent": on WhatsApp's servers)
-        DELIVERED = "DELIVERED", "Delivered"  # on the customer's phone
-        READ = "READ", "Read"  # opened (only when the customer has read receipts on)
+        DELIVERED = "DELIVERED", "Delivered"  # on the customer's phone (and, with opened_at, read)
         FAILED = "FAILED", "Failed"
         REJECTED = "REJECTED", "Rejected"  # the number cannot get it (no WhatsApp account, ...)
         EXPIRED = "EXPIRED", "Expired (not sent)"
@@ -24,14 +23,13 @@ class WhatsAppLog(DeliveryLog):
         TEXT = "text", "Text (inside the customer-service window)"
 
     RECIPIENT_FIELD = "phone_number"
-    FINAL = (Status.SENT, Status.DELIVERED, Status.READ, Status.FAILED, Status.REJECTED, Status.EXPIRED,
-             Status.RENDER_FAILED)
+    FINAL = (Status.SENT, Status.DELIVERED, Status.FAILED, Status.REJECTED, Status.EXPIRED, Status.RENDER_FAILED)
     STATUS_RANK = {
         "PENDING": 0,
         "SENT": 1,
         "DELIVERED": 2,
-        # Read is as far as a message gets; a failure can still follow a delivery report.
-        "READ": 3, "FAILED": 3, "REJECTED": 3, "EXPIRED": 3, "RENDER_FAILED": 3,
+        # A failure can still follow a delivery report; a read receipt is opened_at, not a status.
+        "FAILED": 3, "REJECTED": 3, "EXPIRED": 3, "RENDER_FAILED": 3,
     }
 
     phone_number = models.CharField(max_length=20, db_index=True)  # E.164
@@ -39,6 +37,9 @@ class WhatsAppLog(DeliveryLog):
     message_type = models.CharField(max_length=10, choices=MessageType.choices, blank=True)
     whatsapp_template = models.CharField(max_length=512, blank=True)  # the approved template's name, when one
     language = models.CharField(max_length=15, blank=True)
+    # WhatsApp's read receipt (only when the customer has them on); the name is the one the
+    # delivery webhooks set for the first open (consumers/webhooks/transitions.py).
+    opened_at = models.DateTimeField("read at", null=True, blank=True)
 
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="sent_whatsapp"

@@ -6,7 +6,7 @@ WHATSAPP_WEBHOOK_VERIFY_TOKEN are answered with hub.challenge; anything else is 
 POST carries `messages` changes, signed: X-Hub-Signature-256 = "sha256=" + the hex HMAC-SHA256 of
 the raw body, keyed with the app secret (WHATSAPP_APP_SECRET), compared in constant time. An
 unsigned or forged body is refused (403) and counted, never read. An authentic body may hold:
-- `statuses`: sent, delivered, read, failed (with `errors`) of the messages we sent, each applied
+- `statuses`: sent, delivered, read (opened_at), failed (with `errors`) of the messages we sent, each applied
   once to the WhatsAppLog row of its message id (wamid) through transitions.py; a status seen
   before is a replay (receipts, base.py) and one older than the replay window is refused;
 - `messages`: what customers wrote, which opens their customer-service window (window.py).
@@ -24,6 +24,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -86,8 +87,8 @@ def change_for(status: dict[str, Any]) -> Change:
         return Change(status="SENT")
     if word == "delivered":
         return Change(status="DELIVERED", at=at)
-    if word == "read":
-        return Change(status="READ", at=at)
+    if word == "read":  # read implies delivered, should the delivery report come late or never
+        return Change(status="DELIVERED", at=at, opened_at=at or timezone.now())
     if word == "failed":
         new_status, error = describe_error(status.get("errors"))
         return Change(status=new_status, error=error)

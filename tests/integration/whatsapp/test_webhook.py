@@ -68,8 +68,16 @@ def test_delivered_then_read_once_each_and_never_backwards(client, row, callback
     late = post(client, status(row.provider_message_id, "delivered", at=delivered_at + 1))  # late, out of order
     row.refresh_from_db()
     assert late.status_code == 200 and late.content == b"duplicate: 1\n"
-    assert row.status == "READ" and row.delivered_at.timestamp() == delivered_at
+    assert row.status == "DELIVERED" and row.delivered_at.timestamp() == delivered_at and row.opened_at
     assert callbacks.since_start() == {"applied": 2, "duplicate": 1}
+
+
+def test_a_read_receipt_before_the_delivery_report_says_delivered_too(client, row):
+    read_at = int(time.time()) - 30
+    assert post(client, status(row.provider_message_id, "read", at=read_at)).content == b"applied: 1\n"
+    assert post(client, status(row.provider_message_id, "delivered", at=read_at - 5)).content == b"duplicate: 1\n"
+    row.refresh_from_db()
+    assert row.status == "DELIVERED" and row.delivered_at.timestamp() == row.opened_at.timestamp() == read_at
 
 
 def test_the_same_callback_again_is_a_replay_and_an_old_one_is_refused(client, row, callbacks):

@@ -55,12 +55,12 @@ def test_each_notification_goes_as_its_approved_template_and_is_logged_sent(what
     assert logs["otp"].message == "template chesanto_login_code (en): {{1}}=******; button 0=******"
 
 
-def test_status_callbacks_move_the_log_to_delivered_then_read(whatsapp_pipeline, phone, callbacks):
+def test_status_callbacks_mark_the_log_delivered_then_read(whatsapp_pipeline, phone, callbacks):
     server = whatsapp_pipeline.server
     server.script_statuses(phone, "sent", "delivered", "read")
     event_id = emit("dispatch.delivery_assigned", {**sample("dispatch.delivery_assigned"), "phone": phone})
-    log = final_log(event_id, status="READ")
     posted = server.wait_for_callbacks(lambda all_: len([c for c in all_ if c.number == phone]) == 3)
+    log = final_log(event_id, status="DELIVERED")
     assert [(c.status, c.http_status, c.answer.strip()) for c in posted if c.number == phone] == [
         ("sent", 200, "duplicate: 1"),  # the log said SENT already, when Meta took it
         ("delivered", 200, "applied: 1"),
@@ -68,6 +68,8 @@ def test_status_callbacks_move_the_log_to_delivered_then_read(whatsapp_pipeline,
     ]
     delivered_at = json.loads(posted_for(posted, phone, "delivered").body)["entry"][0]["changes"][0]["value"]
     assert log.delivered_at == moment(delivered_at["statuses"][0]["timestamp"])  # no longer "handed to Meta"
+    read_at = json.loads(posted_for(posted, phone, "read").body)["entry"][0]["changes"][0]["value"]
+    assert log.opened_at == moment(read_at["statuses"][0]["timestamp"])
     assert callbacks.since_start() == {"duplicate": 1, "applied": 2}
 
 
