@@ -118,3 +118,11 @@ def test_the_whole_cleanup_schedule_includes_whatsapp():
     out = StringIO()
     call_command("cleanup", stdout=out)
     assert "Deleted 1 old WhatsApp logs" in out.getvalue()
+
+
+def test_the_reports_page_counts_whatsapp_failures_and_successes(client, staff):
+    whatsapp_log(status="FAILED", error_message="Cloud API HTTP 404 error 132001: template does not exist")
+    whatsapp_log(status="DELIVERED", opened_at=timezone.now())  # read: a success
+    page = client.get(reverse("admin:communications_reports")).content.decode()
+    assert "WhatsApp" in page and "error 132001" in page
+    assert "50.0" in page  # one of the two whatsapp_dispatch_delivery messages succeeded
