@@ -11,6 +11,7 @@ from chesanto_comms.embedded.kafka import RECOMMENDED_CLIENT_SETTINGS, EmbeddedK
 from chesanto_comms.embedded.postgres import EmbeddedPostgres
 from chesanto_comms.embedded.sms import AfricasTalkingServer
 from chesanto_comms.embedded.smtp import SmtpSink
+from chesanto_comms.embedded.whatsapp import WhatsAppCloudServer
 
 
 @dataclass
@@ -19,6 +20,7 @@ class DemoServices:
     described: list[str] = field(default_factory=list)
     smtp_sink: SmtpSink | None = None  # when the SMTP server is the embedded one
     sms_server: AfricasTalkingServer | None = None  # when the SMS API is the embedded one
+    whatsapp_server: WhatsAppCloudServer | None = None  # when the WhatsApp Cloud API is the embedded one
 
 
 def start_services(stack: ExitStack, workdir: Path) -> DemoServices:
@@ -63,4 +65,11 @@ def start_services(stack: ExitStack, workdir: Path) -> DemoServices:
         env.update(SMS_PROVIDER="africastalking", SMS_API_KEY=services.sms_server.api_key,
                    SMS_USERNAME=services.sms_server.username, SMS_API_URL=services.sms_server.url)
         described.append(f"SMS: a local server answering as Africa's Talking does, on {services.sms_server.url}")
+    if os.environ.get("WHATSAPP_ACCESS_TOKEN"):
+        described.append("WhatsApp: Meta's Cloud API (WHATSAPP_ACCESS_TOKEN is set)")
+    else:
+        server = services.whatsapp_server = stack.enter_context(WhatsAppCloudServer())
+        env.update(WHATSAPP_ACCESS_TOKEN=server.access_token, WHATSAPP_PHONE_NUMBER_ID=server.phone_number_id,
+                   WHATSAPP_BUSINESS_ACCOUNT_ID=server.business_account_id, WHATSAPP_API_URL=server.url)
+        described.append(f"WhatsApp: a local server answering as Meta's Cloud API does, on {server.url}")
     return services

@@ -49,6 +49,7 @@ def confirm_order(order: Order, actor) -> Order:
             "order_id": locked.number,
             "customer_email": locked.customer_email,
             "customer_name": locked.customer_name,
+            "customer_phone": locked.customer_phone or None,
             "items": [{"product": line.product, "quantity": plain(line.quantity), "unit_price": str(line.unit_price)}
                       for line in lines],
             "total": str(locked.total),

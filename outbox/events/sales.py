@@ -23,6 +23,7 @@ class OrderConfirmed(EventSchema):
     order_id: Identifier
     customer_email: EmailStr
     customer_name: str = Field(default="", max_length=150)
+    customer_phone: Phone | None = None  # E.164; channels that message a phone (WhatsApp) need it
     items: list[OrderLine] = Field(min_length=1, max_length=200)  # 1 to 200 lines
     total: Money
     currency: str = Field(default="KES", pattern=r"^[A-Z]{3}$")

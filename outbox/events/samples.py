@@ -63,6 +63,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "order_id": "ORD-2026-00417",
         "customer_email": "orders@mamanjerishop.co.ke",
         "customer_name": "Mama Njeri Shop",
+        "customer_phone": "+254722334455",
         "items": [
             {"product": "White bread 400g", "quantity": "24", "unit_price": "55.00"},
             {"product": "Brown bread 400g", "quantity": "12", "unit_price": "65.00"},

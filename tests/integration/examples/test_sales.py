@@ -33,6 +33,7 @@ def test_confirm_sets_status_and_total_and_emits_the_lines(order, staff, new_eve
     assert (row.type, row.aggregateid, row.headers["actor"]) == ("sales.order_confirmed", order.number, str(staff.pk))
     assert row.payload == {
         "order_id": order.number, "customer_email": "orders@mamanjeri.example", "customer_name": "Mama Njeri Shop",
+        "customer_phone": "+254722334455",
         "items": [{"product": "White bread 400g", "quantity": "24", "unit_price": "55.00"},
                   {"product": "Queen cakes (dozen)", "quantity": "2.5", "unit_price": "180.00"}],
         "total": "1770.00", "currency": "KES", "delivery_date": "2026-11-23",
