@@ -22,5 +22,6 @@ def test_demo_runs_on_embedded_services_and_stops_what_it_started():
     assert "PostgreSQL: embedded" in output and "Kafka: embedded Tansu broker" in output
     assert output.count("│ SENT") >= 9, output  # 6 emails and 3 SMS
     assert "FAILED" not in output
-    assert "exit codes [0, 0, 0]" in output
+    assert "exit codes [0, 0, 0, 0]" in output  # the relay, the email, SMS and inbox consumers
+    assert "In the in-app inbox of mutua.kioko@example.com (1 unread" in output and "Low stock: Wheat flour" in output
     assert (ROOT / "var" / "demo" / "mail").is_dir() and list((ROOT / "var" / "demo" / "mail").glob("*.html"))
