@@ -6,6 +6,7 @@ import psycopg
 from django.core.exceptions import ImproperlyConfigured
 from django.db import OperationalError, connections, router
 
+from consumers import rendering
 from consumers.delivery import LoggedChannel
 from consumers.events import InboundEvent
 from consumers.inbox import feed
@@ -40,17 +41,11 @@ class InboxChannel(LoggedChannel):
                 f"INBOX_SSE_MAX_SECONDS={inbox_settings.INBOX_SSE_MAX_SECONDS}: a stream would end before its "
                 "first keep-alive")
         for path in self.template_files():
-            template = self._template(path)
+            template = rendering.environment().get_template(path)
             missing = [block for block in ("title", "body") if block not in template.blocks]
             if missing:
                 raise ImproperlyConfigured(f"the inbox template {template.filename} has no "
                                            f"{' and no '.join(missing)} block; see consumers/inbox/compose.py")
-
-    @staticmethod
-    def _template(path: str):
-        from consumers import rendering
-
-        return rendering.environment().get_template(path)
 
     def new_log_fields(self, event: InboundEvent, notification: Notification) -> dict:
         return {"provider": PROVIDER, "category": notification.options["category"]}

@@ -15,6 +15,7 @@ numbered) neither adds an item nor wakes anyone.
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from typing import Any
 
 from django.db import connections, router, transaction
@@ -34,14 +35,13 @@ UPDATE {InboxItem._meta.db_table}
 RETURNING feed_seq"""
 
 
-class State:
+class State(StrEnum):
     """Which of a user's items a list shows (`?state=`)."""
 
     INBOX = "inbox"  # not archived (the default)
     UNREAD = "unread"  # neither read nor archived
     ARCHIVED = "archived"
     ALL = "all"
-    CHOICES = (INBOX, UNREAD, ARCHIVED, ALL)
 
 
 def enter_feed(entry: InboxItem, item: RenderedItem, timeout: float) -> tuple[int, bool]:
@@ -61,7 +61,7 @@ def enter_feed(entry: InboxItem, item: RenderedItem, timeout: float) -> tuple[in
 
 
 # --- a user's own items --------------------------------------------------------
-def items(user_id: int, state: str = State.INBOX) -> QuerySet[InboxItem]:
+def items(user_id: int, state: State = State.INBOX) -> QuerySet[InboxItem]:
     """The user's items in the feed, newest first."""
     rows = InboxItem.objects.filter(user_id=user_id, feed_seq__isnull=False).order_by("-feed_seq")
     if state == State.INBOX:
@@ -73,7 +73,7 @@ def items(user_id: int, state: str = State.INBOX) -> QuerySet[InboxItem]:
     return rows
 
 
-def page(user_id: int, state: str, limit: int, before: int | None = None) -> tuple[list[InboxItem], int | None]:
+def page(user_id: int, state: State, limit: int, before: int | None = None) -> tuple[list[InboxItem], int | None]:
     """One page, newest first, and the cursor of the next (None on the last page).
 
     Keyset pagination on feed_seq: a page never repeats or skips an item when new ones arrive meanwhile.

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import psycopg
+from django.db import Error as DjangoDatabaseError
 from django.db import connections, router
 
 from consumers.inbox import feed
@@ -31,6 +32,8 @@ from consumers.inbox.models import InboxItem
 log = logging.getLogger(__name__)
 
 BATCH = 100  # items per query when catching up
+# A database that is away: raw psycopg errors from the LISTEN connection, Django's from the ORM and the connect.
+DATABASE_ERRORS = (psycopg.Error, DjangoDatabaseError)
 CONNECT_TIMEOUT = 5  # seconds
 APPLICATION_NAME = "chesanto-inbox-stream"  # what pg_stat_activity shows for a stream's connection
 
@@ -84,7 +87,7 @@ def stream(user_id: int, after: int | None, timings: StreamTimings,
     yield f"retry: {round(timings.retry * 1000)}\n\n"
     try:
         listener = listen(user_id)
-    except psycopg.Error as exc:
+    except DATABASE_ERRORS as exc:
         log.warning("inbox stream for user %s: cannot listen (%s); the browser will retry", user_id, exc)
         yield comment("database unavailable; reconnect later")
         return
@@ -99,7 +102,7 @@ def stream(user_id: int, after: int | None, timings: StreamTimings,
                 yield comment("keep-alive")
                 next_beat = clock() + timings.heartbeat
         yield comment("stream ends; reconnect")
-    except psycopg.Error as exc:
+    except DATABASE_ERRORS as exc:
         log.warning("inbox stream for user %s ended: %s", user_id, exc)
         yield comment("database unavailable; reconnect later")
     finally:

@@ -16,6 +16,7 @@ from django.middleware.csrf import get_token
 from django.template import Context, Engine
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_GET
 
 from consumers.inbox import feed
 from consumers.inbox.settings import inbox_settings
@@ -71,9 +72,10 @@ def _not_found(item_id: int) -> JsonResponse:
 # --- the API -------------------------------------------------------------------
 @api("GET")
 def item_list(request: HttpRequest) -> JsonResponse:
-    state = request.GET.get("state") or feed.State.INBOX
-    if state not in feed.State.CHOICES:
-        raise BadRequest(f"state={state[:40]!r}: use one of {', '.join(feed.State.CHOICES)}")
+    try:
+        state = feed.State(request.GET.get("state") or feed.State.INBOX)
+    except ValueError:
+        raise BadRequest(f"state={request.GET['state'][:40]!r}: use one of {', '.join(feed.State)}") from None
     limit = _int_param(request, "limit", 1, MAX_LIMIT) or inbox_settings.INBOX_PAGE_SIZE
     before = _int_param(request, "before", 1)
     items, cursor = feed.page(request.user.pk, state, limit, before)
@@ -125,10 +127,9 @@ def live(request: HttpRequest) -> StreamingHttpResponse:
 
 
 # --- the page ------------------------------------------------------------------
+@require_GET
 @login_required
 def page(request: HttpRequest) -> HttpResponse:
-    if request.method != "GET":
-        return HttpResponse(status=405, headers={"Allow": "GET"})
     namespace = request.resolver_match.namespace  # "comms:inbox" where consumers/urls.py mounts it
     context = Context({
         "csrf_token": get_token(request),

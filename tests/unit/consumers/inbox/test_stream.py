@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import django.db
 import psycopg
 import pytest
 from django.db import connection, transaction
@@ -103,9 +104,10 @@ def test_a_client_that_goes_away_closes_the_listener(make_user):
 
 
 @pytest.mark.django_db
-def test_a_stream_without_a_database_tells_the_browser_to_come_back(make_user):
+@pytest.mark.parametrize("error", [psycopg.OperationalError, django.db.OperationalError])
+def test_a_stream_without_a_database_tells_the_browser_to_come_back(make_user, error):
     def unreachable(user_id):
-        raise psycopg.OperationalError("connection refused")
+        raise error("connection refused")
     assert list(stream(make_user().pk, None, TIMINGS, listen=unreachable)) == [
         "retry: 3000\n\n", comment("database unavailable; reconnect later")]
 
