@@ -18,6 +18,7 @@ CHANNELS = {
     "email": "consumers.email.channel.EmailChannel",
     "sms": "consumers.sms.channel.SMSChannel",
     "whatsapp": "consumers.whatsapp.channel.WhatsAppChannel",
+    "inbox": "consumers.inbox.channel.InboxChannel",
 }
 
 

@@ -94,10 +94,11 @@ class LoggedChannel(Channel):
     def planned(self, event: InboundEvent) -> list[tuple[Notification, str, str | None]]:
         """The messages `deliver` handles for the event, each with its log row's status (None: no row yet).
 
-        Read-only (one query); replay uses it to tell what was never delivered.
+        Read-only (one query); replay uses it to tell what was never delivered. Recipients are text; a
+        recipient column that holds numbers (a user id) reads back as numbers, so they are compared as text.
         """
         rows = self.log_model.objects.filter(event_id=event.id).values_list("template", self.recipient_field, "status")
-        status = {(template, recipient): value for template, recipient, value in rows}
+        status = {(template, str(recipient)): value for template, recipient, value in rows}
         return [(notification, recipient, status.get((notification.name, recipient)))
                 for notification in self.notifications.get(event.type, [])
                 for recipient in notification.recipients(event.data)]

@@ -1,4 +1,4 @@
-"""Run the whole pipeline once: migrate, start the relay and the email, SMS and WhatsApp consumers, let the
+"""Run the whole pipeline once: migrate, start the relay and the email, SMS, WhatsApp and inbox consumers, let the
 example business modules (examples/) do a day's work, which emits their events, show
 what was delivered, stop everything that was started."""
 from __future__ import annotations
@@ -58,6 +58,20 @@ def expected_messages(event_ids: list) -> tuple[int, int, int]:
     return emails, sms, whatsapp
 
 
+def expected_inbox_items(event_ids: list) -> int:
+    """How many in-app inbox items the events produce (one per recipient who is a user)."""
+    from consumers.inbox.notifications import INBOX
+    from outbox.events import get_event_type
+    from outbox.models import OutboxEvent
+    from outbox.secrets import unseal
+
+    items = 0
+    for row in OutboxEvent.objects.filter(id__in=event_ids, type__in=list(INBOX)):
+        data = get_event_type(row.type).parse({name: unseal(value) for name, value in row.payload.items()})
+        items += sum(len(n.recipients(data)) for n in INBOX[row.type])
+    return items
+
+
 def wait_for_logs(model, event_ids: list, expected: int) -> list:
     deadline = time.monotonic() + DELIVERY_TIMEOUT
     while time.monotonic() < deadline:
@@ -92,6 +106,7 @@ def show(email_logs: list, sms_logs: list, whatsapp_logs: list, services, event_
     for entry in sorted(whatsapp_logs, key=as_emitted):
         table.add_row(types.get(entry.event_id, ""), entry.phone_number, entry.message, entry.status)
     console.print(table)
+    show_inbox()
     sink = services.smtp_sink
     if sink:
         console.print("Rendered HTML (open in a browser):")
@@ -99,6 +114,25 @@ def show(email_logs: list, sms_logs: list, whatsapp_logs: list, services, event_
             console.print(f"  {path.relative_to(ROOT)}", soft_wrap=True)
     else:
         console.print("The messages are in the mail server named by EMAIL_HOST (e.g. Mailpit's web UI).")
+
+
+def show_inbox() -> None:
+    """The demo inbox user's feed, as the inbox API lists it (newest first)."""
+    from django.contrib.auth import get_user_model
+
+    from chesanto_comms.conf import comms
+    from consumers.inbox import feed
+    from demo.business import INBOX_USER
+
+    user = get_user_model().objects.get(username=INBOX_USER)
+    items, _ = feed.page(user.pk, feed.State.INBOX, limit=10)
+    table = Table(title=f"In the in-app inbox of {INBOX_USER} ({feed.unread_count(user.pk)} unread; "
+                        f"{comms.COMMS_APP_URL}/comms/inbox/ when logged in)")
+    for column in ("id", "category", "title", "body", "read"):
+        table.add_column(column)
+    for item in items:
+        table.add_row(str(item.feed_seq), item.category, item.title, item.body, "read" if item.read_at else "unread")
+    console.print(table)
 
 
 def main() -> int:
@@ -119,6 +153,7 @@ def main() -> int:
             manage("consume", "email", env=env, log=WORKDIR / "logs" / "consume-email.log"),
             manage("consume", "sms", env=env, log=WORKDIR / "logs" / "consume-sms.log"),
             manage("consume", "whatsapp", env=env, log=WORKDIR / "logs" / "consume-whatsapp.log"),
+            manage("consume", "inbox", env=env, log=WORKDIR / "logs" / "consume-inbox.log"),
         ]
         try:
             import django
@@ -132,10 +167,12 @@ def main() -> int:
             for line in done:
                 console.print(f"  [green]✓[/green] {line}")
             emails, sms, whatsapp = expected_messages(event_ids)
-            console.print(f"the example modules emitted {len(event_ids)} events: {emails} emails, {sms} SMS and "
-                          f"{whatsapp} WhatsApp messages to deliver; waiting for delivery …")
-            from consumers.models import EmailLog, SMSLog, WhatsAppLog
+            items = expected_inbox_items(event_ids)
+            console.print(f"the example modules emitted {len(event_ids)} events: {emails} emails, {sms} SMS, "
+                          f"{whatsapp} WhatsApp messages and {items} inbox item(s) to deliver; waiting for delivery …")
+            from consumers.models import EmailLog, InboxItem, SMSLog, WhatsAppLog
 
+            wait_for_logs(InboxItem, event_ids, items)
             show(wait_for_logs(EmailLog, event_ids, emails), wait_for_logs(SMSLog, event_ids, sms),
                  wait_for_logs(WhatsAppLog, event_ids, whatsapp), services, event_ids)
         finally:

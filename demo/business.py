@@ -22,9 +22,11 @@ FLOUR_RESTOCKED_TO = Decimal("80")  # kg; its threshold is 50
 
 def run() -> tuple[list[uuid.UUID], list[str]]:
     """Invite a user and send them a login code, confirm and pay an order, use flour until it
-    runs low. Returns the ids of the events emitted, oldest first, and a line per operation."""
+    runs low (the alert goes to the stores list, by email and SMS, and to the in-app inbox of its
+    one member who is a user). Returns the ids of the events emitted, oldest first, and a line per operation."""
     start = OutboxEvent.objects.aggregate(seq=Max("seq"))["seq"] or 0
     manager = _manager()
+    _inbox_user()
     done = [*_accounts(manager), *_sales(manager), *_inventory(manager)]
     emitted = OutboxEvent.objects.filter(seq__gt=start).order_by("seq").values_list("id", flat=True)
     return list(emitted), done
@@ -36,6 +38,15 @@ def _manager():
         defaults={"email": "grace.wambui@example.com", "first_name": "Grace", "last_name": "Wambui", "is_staff": True},
     )
     return manager
+
+
+INBOX_USER = "mutua.kioko@example.com"  # on the flour's alert list, so the low-stock alert lands in his in-app inbox
+
+
+def _inbox_user():
+    user, _ = get_user_model().objects.get_or_create(
+        username=INBOX_USER, defaults={"email": INBOX_USER, "first_name": "Mutua", "last_name": "Kioko"})
+    return user
 
 
 def _accounts(manager) -> list[str]:

@@ -25,5 +25,6 @@ def test_demo_runs_on_embedded_services_and_stops_what_it_started():
     assert "FAILED" not in output
     assert "WhatsApp: a local server answering as Meta's Cloud API does" in output
     assert "template chesanto_login_code (en): {{1}}=******" in output
-    assert "exit codes [0, 0, 0, 0]" in output
+    assert "exit codes [0, 0, 0, 0, 0]" in output  # the relay, the email, SMS, WhatsApp and inbox consumers
+    assert "In the in-app inbox of mutua.kioko@example.com (1 unread" in output and "Low stock: Wheat flour" in output
     assert (ROOT / "var" / "demo" / "mail").is_dir() and list((ROOT / "var" / "demo" / "mail").glob("*.html"))

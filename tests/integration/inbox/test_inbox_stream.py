@@ -1,0 +1,139 @@
+"""The live stream over real HTTP: a client holds /comms/inbox/stream/ open against the live
+server, an event goes through the real relay and `consume inbox`, and the item arrives on the
+stream; a reconnect with Last-Event-ID gets what it missed; a client that goes away has its
+LISTEN connection closed; a stream ends after INBOX_SSE_MAX_SECONDS."""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+import requests
+from django.db import connection
+from django.test import Client
+
+from consumers.inbox.stream import APPLICATION_NAME
+from outbox import emit
+from outbox.events.samples import sample
+from tests.integration.inbox.conftest import item_for
+from tests.support.waiting import wait_until
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def quick_heartbeat(settings):
+    settings.INBOX_SSE_HEARTBEAT = 1  # the live server runs in this process: it reads these settings
+
+
+class EventStream:
+    """A plain HTTP client reading server-sent events (requests, one byte at a time: no buffering delay)."""
+
+    def __init__(self, url: str, session_id: str, last_event_id: int | None = None):
+        headers = {"Accept": "text/event-stream"}
+        if last_event_id is not None:
+            headers["Last-Event-ID"] = str(last_event_id)
+        self.response = requests.get(url, cookies={"sessionid": session_id}, headers=headers, stream=True,
+                                     timeout=(5, 10))
+        self.lines = self.response.iter_lines(chunk_size=1, decode_unicode=True)
+
+    def next(self) -> dict:
+        """The next event or comment: {"comment": …}, {"retry": …} or {"id", "event", "data"}."""
+        fields: dict = {}
+        for line in self.lines:
+            if line == "":
+                if fields:
+                    return fields
+                continue
+            name, _, value = line.partition(":")
+            if name == "":
+                return {"comment": value.strip()}
+            fields[name] = value[1:] if value.startswith(" ") else value
+        return {"end": True}
+
+    def until(self, event: str, timeout: float = 40.0) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            message = self.next()
+            if message.get("event") == event or (event == "comment" and "comment" in message):
+                return message
+            assert not message.get("end"), f"the stream ended before a {event} event"
+        raise AssertionError(f"no {event} event within {timeout}s")
+
+    def close(self) -> None:
+        self.response.close()
+
+
+def session_of(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return client.cookies["sessionid"].value
+
+
+def stream_connections(user) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
+                       [f"{APPLICATION_NAME} user {user.pk}"])
+        return cursor.fetchone()[0]
+
+
+def report_for(user, name: str):
+    return emit("reports.report_ready", {**sample("reports.report_ready"), "email": user.email, "report_name": name})
+
+
+def test_a_new_item_arrives_on_the_stream_and_a_reconnect_resumes_after_last_event_id(
+        inbox_pipeline, live_server, user_with_address):
+    user = user_with_address("grace")
+    url, session = f"{live_server.url}/comms/inbox/stream/", session_of(user)
+    stream = EventStream(url, session)
+    assert stream.response.status_code == 200
+    assert stream.response.headers["Content-Type"] == "text/event-stream"
+    assert stream.response.headers["Cache-Control"] == "no-cache"
+    assert stream.next() == {"retry": "3000"}
+    assert stream.until("comment") == {"comment": "keep-alive"}  # listening, and past its first read
+
+    first = report_for(user, "Daily sales")
+    message = stream.until("notification")
+    item = item_for(first)
+    assert message["id"] == str(item.feed_seq)
+    data = json.loads(message["data"])
+    assert (data["id"], data["title"], data["category"], data["read_at"]) == (
+        item.feed_seq, "Report ready: Daily sales", "reports", None)
+    assert json.loads(stream.until("unread")["data"]) == {"unread_count": 1}
+    stream.close()
+
+    missed = [report_for(user, "Weekly stock"), report_for(user, "Monthly payroll")]
+    missed_items = [item_for(event_id) for event_id in missed]
+    again = EventStream(url, session, last_event_id=item.feed_seq)
+    assert again.next() == {"retry": "3000"}
+    resumed = [again.until("notification"), again.until("notification")]
+    assert [m["id"] for m in resumed] == [str(i.feed_seq) for i in missed_items]
+    assert [json.loads(m["data"])["title"] for m in resumed] == [
+        "Report ready: Weekly stock", "Report ready: Monthly payroll"]
+    assert json.loads(again.until("unread")["data"]) == {"unread_count": 3}
+    again.close()
+
+
+def test_a_client_that_goes_away_has_its_database_connection_closed(inbox_pipeline, live_server, user_with_address):
+    user = user_with_address("otieno")
+    stream = EventStream(f"{live_server.url}/comms/inbox/stream/", session_of(user))
+    stream.until("comment")
+    assert stream_connections(user) == 1  # the stream's own LISTEN connection
+    stream.close()
+    started = time.monotonic()
+    wait_until(lambda: stream_connections(user) == 0, timeout=10, what="the stream's connection to close")
+    assert time.monotonic() - started < 5  # noticed at the next keep-alive (1 s here)
+
+
+def test_a_stream_ends_after_its_longest_time(live_server, user_with_address, settings):
+    settings.INBOX_SSE_MAX_SECONDS = 5
+    user = user_with_address("kiprono")
+    started = time.monotonic()
+    stream = EventStream(f"{live_server.url}/comms/inbox/stream/", session_of(user))
+    messages = []
+    while not (message := stream.next()).get("end"):
+        messages.append(message)
+    assert 5 <= time.monotonic() - started < 9
+    assert messages[0] == {"retry": "3000"} and messages[-1] == {"comment": "stream ends; reconnect"}
+    assert {"comment": "keep-alive"} in messages
+    wait_until(lambda: stream_connections(user) == 0, timeout=5, what="the stream's connection to close")
