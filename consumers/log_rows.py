@@ -119,9 +119,9 @@ def insert_or_get_many(model: type[models.Model], rows: list[tuple[dict[str, Any
     arrays = [[f.get_db_prep_save(f.pre_save(entry, True), connection) for entry in entries] for f in _columns(model)]
     with connection.cursor() as cursor:
         cursor.execute(_insert_many_sql(model, alias), arrays)
-        inserted = {(event_id, template, to): pk for pk, event_id, template, to in cursor.fetchall()}
-    for entry in entries:
-        pk = inserted.get((entry.event_id, entry.template, getattr(entry, recipient)))
+        inserted = {(event_id, template, str(to)): pk for pk, event_id, template, to in cursor.fetchall()}
+    for entry in entries:  # recipients compared as text: a column of user ids reads back as numbers
+        pk = inserted.get((entry.event_id, entry.template, str(getattr(entry, recipient))))
         if pk is not None:
             entry.pk = pk
             entry._state.adding, entry._state.db = False, alias
@@ -130,11 +130,11 @@ def insert_or_get_many(model: type[models.Model], rows: list[tuple[dict[str, Any
         wanted = models.Q()
         for entry in missing:
             wanted |= models.Q(event_id=entry.event_id, template=entry.template, **{recipient: getattr(entry, recipient)})
-        found = {(row.event_id, row.template, getattr(row, recipient)): row for row in model.objects.filter(wanted)}
+        found = {(row.event_id, row.template, str(getattr(row, recipient))): row for row in model.objects.filter(wanted)}
     result = []
     for entry in entries:
         if entry.pk is None:
-            entry = found[(entry.event_id, entry.template, getattr(entry, recipient))]
+            entry = found[(entry.event_id, entry.template, str(getattr(entry, recipient)))]
         entry._saved_values = saved_values(entry)
         result.append(entry)
     return result

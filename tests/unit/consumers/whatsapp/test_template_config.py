@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from chesanto_comms.conf import SettingError
+from chesanto_comms.conf import SettingError, reset_cache
 from consumers.whatsapp.notifications import WHATSAPP, by_name
 from consumers.whatsapp.settings import whatsapp_settings
 from consumers.whatsapp.template_config import (
@@ -73,6 +73,7 @@ def test_the_setting_takes_json_text_or_a_dict_and_check_names_a_bad_one(setting
     monkeypatch.setenv("WHATSAPP_TEMPLATES", '{"whatsapp_sales_order_confirmation": {"language": "sw"}}')
     assert whatsapp_settings.WHATSAPP_TEMPLATES == {ORDER: {"language": "sw"}}
     monkeypatch.setenv("WHATSAPP_TEMPLATES", "[1, 2]")
+    reset_cache()  # resolved settings are cached; a changed environment is read again after this
     with pytest.raises(SettingError, match="must be a JSON object"):
         whatsapp_settings.WHATSAPP_TEMPLATES  # noqa: B018
     settings.WHATSAPP_TEMPLATES = {ORDER: {"name": ""}}
