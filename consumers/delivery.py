@@ -55,10 +55,12 @@ class LoggedChannel(Channel):
     def deliver_many(self, events: list[InboundEvent], final_attempts: list[bool]) -> list[Delivery]:
         """Deliver several events (of keys one sender owns, in order) with their log rows written
         in one INSERT and finished in one UPDATE, instead of two statements per message."""
-        messages = [(i, event, notification, recipient)
-                    for i, event in enumerate(events)
-                    for notification in self.notifications.get(event.type, [])
-                    for recipient in notification.recipients(event.data)]
+        messages = []
+        for i, event in enumerate(events):
+            with log_context(event_id=event.id, trace_id=event.trace_id):  # what finding recipients logs names it
+                messages.extend((i, event, notification, recipient)
+                                for notification in self.notifications.get(event.type, [])
+                                for recipient in notification.recipients(event.data))
         actors = senders({event.actor for event in events})
         entries = insert_or_get_many(self.log_model, [
             ({"event_id": event.id, "template": notification.name, self.recipient_field: recipient},

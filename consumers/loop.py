@@ -42,6 +42,7 @@ CONSUMER_DEFAULTS = {
 }
 PRODUCER_DEFAULTS = {"enable.idempotence": "true", "acks": "all", "linger.ms": "0"}
 POLL_TIMEOUT = 0.1  # seconds; short, so SIGTERM and finished sends are noticed quickly
+CONSUME_BATCH = 100  # records taken from librdkafka per call (at most the room left under the in-flight limit)
 STALL_PAUSE = 5.0  # seconds at the in-flight limit with no sender finishing before the partitions are paused
 LAG_INTERVAL = 5.0  # seconds between consumer-lag gauge updates
 STALL_AFTER = 60.0  # /healthz fails when the loop has not polled for this long
@@ -94,15 +95,17 @@ class ChannelConsumer:
                 self._resume_due_retries()
                 if self._wait_for_senders():
                     continue
-                msg = self.consumer.poll(POLL_TIMEOUT)
+                room = max(1, min(CONSUME_BATCH, self.max_in_flight - self._in_flight))
+                batch = self.consumer.consume(num_messages=room, timeout=POLL_TIMEOUT)
                 self._last_poll = time.monotonic()
                 self._collect()
                 self._update_lag()
-                if msg is not None:
+                for msg in batch:
                     if msg.error():
                         self._on_kafka_error(msg.error())
-                    else:
+                    elif (msg.topic(), msg.partition()) not in self._waiting_retries:
                         self._accept(msg)
+                    # else: its retry partition was just paused and rewound; it is read again when due
                 self._throttle()
         finally:
             self._drain(timeout=self.delivery.timeout + 5)  # finish in-flight sends
