@@ -49,14 +49,16 @@ class LoggedChannel(Channel):
         return sorted({event_type.split(".", 1)[0] for event_type in self.notifications})
 
     def deliver(self, event: InboundEvent, *, final_attempt: bool = True) -> Delivery:
-        outcomes, render_errors = [], []
+        outcomes, render_errors, waits = [], [], []
         for notification in self.notifications[event.type]:
             for recipient in notification.recipients(event.data):
-                outcome, error = self._deliver_one(event, notification, recipient, final_attempt)
+                outcome, error, retry_after = self._deliver_one(event, notification, recipient, final_attempt)
                 outcomes.append(outcome)
                 if error:
                     render_errors.append(error)
-        return Delivery(tuple(outcomes), tuple(render_errors))
+                if retry_after is not None:
+                    waits.append(retry_after)
+        return Delivery(tuple(outcomes), tuple(render_errors), max(waits, default=None))
 
     def template_files(self) -> list[str]:
         return sorted({n.template + ext for ns in self.notifications.values() for n in ns
@@ -101,23 +103,24 @@ class LoggedChannel(Channel):
 
     # --- the common sequence ------------------------------------------------
     def _deliver_one(self, event: InboundEvent, notification: Notification, recipient: str,
-                     final_attempt: bool) -> tuple[MessageOutcome, str | None]:
-        """The message's outcome, and its render error when it could not be rendered."""
+                     final_attempt: bool) -> tuple[MessageOutcome, str | None, float | None]:
+        """The message's outcome, its render error when it could not be rendered, and the seconds
+        the provider asked to wait before a retry (its Retry-After), when it said."""
         entry = insert_or_get(self.log_model,
                               {"event_id": event.id, "template": notification.name, self.recipient_field: recipient},
                               template_version=notification.version, sent_by_id=sender_id(event.actor),
                               **self.new_log_fields(event, notification))
         if entry.status != DeliveryStatus.PENDING:
             log.info("event %s: %s to %s already %s; not sent again", event.id, notification.name, recipient, entry.status)
-            return MessageOutcome.ALREADY_FINAL, None
+            return MessageOutcome.ALREADY_FINAL, None, None
         if stop := withheld(event, notification, recipient, timezone.now()):
             self._finish(entry, stop.status, error=stop.reason)
-            return MessageOutcome.WITHHELD, None
+            return MessageOutcome.WITHHELD, None, None
         try:
             message = self.render(notification, event, recipient)
         except (TemplateError, ValueError) as exc:
             self._finish(entry, DeliveryStatus.RENDER_FAILED, error=f"{type(exc).__name__}: {exc}")
-            return MessageOutcome.RENDER_FAILED, f"{notification.name}: {exc}"
+            return MessageOutcome.RENDER_FAILED, f"{notification.name}: {exc}", None
         self.describe(message, entry)
         started = time.monotonic()
         try:
@@ -126,16 +129,16 @@ class LoggedChannel(Channel):
             self._observe(notification, entry, started, exc.status)
             self._finish(entry, exc.status, error=str(exc), attempted=True)
             log.warning("event %s: %s to %s %s: %s", event.id, notification.name, recipient, exc.status, exc)
-            return MessageOutcome.FAILED, None
+            return MessageOutcome.FAILED, None, None
         except TransientError as exc:
             self._observe(notification, entry, started, "FAILED" if final_attempt else "retry")
             if final_attempt:
                 self._finish(entry, DeliveryStatus.FAILED, error=f"gave up after {entry.retry_count + 1} attempts: {exc}",
                              attempted=True)
-                return MessageOutcome.FAILED, None
+                return MessageOutcome.FAILED, None, None
             self._finish(entry, DeliveryStatus.PENDING, error=f"will retry: {exc}", attempted=True)
             log.info("event %s: %s to %s will be retried: %s", event.id, notification.name, recipient, exc)
-            return MessageOutcome.RETRY, None
+            return MessageOutcome.RETRY, None, exc.retry_after
         entry.provider_message_id = sent.provider_message_id or entry.provider_message_id
         if sent.provider:
             entry.provider = sent.provider
@@ -144,7 +147,7 @@ class LoggedChannel(Channel):
         self._observe(notification, entry, started, "SENT")
         self._finish(entry, DeliveryStatus.SENT)
         log.info("event %s: %s sent to %s", event.id, notification.name, recipient)
-        return MessageOutcome.SENT, None
+        return MessageOutcome.SENT, None, None
 
     def _observe(self, notification: Notification, entry: DeliveryLog, started: float, outcome: str) -> None:
         provider = entry.provider or "unknown"

@@ -37,6 +37,7 @@ class Delivery:
 
     outcomes: tuple[MessageOutcome, ...] = ()
     render_errors: tuple[str, ...] = ()
+    retry_after: float | None = None  # the longest wait a provider asked for (Retry-After), with RETRY
 
     @property
     def verdict(self) -> Verdict:

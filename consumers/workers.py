@@ -37,6 +37,7 @@ class Outcome:
     job: Job
     verdict: Verdict
     error: Exception | None = None  # why, for DEAD_LETTER
+    retry_after: float | None = None  # seconds the provider asked to wait, for RETRY
 
 
 class WorkerPool:
@@ -79,7 +80,7 @@ class WorkerPool:
             close_old_connections()
             try:
                 delivery = channel.deliver(job.event, final_attempt=job.final_attempt)
-                return Outcome(job, delivery.verdict, delivery.error)
+                return Outcome(job, delivery.verdict, delivery.error, delivery.retry_after)
             except (OperationalError, InterfaceError) as exc:
                 # The database is away: nothing is final, so keep trying (only this worker
                 # waits; the loop keeps polling). On shutdown, leave it for redelivery.
