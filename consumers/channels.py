@@ -17,6 +17,7 @@ from consumers.outcomes import Delivery
 CHANNELS = {
     "email": "consumers.email.channel.EmailChannel",
     "sms": "consumers.sms.channel.SMSChannel",
+    "push": "consumers.push.channel.PushChannel",
 }
 
 
