@@ -1,4 +1,4 @@
-"""Run the whole pipeline once: migrate, start the relay and the email and SMS consumers, let the
+"""Run the whole pipeline once: migrate, start the relay and the email, SMS and push consumers, let the
 example business modules (examples/) do a day's work, which emits their events, show
 what was delivered, stop everything that was started."""
 from __future__ import annotations
@@ -40,20 +40,23 @@ def stop(process: subprocess.Popen) -> int:
         return process.wait()
 
 
-def expected_messages(event_ids: list) -> tuple[int, int]:
-    """How many emails and SMS the events produce (an event may produce several, one per recipient)."""
+def expected_messages(event_ids: list) -> tuple[int, int, int]:
+    """How many emails, SMS and push log rows the events produce (an event may produce several,
+    one per recipient; a push one per device, or one SKIPPED row for whoever has none)."""
     from consumers.email.notifications import EMAILS
+    from consumers.push.notifications import PUSH
     from consumers.sms.notifications import SMS
     from outbox.events import get_event_type
     from outbox.models import OutboxEvent
     from outbox.secrets import unseal
 
-    emails = sms = 0
+    emails = sms = push = 0
     for row in OutboxEvent.objects.filter(id__in=event_ids):
         data = get_event_type(row.type).parse({name: unseal(value) for name, value in row.payload.items()})
         emails += sum(len(n.recipients(data)) for n in EMAILS.get(row.type, []))
         sms += sum(len(n.recipients(data)) for n in SMS.get(row.type, []))
-    return emails, sms
+        push += sum(len(n.recipients(data)) for n in PUSH.get(row.type, []))
+    return emails, sms, push
 
 
 def wait_for_logs(model, event_ids: list, expected: int) -> list:
@@ -66,7 +69,7 @@ def wait_for_logs(model, event_ids: list, expected: int) -> list:
     raise TimeoutError(f"not every {model._meta.verbose_name} was final within {DELIVERY_TIMEOUT}s; see {WORKDIR / 'logs'}")
 
 
-def show(email_logs: list, sms_logs: list, services, event_ids: list) -> None:
+def show(email_logs: list, sms_logs: list, push_logs: list, services, event_ids: list) -> None:
     from outbox.models import OutboxEvent
 
     types = dict(OutboxEvent.objects.filter(id__in=event_ids).values_list("id", "type"))
@@ -83,6 +86,14 @@ def show(email_logs: list, sms_logs: list, services, event_ids: list) -> None:
     for entry in sorted(sms_logs, key=as_emitted):
         table.add_row(types.get(entry.event_id, ""), entry.phone_number, entry.message,
                       f"{entry.encoding} × {entry.segments}", str(entry.cost or ""), entry.status)
+    console.print(table)
+    table = Table(title="Delivered by the push consumer (one row per device; SKIPPED: nobody to send to)")
+    for column in ("event", "user", "device", "title", "status"):
+        table.add_column(column)
+    for entry in sorted(push_logs, key=as_emitted):
+        device = f"{entry.platform} {entry.recipient[:12]}…" if entry.platform else entry.recipient
+        table.add_row(types.get(entry.event_id, ""), entry.user.email if entry.user else "", device, entry.title,
+                      entry.status)
     console.print(table)
     sink = services.smtp_sink
     if sink:
@@ -110,6 +121,7 @@ def main() -> int:
             manage("relay", env=env, log=WORKDIR / "logs" / "relay.log"),
             manage("consume", "email", env=env, log=WORKDIR / "logs" / "consume-email.log"),
             manage("consume", "sms", env=env, log=WORKDIR / "logs" / "consume-sms.log"),
+            manage("consume", "push", env=env, log=WORKDIR / "logs" / "consume-push.log"),
         ]
         try:
             import django
@@ -122,12 +134,13 @@ def main() -> int:
             event_ids, done = business.run()
             for line in done:
                 console.print(f"  [green]✓[/green] {line}")
-            emails, sms = expected_messages(event_ids)
-            console.print(f"the example modules emitted {len(event_ids)} events: {emails} emails and {sms} SMS "
-                          "to deliver; waiting for delivery …")
-            from consumers.models import EmailLog, SMSLog
+            emails, sms, push = expected_messages(event_ids)
+            console.print(f"the example modules emitted {len(event_ids)} events: {emails} emails, {sms} SMS and "
+                          f"{push} push notifications to deliver; waiting for delivery …")
+            from consumers.models import EmailLog, PushLog, SMSLog
 
-            show(wait_for_logs(EmailLog, event_ids, emails), wait_for_logs(SMSLog, event_ids, sms), services, event_ids)
+            show(wait_for_logs(EmailLog, event_ids, emails), wait_for_logs(SMSLog, event_ids, sms),
+                 wait_for_logs(PushLog, event_ids, push), services, event_ids)
         finally:
             codes = [stop(p) for p in processes]
             console.print(f"stopped the relay and the consumers (exit codes {codes}); logs in {WORKDIR / 'logs'}")

@@ -1,11 +1,13 @@
 """Choose the services the demo runs against: the configured ones, else embedded ones."""
 from __future__ import annotations
 
+import json
 import os
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chesanto_comms.embedded.fcm import FcmServer
 from chesanto_comms.embedded.kafka import RECOMMENDED_CLIENT_SETTINGS, EmbeddedKafka
 from chesanto_comms.embedded.postgres import EmbeddedPostgres
 from chesanto_comms.embedded.sms import AfricasTalkingServer
@@ -18,6 +20,7 @@ class DemoServices:
     described: list[str] = field(default_factory=list)
     smtp_sink: SmtpSink | None = None  # when the SMTP server is the embedded one
     sms_server: AfricasTalkingServer | None = None  # when the SMS API is the embedded one
+    fcm_server: FcmServer | None = None  # when FCM is the embedded one
 
 
 def start_services(stack: ExitStack, workdir: Path) -> DemoServices:
@@ -61,4 +64,14 @@ def start_services(stack: ExitStack, workdir: Path) -> DemoServices:
         env.update(SMS_PROVIDER="africastalking", SMS_API_KEY=services.sms_server.api_key,
                    SMS_USERNAME=services.sms_server.username, SMS_API_URL=services.sms_server.url)
         described.append(f"SMS: a local server answering as Africa's Talking does, on {services.sms_server.url}")
+    if os.environ.get("PUSH_SERVICE_ACCOUNT"):
+        described.append("Push: Firebase Cloud Messaging (PUSH_SERVICE_ACCOUNT is set)")
+    else:
+        services.fcm_server = stack.enter_context(FcmServer())
+        key = workdir / "firebase-service-account.json"  # the key the local server made, as Firebase gives one
+        key.write_text(json.dumps(services.fcm_server.service_account_info()))
+        key.chmod(0o600)
+        env.update(PUSH_SERVICE_ACCOUNT=str(key), PUSH_API_URL=services.fcm_server.url)
+        described.append(f"Push: a local server answering as FCM HTTP v1 and Google's token endpoint do, on "
+                         f"{services.fcm_server.url}")
     return services

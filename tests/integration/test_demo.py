@@ -11,7 +11,8 @@ from tests.support.processes import ROOT
 
 pytestmark = pytest.mark.integration
 
-CONFIGURED_SERVICES = ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "EMAIL_HOST", "SMS_API_KEY", "DJANGO_SETTINGS_MODULE")
+CONFIGURED_SERVICES = ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "EMAIL_HOST", "SMS_API_KEY", "PUSH_SERVICE_ACCOUNT",
+                       "DJANGO_SETTINGS_MODULE")
 
 
 def test_demo_runs_on_embedded_services_and_stops_what_it_started():
@@ -20,7 +21,9 @@ def test_demo_runs_on_embedded_services_and_stops_what_it_started():
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "PostgreSQL: embedded" in output and "Kafka: embedded Tansu broker" in output
-    assert output.count("│ SENT") >= 9, output  # 6 emails and 3 SMS
+    assert output.count("│ SENT") >= 10, output  # 6 emails, 3 SMS and the storekeeper's push
     assert "FAILED" not in output
-    assert "exit codes [0, 0, 0]" in output
+    assert "Delivered by the push consumer" in output and "mutua.kioko@example.com" in output
+    assert output.count("│ SKIPPED") == 1  # stores@example.com: an address no user has
+    assert "exit codes [0, 0, 0, 0]" in output
     assert (ROOT / "var" / "demo" / "mail").is_dir() and list((ROOT / "var" / "demo" / "mail").glob("*.html"))
