@@ -19,6 +19,7 @@ CHANNELS = {
     "sms": "consumers.sms.channel.SMSChannel",
     "whatsapp": "consumers.whatsapp.channel.WhatsAppChannel",
     "inbox": "consumers.inbox.channel.InboxChannel",
+    "push": "consumers.push.channel.PushChannel",
 }
 
 

@@ -69,16 +69,20 @@ class LoggedChannel(Channel):
             for _, event, notification, recipient in messages])
         outcomes: list[list[MessageOutcome]] = [[] for _ in events]
         render_errors: list[list[str]] = [[] for _ in events]
+        waits: list[list[float]] = [[] for _ in events]
         for (i, event, notification, recipient), entry in zip(messages, entries):
             with log_context(event_id=event.id, trace_id=event.trace_id):
-                outcome, error = self._deliver_one(entry, event, notification, recipient, final_attempts[i])
+                outcome, error, retry_after = self._deliver_one(entry, event, notification, recipient, final_attempts[i])
             outcomes[i].append(outcome)
             if error:
                 render_errors[i].append(error)
+            if retry_after is not None:
+                waits[i].append(retry_after)
         unlogged: dict[int, Exception] = {}
         for position, exc in finish_rows(entries).items():
             unlogged.setdefault(messages[position][0], exc)
-        return [Delivery(tuple(o), tuple(e), unlogged.get(i)) for i, (o, e) in enumerate(zip(outcomes, render_errors))]
+        return [Delivery(tuple(o), tuple(e), unlogged.get(i), max(w, default=None))
+                for i, (o, e, w) in enumerate(zip(outcomes, render_errors, waits))]
 
     def template_files(self) -> list[str]:
         return sorted({n.template + ext for ns in self.notifications.values() for n in ns
@@ -131,15 +135,15 @@ class LoggedChannel(Channel):
         new values are set on `entry`; deliver_many writes them for the whole batch."""
         if entry.status != DeliveryStatus.PENDING:
             log.info("event %s: %s to %s already %s; not sent again", event.id, notification.name, recipient, entry.status)
-            return MessageOutcome.ALREADY_FINAL, None
+            return MessageOutcome.ALREADY_FINAL, None, None
         if stop := withheld(event, notification, recipient, timezone.now()):
             self._finish(entry, stop.status, error=stop.reason)
-            return MessageOutcome.WITHHELD, None
+            return MessageOutcome.WITHHELD, None, None
         try:
             message = self.render(notification, event, recipient)
         except (TemplateError, ValueError) as exc:
             self._finish(entry, DeliveryStatus.RENDER_FAILED, error=f"{type(exc).__name__}: {exc}")
-            return MessageOutcome.RENDER_FAILED, f"{notification.name}: {exc}"
+            return MessageOutcome.RENDER_FAILED, f"{notification.name}: {exc}", None
         self.describe(message, entry)
         started = time.monotonic()
         try:
@@ -148,16 +152,16 @@ class LoggedChannel(Channel):
             self._observe(notification, entry, started, exc.status)
             self._finish(entry, exc.status, error=str(exc), attempted=True)
             log.warning("event %s: %s to %s %s: %s", event.id, notification.name, recipient, exc.status, exc)
-            return MessageOutcome.FAILED, None
+            return MessageOutcome.FAILED, None, None
         except TransientError as exc:
             self._observe(notification, entry, started, "FAILED" if final_attempt else "retry")
             if final_attempt:
                 self._finish(entry, DeliveryStatus.FAILED, error=f"gave up after {entry.retry_count + 1} attempts: {exc}",
                              attempted=True)
-                return MessageOutcome.FAILED, None
+                return MessageOutcome.FAILED, None, None
             self._finish(entry, DeliveryStatus.PENDING, error=f"will retry: {exc}", attempted=True)
             log.info("event %s: %s to %s will be retried: %s", event.id, notification.name, recipient, exc)
-            return MessageOutcome.RETRY, None
+            return MessageOutcome.RETRY, None, exc.retry_after
         entry.provider_message_id = sent.provider_message_id or entry.provider_message_id
         if sent.provider:
             entry.provider = sent.provider
@@ -166,7 +170,7 @@ class LoggedChannel(Channel):
         self._observe(notification, entry, started, "SENT")
         self._finish(entry, DeliveryStatus.SENT)
         log.info("event %s: %s sent to %s", event.id, notification.name, recipient)
-        return MessageOutcome.SENT, None
+        return MessageOutcome.SENT, None, None
 
     def _observe(self, notification: Notification, entry: DeliveryLog, started: float, outcome: str) -> None:
         provider = entry.provider or "unknown"

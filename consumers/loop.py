@@ -210,7 +210,7 @@ class ChannelConsumer:
             self._in_flight -= 1
         elif outcome.verdict is Verdict.RETRY:
             try:
-                self._schedule_retry(outcome.job)
+                self._schedule_retry(outcome.job, outcome.retry_after)
             except RecordTooLarge as exc:  # with the retry headers it no longer fits the topic
                 self._dead_letter(msg, read_headers(msg), headers, exc)
                 return
@@ -220,9 +220,9 @@ class ChannelConsumer:
         else:
             self._finished(msg, "delivered")
 
-    def _schedule_retry(self, job: Job) -> None:
+    def _schedule_retry(self, job: Job, asked: float | None) -> None:
         attempt = job.attempt + 1
-        delay = self.policy.delay(attempt)
+        delay = self.policy.delay(attempt, asked)
         headers = retry.retry_headers(job.msg, job.event.headers, attempt, delay, "transient failure",
                                       self.source_topics)
         publish_and_wait(self.producer, self.retry_topic, job.msg.value(), job.msg.key(), headers)

@@ -38,6 +38,7 @@ class Delivery:
     outcomes: tuple[MessageOutcome, ...] = ()
     render_errors: tuple[str, ...] = ()
     unlogged: Exception | None = None  # the database refused a log row's data (a DataError): it stays PENDING
+    retry_after: float | None = None  # the longest wait a provider asked for (Retry-After), with RETRY
 
     @property
     def verdict(self) -> Verdict:

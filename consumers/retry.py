@@ -3,7 +3,8 @@
 The consumer re-publishes the record to `<OUTBOX_TOPIC_PREFIX>retry.<channel>` with
 the attempt number and the earliest time to try again in headers; it reads that
 topic in the same group and pauses a retry partition until its head record is due.
-Attempt n waits <CHANNEL>_RETRY_DELAY * 2**(n-1) seconds; after <CHANNEL>_MAX_RETRIES
+Attempt n waits <CHANNEL>_RETRY_DELAY * 2**(n-1) seconds, or longer when the provider asked
+for a longer wait (its Retry-After, up to MAX_ASKED_DELAY); after <CHANNEL>_MAX_RETRIES
 retries the message is logged FAILED.
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ NOT_BEFORE = "x-retry-not-before-ms"
 SOURCE = "x-retry-source"  # topic:partition:offset of the original record
 LAST_ERROR = "x-retry-reason"
 RETRY_HEADERS = (ATTEMPT, NOT_BEFORE, SOURCE, LAST_ERROR)
+MAX_ASKED_DELAY = 3600.0  # seconds: the longest Retry-After honoured; a provider asking for more gets this
 
 
 def retry_topic(channel: str) -> str:
@@ -37,8 +39,10 @@ class RetryPolicy:
     def is_final(self, attempt: int) -> bool:
         return attempt >= self.max_retries
 
-    def delay(self, attempt: int) -> float:
-        return self.delay_seconds * 2 ** max(attempt - 1, 0)
+    def delay(self, attempt: int, asked: float | None = None) -> float:
+        """Seconds before retry `attempt`: the schedule's, or what the provider asked if that is longer."""
+        scheduled = self.delay_seconds * 2 ** max(attempt - 1, 0)
+        return max(scheduled, min(asked or 0.0, MAX_ASKED_DELAY))
 
 
 def attempt_of(headers: dict[str, str]) -> int:

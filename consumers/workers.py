@@ -38,6 +38,7 @@ class Outcome:
     job: Job
     verdict: Verdict
     error: Exception | None = None  # why, for DEAD_LETTER
+    retry_after: float | None = None  # seconds the provider asked to wait, for RETRY
 
 
 class WorkerPool:
@@ -103,7 +104,7 @@ class WorkerPool:
             close_old_connections()
             try:
                 deliveries = channel.deliver_many([job.event for job in batch], [job.final_attempt for job in batch])
-                return [Outcome(job, d.verdict, d.error) for job, d in zip(batch, deliveries)]
+                return [Outcome(job, d.verdict, d.error, d.retry_after) for job, d in zip(batch, deliveries)]
             except (OperationalError, InterfaceError) as exc:
                 # The database is away: nothing is final, so keep trying (only this worker
                 # waits; the loop keeps polling). On shutdown, leave them for redelivery.

@@ -1,4 +1,4 @@
-"""Run the whole pipeline once: migrate, start the relay and the email, SMS, WhatsApp and inbox consumers, let the
+"""Run the whole pipeline once: migrate, start the relay and the email, SMS, WhatsApp, push and inbox consumers, let the
 example business modules (examples/) do a day's work, which emits their events, show
 what was delivered, stop everything that was started."""
 from __future__ import annotations
@@ -41,21 +41,24 @@ def stop(process: subprocess.Popen) -> int:
 
 
 def expected_messages(event_ids: list) -> tuple[int, int, int]:
-    """How many emails, SMS and WhatsApp messages the events produce (an event may produce several, one per recipient)."""
+    """How many email, SMS, WhatsApp and push log rows the events produce (an event may produce several,
+    one per recipient; a push one per device, or one SKIPPED row for whoever has none)."""
     from consumers.email.notifications import EMAILS
+    from consumers.push.notifications import PUSH
     from consumers.sms.notifications import SMS
     from consumers.whatsapp.notifications import WHATSAPP
     from outbox.events import get_event_type
     from outbox.models import OutboxEvent
     from outbox.secrets import unseal
 
-    emails = sms = whatsapp = 0
+    emails = sms = whatsapp = push = 0
     for row in OutboxEvent.objects.filter(id__in=event_ids):
         data = get_event_type(row.type).parse({name: unseal(value) for name, value in row.payload.items()})
         emails += sum(len(n.recipients(data)) for n in EMAILS.get(row.type, []))
         sms += sum(len(n.recipients(data)) for n in SMS.get(row.type, []))
         whatsapp += sum(len(n.recipients(data)) for n in WHATSAPP.get(row.type, []))
-    return emails, sms, whatsapp
+        push += sum(len(n.recipients(data)) for n in PUSH.get(row.type, []))
+    return emails, sms, whatsapp, push
 
 
 def expected_inbox_items(event_ids: list) -> int:
@@ -82,7 +85,7 @@ def wait_for_logs(model, event_ids: list, expected: int) -> list:
     raise TimeoutError(f"not every {model._meta.verbose_name} was final within {DELIVERY_TIMEOUT}s; see {WORKDIR / 'logs'}")
 
 
-def show(email_logs: list, sms_logs: list, whatsapp_logs: list, services, event_ids: list) -> None:
+def show(email_logs: list, sms_logs: list, whatsapp_logs: list, push_logs: list, services, event_ids: list) -> None:
     from outbox.models import OutboxEvent
 
     types = dict(OutboxEvent.objects.filter(id__in=event_ids).values_list("id", "type"))
@@ -105,6 +108,14 @@ def show(email_logs: list, sms_logs: list, whatsapp_logs: list, services, event_
         table.add_column(column)
     for entry in sorted(whatsapp_logs, key=as_emitted):
         table.add_row(types.get(entry.event_id, ""), entry.phone_number, entry.message, entry.status)
+    console.print(table)
+    table = Table(title="Delivered by the push consumer (one row per device; SKIPPED: nobody to send to)")
+    for column in ("event", "user", "device", "title", "status"):
+        table.add_column(column)
+    for entry in sorted(push_logs, key=as_emitted):
+        device = f"{entry.platform} {entry.recipient[:12]}…" if entry.platform else entry.recipient
+        table.add_row(types.get(entry.event_id, ""), entry.user.email if entry.user else "", device, entry.title,
+                      entry.status)
     console.print(table)
     show_inbox()
     sink = services.smtp_sink
@@ -154,6 +165,7 @@ def main() -> int:
             manage("consume", "sms", env=env, log=WORKDIR / "logs" / "consume-sms.log"),
             manage("consume", "whatsapp", env=env, log=WORKDIR / "logs" / "consume-whatsapp.log"),
             manage("consume", "inbox", env=env, log=WORKDIR / "logs" / "consume-inbox.log"),
+            manage("consume", "push", env=env, log=WORKDIR / "logs" / "consume-push.log"),
         ]
         try:
             import django
@@ -166,15 +178,17 @@ def main() -> int:
             event_ids, done = business.run()
             for line in done:
                 console.print(f"  [green]✓[/green] {line}")
-            emails, sms, whatsapp = expected_messages(event_ids)
+            emails, sms, whatsapp, push = expected_messages(event_ids)
             items = expected_inbox_items(event_ids)
             console.print(f"the example modules emitted {len(event_ids)} events: {emails} emails, {sms} SMS, "
-                          f"{whatsapp} WhatsApp messages and {items} inbox item(s) to deliver; waiting for delivery …")
-            from consumers.models import EmailLog, InboxItem, SMSLog, WhatsAppLog
+                          f"{whatsapp} WhatsApp messages, {push} push notifications and {items} inbox item(s) "
+                          "to deliver; waiting for delivery …")
+            from consumers.models import EmailLog, InboxItem, PushLog, SMSLog, WhatsAppLog
 
             wait_for_logs(InboxItem, event_ids, items)
             show(wait_for_logs(EmailLog, event_ids, emails), wait_for_logs(SMSLog, event_ids, sms),
-                 wait_for_logs(WhatsAppLog, event_ids, whatsapp), services, event_ids)
+                 wait_for_logs(WhatsAppLog, event_ids, whatsapp), wait_for_logs(PushLog, event_ids, push),
+                 services, event_ids)
         finally:
             codes = [stop(p) for p in processes]
             console.print(f"stopped the relay and the consumers (exit codes {codes}); logs in {WORKDIR / 'logs'}")

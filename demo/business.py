@@ -10,6 +10,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from chesanto_comms.conf import comms
+from consumers.push.devices import register
 from examples.accounts.services import invite_user, request_login_code, set_phone
 from examples.inventory.models import Product
 from examples.inventory.services import record_movement
@@ -18,16 +19,18 @@ from examples.sales.services import confirm_order, record_payment
 from outbox.models import OutboxEvent
 
 FLOUR_RESTOCKED_TO = Decimal("80")  # kg; its threshold is 50
+DEMO_DEVICE_TOKEN = "dKq3Zr0xT8m:APA91bDemoStorekeeperAndroidToken"  # the shape of an FCM registration token
 
 
 def run() -> tuple[list[uuid.UUID], list[str]]:
-    """Invite a user and send them a login code, confirm and pay an order, use flour until it
-    runs low (the alert goes to the stores list, by email and SMS, and to the in-app inbox of its
-    one member who is a user). Returns the ids of the events emitted, oldest first, and a line per operation."""
+    """Invite a user and send them a login code, confirm and pay an order, register the storekeeper's
+    phone for push, use flour until it runs low (the alert goes to the stores list, by email and SMS,
+    by push to the storekeeper's phone, and to the in-app inbox of its one member who is a user).
+    Returns the ids of the events emitted, oldest first, and a line per operation."""
     start = OutboxEvent.objects.aggregate(seq=Max("seq"))["seq"] or 0
     manager = _manager()
     _inbox_user()
-    done = [*_accounts(manager), *_sales(manager), *_inventory(manager)]
+    done = [*_accounts(manager), *_sales(manager), *_push_device(), *_inventory(manager)]
     emitted = OutboxEvent.objects.filter(seq__gt=start).order_by("seq").values_list("id", flat=True)
     return list(emitted), done
 
@@ -74,6 +77,16 @@ def _sales(manager) -> list[str]:
         f"sales: confirmed {order.number} for {order.customer_name}, {order.lines.count()} lines, KES {order.total:,}",
         f"sales: {payment.method} payment {payment.number} of KES {payment.amount:,}; {order.number} is {order.status}",
     ]
+
+
+def _push_device() -> list[str]:
+    """The storekeeper signs in on the bakery's Android app, which registers its FCM token
+    (what POST /comms/push/devices/ does)."""
+    keeper, _ = get_user_model().objects.get_or_create(
+        username="mutua.kioko@example.com",
+        defaults={"email": "mutua.kioko@example.com", "first_name": "Mutua", "last_name": "Kioko"})
+    registration = register(keeper, DEMO_DEVICE_TOKEN, "android")  # a second run refreshes it
+    return [f"push: {keeper.email}'s Android app registered its device token ({registration.device.token[:20]}…)"]
 
 
 def _inventory(manager) -> list[str]:

@@ -1,12 +1,14 @@
 """Choose the services the demo runs against: the configured ones, else embedded ones."""
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chesanto_comms.embedded.fcm import FcmServer
 from chesanto_comms.embedded.kafka import RECOMMENDED_CLIENT_SETTINGS, EmbeddedKafka
 from chesanto_comms.embedded.postgres import EmbeddedPostgres
 from chesanto_comms.embedded.sms import AfricasTalkingServer
@@ -21,6 +23,7 @@ class DemoServices:
     smtp_sink: SmtpSink | None = None  # when the SMTP server is the embedded one
     sms_server: AfricasTalkingServer | None = None  # when the SMS API is the embedded one
     whatsapp_server: WhatsAppCloudServer | None = None  # when the WhatsApp Cloud API is the embedded one
+    fcm_server: FcmServer | None = None  # when FCM is the embedded one
 
 
 def start_services(stack: ExitStack, workdir: Path) -> DemoServices:
@@ -72,4 +75,14 @@ def start_services(stack: ExitStack, workdir: Path) -> DemoServices:
         env.update(WHATSAPP_ACCESS_TOKEN=server.access_token, WHATSAPP_PHONE_NUMBER_ID=server.phone_number_id,
                    WHATSAPP_BUSINESS_ACCOUNT_ID=server.business_account_id, WHATSAPP_API_URL=server.url)
         described.append(f"WhatsApp: a local server answering as Meta's Cloud API does, on {server.url}")
+    if os.environ.get("PUSH_SERVICE_ACCOUNT"):
+        described.append("Push: Firebase Cloud Messaging (PUSH_SERVICE_ACCOUNT is set)")
+    else:
+        services.fcm_server = stack.enter_context(FcmServer())
+        key = workdir / "firebase-service-account.json"  # the key the local server made, as Firebase gives one
+        key.write_text(json.dumps(services.fcm_server.service_account_info()))
+        key.chmod(0o600)
+        env.update(PUSH_SERVICE_ACCOUNT=str(key), PUSH_API_URL=services.fcm_server.url)
+        described.append(f"Push: a local server answering as FCM HTTP v1 and Google's token endpoint do, on "
+                         f"{services.fcm_server.url}")
     return services

@@ -1,5 +1,5 @@
 """Events the dispatch module emits."""
-from pydantic import Field
+from pydantic import EmailStr, Field
 
 from outbox.events.base import EventSchema, register
 from outbox.events.fields import Identifier, Phone
@@ -7,7 +7,8 @@ from outbox.events.fields import Identifier, Phone
 
 @register
 class DeliveryAssigned(EventSchema):
-    """A delivery is on its way: an SMS to the customer's phone."""
+    """A delivery is on its way: an SMS to the customer's phone, and a push to the driver's app
+    when `driver_email` names the driver's account."""
 
     event_type = "dispatch.delivery_assigned"
     key_field = "order_id"
@@ -17,3 +18,4 @@ class DeliveryAssigned(EventSchema):
     eta: str = Field(min_length=1, max_length=50)  # as the customer should read it: "14:30" or "today 2-3 pm"
     driver_name: str = Field(default="", max_length=150)
     vehicle: str = Field(default="", max_length=30)
+    driver_email: EmailStr | None = None  # the driver's user account, which the push channel notifies

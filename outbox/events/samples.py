@@ -126,6 +126,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "eta": "today 2-3 pm",
         "driver_name": "Baraka Mwangi",
         "vehicle": "KDA 123B",
+        "driver_email": "baraka.mwangi@chesanto.co.ke",
     },
     # --- reports ------------------------------------------------------------
     "reports.report_ready": {

@@ -24,7 +24,8 @@ def test_send_otp_emits_a_phone_only_otp_with_the_code_sealed():
 def test_send_delivery_notification_emits_delivery_assigned():
     row = OutboxEvent.objects.get(id=SMSService.send_delivery_notification("+254722334455", 417, "today 2-3 pm"))
     assert (row.type, row.aggregateid) == ("dispatch.delivery_assigned", "417")
-    assert row.payload == {"order_id": "417", "phone": "+254722334455", "eta": "today 2-3 pm", "driver_name": "", "vehicle": ""}
+    assert row.payload == {"order_id": "417", "phone": "+254722334455", "eta": "today 2-3 pm", "driver_name": "", "vehicle": "",
+                           "driver_email": None}
 
 
 @pytest.mark.parametrize("eta, expected", [

@@ -1,0 +1,14 @@
+"""The push channel's settings: which Firebase project to send through, with which key."""
+from chesanto_comms.conf import Setting, Settings
+from consumers.channel_settings import delivery_settings
+
+push_settings = Settings(
+    "the push channel",
+    Setting("PUSH_SERVICE_ACCOUNT", "", "the Firebase service account's key: the path of its JSON file, or the JSON "
+            "itself; empty = push off (`consume push` refuses to start)"),
+    Setting("PUSH_PROJECT_ID", "", "the Firebase project messages are sent through; empty = the service account's "
+            "`project_id`"),
+    Setting("PUSH_API_URL", "", "FCM's base URL override (a local test server); empty = https://fcm.googleapis.com"),
+    *delivery_settings("PUSH", "push", concurrency=4, timeout=10.0,
+                       timeout_doc="seconds per FCM call (and per access-token exchange)"),
+)
