@@ -13,6 +13,8 @@ from __future__ import annotations
 import logging
 import time
 from abc import abstractmethod
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -33,6 +35,8 @@ from outbox.events.base import EventSchema
 
 log = logging.getLogger(__name__)
 
+Runner = Callable[[list[Callable[["LoggedChannel"], None]]], None]  # runs tasks, each with a channel of its own
+
 
 class LoggedChannel(Channel):
     log_model: type[DeliveryLog]
@@ -52,9 +56,12 @@ class LoggedChannel(Channel):
     def deliver(self, event: InboundEvent, *, final_attempt: bool = True) -> Delivery:
         return self.deliver_many([event], [final_attempt])[0]
 
-    def deliver_many(self, events: list[InboundEvent], final_attempts: list[bool]) -> list[Delivery]:
-        """Deliver several events (of keys one sender owns, in order) with their log rows written
-        in one INSERT and finished in one UPDATE, instead of two statements per message."""
+    def deliver_many(self, events: list[InboundEvent], final_attempts: list[bool],
+                     run: Runner | None = None) -> list[Delivery]:
+        """Deliver several events (in the order they were read) with their log rows written in one
+        INSERT and finished in one UPDATE, instead of two statements per message. The sends run
+        through `run`, one task per key (each with a channel of its own: a sender's), so a slow
+        provider is called for several keys at once while each key keeps its order."""
         messages = []
         for i, event in enumerate(events):
             with log_context(event_id=event.id, trace_id=event.trace_id):  # what finding recipients logs names it
@@ -70,9 +77,25 @@ class LoggedChannel(Channel):
         outcomes: list[list[MessageOutcome]] = [[] for _ in events]
         render_errors: list[list[str]] = [[] for _ in events]
         waits: list[list[float]] = [[] for _ in events]
-        for (i, event, notification, recipient), entry in zip(messages, entries):
-            with log_context(event_id=event.id, trace_id=event.trace_id):
-                outcome, error, retry_after = self._deliver_one(entry, event, notification, recipient, final_attempts[i])
+        results: list[tuple] = [None] * len(messages)
+
+        def send_key(positions: list[int], channel: LoggedChannel) -> None:
+            for position in positions:
+                i, event, notification, recipient = messages[position]
+                with log_context(event_id=event.id, trace_id=event.trace_id):
+                    results[position] = channel._deliver_one(entries[position], event, notification, recipient,
+                                                             final_attempts[i])
+
+        by_key: dict[str, list[int]] = {}
+        for position, (_, event, _, _) in enumerate(messages):
+            by_key.setdefault(event.key, []).append(position)
+        tasks = [partial(send_key, positions) for positions in by_key.values()]
+        if run is None:
+            for task in tasks:
+                task(self)
+        else:
+            run(tasks)
+        for (i, *_), (outcome, error, retry_after) in zip(messages, results):
             outcomes[i].append(outcome)
             if error:
                 render_errors[i].append(error)

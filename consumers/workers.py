@@ -1,8 +1,10 @@
-"""Worker threads that run a channel's sends concurrently, so a slow provider does not cap throughput.
+"""The threads that deliver a channel's records, so a slow provider does not cap throughput.
 
-Records with the same key go to the same worker, so one key's messages keep their
-order; each worker owns its channel instance (its own provider connection) and its
-own database connection. Outcomes go back to the consume loop, which alone talks to Kafka.
+Records go to a few *lanes* by key (so one key's records keep their order); a lane takes what is
+queued for it as a batch, writes the batch's log rows (its own database connection: one per lane,
+not one per send), and hands the sends to a shared pool of *senders*, one task per key, each
+sender with its own channel instance (its own provider connection); then the lane finishes the
+rows. Outcomes go back to the consume loop, which alone talks to Kafka.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import queue
 import threading
 import zlib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.db import DataError, IntegrityError, InterfaceError, OperationalError, close_old_connections, connection
@@ -22,7 +25,8 @@ from consumers.events import InboundEvent
 from consumers.outcomes import Verdict
 
 log = logging.getLogger(__name__)
-BATCH = 32  # records one sender delivers together: their log rows in one INSERT, finished in one UPDATE
+BATCH = 32  # records one lane delivers together: their log rows in one INSERT, finished in one UPDATE
+LANES = 4  # lanes per process, each with one database connection
 
 
 @dataclass(frozen=True)
@@ -41,13 +45,53 @@ class Outcome:
     retry_after: float | None = None  # seconds the provider asked to wait, for RETRY
 
 
+class Senders:
+    """The shared pool of sender threads; each keeps its own channel instance."""
+
+    def __init__(self, channel_factory: Callable[[], Channel], size: int):
+        self._factory = channel_factory
+        self._local = threading.local()
+        self._channels: list[Channel] = []
+        self._lock = threading.Lock()
+        self._executor = ThreadPoolExecutor(max_workers=size, thread_name_prefix="send")
+
+    def _channel(self) -> Channel:
+        channel = getattr(self._local, "channel", None)
+        if channel is None:
+            channel = self._local.channel = self._factory()
+            with self._lock:
+                self._channels.append(channel)
+        return channel
+
+    def run(self, tasks: list[Callable[[Channel], None]]) -> None:
+        """Run the tasks at once (each with a sender's channel); wait for all; raise the first failure."""
+        if len(tasks) == 1:
+            tasks[0](self._channel())  # one key: no hand-over to another thread
+            return
+        for future in [self._executor.submit(self._call, task) for task in tasks]:
+            future.result()
+
+    def _call(self, task: Callable[[Channel], None]) -> None:
+        try:
+            task(self._channel())
+        except (OperationalError, InterfaceError):
+            connection.close()  # this thread's connection is unusable now; the lane retries the batch
+            raise
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=True)
+        for channel in self._channels:
+            channel.close()
+
+
 class WorkerPool:
     def __init__(self, channel_factory: Callable[[], Channel], size: int, stopping: threading.Event):
         self.results: queue.Queue[Outcome] = queue.Queue()
         self.stopping = stopping
-        self._queues = [queue.Queue() for _ in range(size)]
+        self.senders = Senders(channel_factory, size)
+        self._queues = [queue.Queue() for _ in range(min(LANES, size))]
         self._threads = [
-            threading.Thread(target=self._work, args=(channel_factory, q), name=f"send-{i}", daemon=True)
+            threading.Thread(target=self._work, args=(channel_factory, q), name=f"lane-{i}", daemon=True)
             for i, q in enumerate(self._queues)
         ]
         for thread in self._threads:
@@ -61,6 +105,7 @@ class WorkerPool:
             q.put(None)
         for thread in self._threads:
             thread.join(timeout)
+        self.senders.shutdown()
 
     def _work(self, channel_factory: Callable[[], Channel], jobs: queue.Queue) -> None:
         channel = channel_factory()
@@ -103,7 +148,8 @@ class WorkerPool:
         while True:
             close_old_connections()
             try:
-                deliveries = channel.deliver_many([job.event for job in batch], [job.final_attempt for job in batch])
+                deliveries = channel.deliver_many([job.event for job in batch], [job.final_attempt for job in batch],
+                                                  run=self.senders.run)
                 return [Outcome(job, d.verdict, d.error, d.retry_after) for job, d in zip(batch, deliveries)]
             except (OperationalError, InterfaceError) as exc:
                 # The database is away: nothing is final, so keep trying (only this worker

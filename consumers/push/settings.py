@@ -9,6 +9,6 @@ push_settings = Settings(
     Setting("PUSH_PROJECT_ID", "", "the Firebase project messages are sent through; empty = the service account's "
             "`project_id`"),
     Setting("PUSH_API_URL", "", "FCM's base URL override (a local test server); empty = https://fcm.googleapis.com"),
-    *delivery_settings("PUSH", "push", concurrency=4, timeout=10.0,
+    *delivery_settings("PUSH", "push", concurrency=16, timeout=10.0,
                        timeout_doc="seconds per FCM call (and per access-token exchange)"),
 )

@@ -58,5 +58,5 @@ whatsapp_settings = Settings(
     Setting("WHATSAPP_TEMPLATES", {}, "per-notification template overrides, a dict or JSON: `{\"whatsapp_sales_"
             "order_confirmation\": {\"name\": …, \"language\": …, \"body\": [\"{{ order_id }}\", …]}}` "
             "(docs/whatsapp.md)", JSON_OBJECT, _template_overrides),
-    *delivery_settings("WHATSAPP", "WhatsApp", concurrency=4, timeout=10.0, timeout_doc="seconds per Cloud API call"),
+    *delivery_settings("WHATSAPP", "WhatsApp", concurrency=16, timeout=10.0, timeout_doc="seconds per Cloud API call"),
 )
