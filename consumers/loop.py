@@ -95,8 +95,7 @@ class ChannelConsumer:
                 self._resume_due_retries()
                 if self._wait_for_senders():
                     continue
-                room = max(1, min(CONSUME_BATCH, self.max_in_flight - self._in_flight))
-                batch = self.consumer.consume(num_messages=room, timeout=POLL_TIMEOUT)
+                batch = self._read()
                 self._last_poll = time.monotonic()
                 self._collect()
                 self._update_lag()
@@ -118,6 +117,16 @@ class ChannelConsumer:
             log.info("%s consumer stopped after %d records", self.name, self.handled)
 
     # --- reading ------------------------------------------------------------
+    def _read(self) -> list:
+        """The next record as soon as one is there (poll returns at once), then whatever librdkafka
+        already holds behind it, up to the room under the in-flight limit. consume() alone would wait
+        its whole timeout for a full batch: at 20 events/s that added ~65 ms to every message."""
+        first = self.consumer.poll(POLL_TIMEOUT)
+        if first is None:
+            return []
+        room = min(CONSUME_BATCH, self.max_in_flight - self._in_flight) - 1
+        return [first, *self.consumer.consume(num_messages=room, timeout=0)] if room > 0 else [first]
+
     def _accept(self, msg) -> None:
         try:
             raw_headers = read_headers(msg)
