@@ -30,4 +30,5 @@ RUN SECRET_KEY=collectstatic-only DEBUG=true python manage.py collectstatic --no
 RUN useradd --system --uid 10001 chesanto && mkdir -p /app/var/reports && chown -R chesanto /app/var
 USER chesanto
 
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2"]
+# gthread: the in-app inbox's live stream holds a thread per open page (docs/inbox.md)
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--worker-class", "gthread", "--threads", "16"]
