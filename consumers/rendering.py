@@ -10,6 +10,7 @@ mailing a blank, and user text cannot inject markup.
 """
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
@@ -21,6 +22,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFo
 
 from chesanto_comms.conf import comms, generation
 from consumers.filters import FILTERS
+from consumers.inlining import InliningLoader, same_document
+
+log = logging.getLogger(__name__)
 
 PACKAGED_TEMPLATES = Path(__file__).resolve().parent / "message_templates"
 
@@ -29,18 +33,19 @@ def search_path() -> list[str]:
     return [*comms.COMMS_TEMPLATE_DIRS, str(PACKAGED_TEMPLATES)]
 
 
-def environment() -> Environment:
-    env = _environment(tuple(search_path()))
+def environment(pre_inlined: bool = False) -> Environment:
+    env = _environment(tuple(search_path()), pre_inlined)
     current = brand(generation())
     if env.globals.get("brand") is not current:  # the settings changed (tests): the new branding
         env.globals["brand"] = current
     return env
 
 
-@lru_cache(maxsize=4)
-def _environment(path: tuple[str, ...]) -> Environment:
+@lru_cache(maxsize=8)
+def _environment(path: tuple[str, ...], pre_inlined: bool) -> Environment:
+    loader = FileSystemLoader(list(path))
     env = Environment(
-        loader=FileSystemLoader(list(path)),
+        loader=InliningLoader(loader) if pre_inlined else loader,
         undefined=StrictUndefined,
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
         trim_blocks=True,
@@ -99,8 +104,23 @@ def render(template_path: str, context: dict[str, Any]) -> str:
 
 
 def render_html(template_path: str, context: dict[str, Any]) -> str:
-    """Render an HTML email with its CSS inlined into style attributes (what mail clients need)."""
-    return _inliner().inline(render(template_path, context))
+    """Render an HTML email with its CSS inlined into style attributes (what mail clients need):
+    from the template inlined once (consumers/inlining.py) when that was found to agree."""
+    key = (tuple(search_path()), template_path)
+    verdict = _pre_inlined_agrees.get(key)
+    if verdict:
+        return environment(pre_inlined=True).get_template(template_path).render({**globals_(), **context})
+    per_message = _inliner().inline(render(template_path, context))
+    if verdict is None:
+        pre = environment(pre_inlined=True).get_template(template_path).render({**globals_(), **context})
+        _pre_inlined_agrees[key] = agrees = same_document(per_message, pre)
+        if not agrees:
+            log.warning("%s: its CSS cannot be inlined once for all messages (a selector css-inline must see "
+                        "the whole document for); it is inlined per message", template_path)
+    return per_message
+
+
+_pre_inlined_agrees: dict[tuple, bool] = {}  # (search path, template) -> whether the pre-inlined one agrees
 
 
 @lru_cache(maxsize=256)
