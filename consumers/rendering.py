@@ -114,9 +114,10 @@ def render_html(template_path: str, context: dict[str, Any]) -> str:
     if verdict is None:
         pre = environment(pre_inlined=True).get_template(template_path).render({**globals_(), **context})
         _pre_inlined_agrees[key] = agrees = same_document(per_message, pre)
-        if not agrees:
-            log.warning("%s: its CSS cannot be inlined once for all messages (a selector css-inline must see "
-                        "the whole document for); it is inlined per message", template_path)
+        if agrees:
+            return pre  # the same bytes every later message of this template gets
+        log.warning("%s: its CSS cannot be inlined once for all messages (a selector css-inline must see "
+                    "the whole document for); it is inlined per message", template_path)
     return per_message
 
 
