@@ -81,6 +81,11 @@ def kafka_service(stack: ExitStack) -> Service:
     return Service(tansu.bootstrap_servers, "embedded", dict(kafka.RECOMMENDED_CLIENT_SETTINGS))
 
 
+def broker_has_consumer_protocol() -> bool:
+    """Whether the session's broker runs KIP-848 consumer groups (Apache Kafka 4 does, Tansu does not)."""
+    return os.environ.get(BROKER_SWITCH, "tansu") == "apache"
+
+
 def apache_kafka_service(stack: ExitStack) -> Service:
     broker = stack.enter_context(apache_kafka.ApacheKafka())
     return Service(broker.bootstrap_servers, "apache", dict(apache_kafka.RECOMMENDED_CLIENT_SETTINGS))
