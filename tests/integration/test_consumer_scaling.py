@@ -24,8 +24,8 @@ def sent_by(process: ManagedProcess) -> set[str]:
     return set(re.findall(r"auth_otp sent to (\S+)", process.log()))
 
 
-# Client settings per way of assigning; the consumer protocol leaves timing to the broker, which refuses
-# the classic protocol's heartbeat and session settings from a client.
+# Client settings per way of assigning. With the consumer protocol the heartbeat and session timeout are
+# the broker's (group.consumer.*): librdkafka refuses to create a consumer that sets its own.
 ASSIGNMENTS = {
     "eager": {},
     "cooperative-sticky": {"KAFKA_PARTITION_ASSIGNMENT_STRATEGY": "cooperative-sticky"},
