@@ -14,6 +14,9 @@ from pathlib import Path
 # has no GC threads competing for the cores. Production keeps Kafka's own defaults (G1, C2).
 DEFAULT_JVM_OPTS = ("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true",
                     "-Dfile.encoding=UTF-8")
+# Kafka's own KAFKA_JVM_PERFORMANCE_OPTS (bin/kafka-run-class.sh): for a JVM measured under sustained load.
+PRODUCTION_JVM_OPTS = ("-server", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-XX:InitiatingHeapOccupancyPercent=35",
+                       "-XX:+ExplicitGCInvokesConcurrent", "-Djava.awt.headless=true", "-Dfile.encoding=UTF-8")
 
 _PR_SET_PDEATHSIG = 1
 
