@@ -135,7 +135,7 @@ def _opened(schema: type[EventSchema], payload: dict[str, Any]) -> dict[str, Any
 def passed_through(headers: dict[str, str]) -> dict[str, str]:
     """The headers the relay would have sent, read from a Debezium record's `outbox_headers`."""
     raw = headers.get(OUTBOX_HEADERS)
-    if raw is None:
+    if not raw:  # absent, or a NULL column (a header without a value)
         return {}
     try:
         meta = json.loads(raw)

@@ -91,6 +91,11 @@ def test_what_outbox_headers_lacks_stays_absent(meta, actor, trace_id):
     assert (event.actor, event.trace_id) == (actor, trace_id)
 
 
+def test_an_outbox_headers_without_a_value_passes_nothing_through():
+    headers = [(name, None if name == "outbox_headers" else value) for name, value in debezium_headers("{}")]
+    assert event_from_message(Record(otp_value(), headers)).actor is None
+
+
 def test_a_record_s_own_headers_win_over_outbox_headers():
     headers = debezium_headers(json.dumps({"actor": "from-row"}), ce_actor="from-header")
     assert event_from_message(Record(otp_value(), headers)).actor == "from-header"
