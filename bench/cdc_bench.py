@@ -7,6 +7,7 @@ JVMs with Kafka's production options (G1, C2; the tests' C1-only JVMs start soon
 (a) drain a backlog of --drain rows (shaped like emit's, written with one INSERT..SELECT):
     first by `manage.py relay --drain`; then the same backlog written while the connector is paused
     and published by Debezium once it resumes (its slot kept the WAL: a backlog after an outage);
+    with the CPU per event of the publisher, of the PostgreSQL cluster and of the broker;
 (b) commit -> Kafka ack at a steady --rate events/s for --seconds, one emit() per transaction:
     first with a running relay, then with the running connector.
 
@@ -121,6 +122,64 @@ class Topic:
         self.consumer.close()
 
 
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU seconds that processes spent while the meter ran: those found at the start counted from there,
+    those that appeared later from their start (sampled every 0.1 s, so short-lived ones are caught)."""
+
+    def __init__(self, pids):
+        self.pids = pids  # () -> the pids to measure now
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> "CpuMeter":
+        self._sample(first=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+
+    @property
+    def seconds(self) -> float:
+        return sum(cpu - self.first.get(pid, 0.0) for pid, cpu in self.last.items())
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.1):
+            self._sample()
+
+    def _sample(self, first: bool = False) -> None:
+        for pid in self.pids():
+            try:
+                cpu = cpu_seconds(pid)
+            except (OSError, IndexError):
+                continue
+            if first:
+                self.first[pid] = cpu
+            self.last[pid] = cpu
+
+
+def cluster_pids(database: LogicalPostgres) -> list[int]:
+    """The throwaway cluster's postmaster and every process it started (backends, walsender, workers)."""
+    postmaster = int((database.data_dir / "postmaster.pid").read_text().split()[0])
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == postmaster:
+                children.append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return [postmaster, *children]
+
+
 def drain_rate(times: dict[str, float]) -> dict:
     first, last = min(times.values()), max(times.values())
     return {"events": len(times), "seconds": last - first, "rate": (len(times) - 1) / (last - first),
@@ -128,20 +187,28 @@ def drain_rate(times: dict[str, float]) -> dict:
 
 
 # --- (a) drain ------------------------------------------------------------------------------
-def drain_with_relay(backlog: Backlog, database: LogicalPostgres, env: dict[str, str], topic: Topic, n: int) -> dict:
+def drain_with_relay(backlog: Backlog, database: LogicalPostgres, kafka: ApacheKafka, env: dict[str, str],
+                     topic: Topic, n: int) -> dict:
+    idle_cpu, _ = run_relay_drain(env)  # start-up and shutdown alone, on an empty table
     fill(backlog, database, n)
-    cpu, _ = run_relay_drain(env)
+    with CpuMeter(lambda: cluster_pids(database)) as postgres, CpuMeter(lambda: [kafka.process.process.pid]) as broker:
+        cpu, _ = run_relay_drain(env)
     topic.wait_for(n, timeout=60)
-    return {**drain_rate(topic.append_times()), "relay_cpu_s": cpu}
+    return {**drain_rate(topic.append_times()), "publisher_cpu_us": max(cpu - idle_cpu, 0.0) / n * 1e6,
+            "postgres_cpu_us": postgres.seconds / n * 1e6, "broker_cpu_us": broker.seconds / n * 1e6}
 
 
-def drain_with_debezium(backlog: Backlog, database: LogicalPostgres, connect: KafkaConnect, topic: Topic, n: int) -> dict:
+def drain_with_debezium(backlog: Backlog, database: LogicalPostgres, kafka: ApacheKafka, connect: KafkaConnect,
+                        topic: Topic, n: int) -> dict:
     start = topic.ends()
     _set_state(connect, "pause", "PAUSED")
     fill(backlog, database, n)  # into the WAL, kept by the slot while nothing reads it
-    _set_state(connect, "resume", "RUNNING")
-    topic.wait_for(sum(start) + n, timeout=600)
-    return drain_rate(topic.append_times(since=start))
+    with CpuMeter(lambda: cluster_pids(database)) as postgres, CpuMeter(lambda: [kafka.process.process.pid]) as broker, \
+            CpuMeter(lambda: [connect.process.process.pid]) as worker:
+        _set_state(connect, "resume", "RUNNING")
+        topic.wait_for(sum(start) + n, timeout=600)
+    return {**drain_rate(topic.append_times(since=start)), "publisher_cpu_us": worker.seconds / n * 1e6,
+            "postgres_cpu_us": postgres.seconds / n * 1e6, "broker_cpu_us": broker.seconds / n * 1e6}
 
 
 def _set_state(connect: KafkaConnect, action: str, state: str) -> None:
@@ -222,6 +289,11 @@ def report(results: dict) -> str:
             f"    Debezium (resumed over its slot)    {cdc['rate']:>9,.0f} events/s  ({cdc['seconds']:.1f} s, "
             f"load {cdc['load']:.1f} after)",
             f"    Debezium / relay = {cdc['rate'] / relay['rate']:.2f}",
+            "    CPU per event            publisher  PostgreSQL  broker",
+            f"      relay                  {relay['publisher_cpu_us']:>6.0f} us   {relay['postgres_cpu_us']:>6.0f} us"
+            f"   {relay['broker_cpu_us']:>4.0f} us",
+            f"      Debezium (the worker)  {cdc['publisher_cpu_us']:>6.0f} us   {cdc['postgres_cpu_us']:>6.0f} us"
+            f"   {cdc['broker_cpu_us']:>4.0f} us",
         ]
     if "latency" in results:
         lines.append("(b) commit -> Kafka ack (LogAppendTime) at a steady rate, one event per transaction")
@@ -270,7 +342,7 @@ def main() -> None:
         backlog = Backlog()
 
         print("running (a) drain with the relay ...", flush=True)
-        drain = {"relay": drain_with_relay(backlog, database, env, relay_topic, args.drain)}
+        drain = {"relay": drain_with_relay(backlog, database, kafka, env, relay_topic, args.drain)}
         print("running (b) latency with the relay ...", flush=True)
         lat = {"relay": latency_with_relay(env, relay_topic, args.rate, args.seconds)}
 
@@ -285,7 +357,7 @@ def main() -> None:
                                                    config_file=DEPLOY / "connect-distributed.properties"))
         connect.register(CONNECTOR, json.loads((DEPLOY / "outbox-connector.json").read_text()))
         print("running (a) drain with Debezium ...", flush=True)
-        drain["debezium"] = drain_with_debezium(backlog, database, connect, cdc_topic, args.drain)
+        drain["debezium"] = drain_with_debezium(backlog, database, kafka, connect, cdc_topic, args.drain)
         print("running (b) latency with Debezium ...", flush=True)
         lat["debezium"] = latency(cdc_topic, args.rate, args.seconds)
         results.update(drain=drain, latency=lat)
