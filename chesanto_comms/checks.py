@@ -57,6 +57,34 @@ def check_database(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     return []
 
 
+def check_publisher(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """What Debezium's connector (deploy/debezium/outbox-connector.json) cannot do that the settings ask for."""
+    from chesanto_comms.conf import comms
+    from chesanto_comms.publication import Publisher
+
+    try:
+        if comms.OUTBOX_PUBLISHER != Publisher.DEBEZIUM.value:
+            return []
+        signing, topic_map = comms.OUTBOX_SIGNING_KEY, comms.OUTBOX_TOPIC_MAP
+    except SettingError:
+        return []  # check_settings names it
+    problems = []
+    if signing:
+        problems.append(checks.Error(
+            "OUTBOX_PUBLISHER=debezium with OUTBOX_SIGNING_KEY set: Debezium cannot sign records, so the consumers "
+            "would dead-letter every one", id="chesanto.E004",
+            hint="Leave OUTBOX_SIGNING_KEY empty and let Kafka's ACLs say who may write (README, 'Security'), "
+                 "or publish with the relay (OUTBOX_PUBLISHER=relay)."))
+    if topic_map:
+        problems.append(checks.Warning(
+            f"OUTBOX_PUBLISHER=debezium with OUTBOX_TOPIC_MAP={topic_map}: the connector routes each row to "
+            "OUTBOX_TOPIC_PREFIX + domain, where the consumers will not look for the mapped domains",
+            id="chesanto.W001",
+            hint="Add a RegexRouter transform per mapped domain to the connector's config (docs/relay.md, "
+                 "'Publishing with Debezium'), or empty OUTBOX_TOPIC_MAP."))
+    return problems
+
+
 def check_deploy(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     from chesanto_comms.conf import comms
 
@@ -86,4 +114,5 @@ def register() -> None:
     checks.register(check_settings)
     checks.register(check_installed_apps)
     checks.register(check_database)
+    checks.register(check_publisher)
     checks.register(check_deploy, checks.Tags.security, deploy=True)

@@ -243,7 +243,11 @@ comms = Settings(
             "puts on each record and the consumers require; empty = off (chesanto_comms/signing.py)", LIST),
     Setting("OUTBOX_SHARDS", 32, "shards rows are spread over (fixed per row at emit; docs/relay.md before changing)",
             INT, at_least(1)),
-    Setting("OUTBOX_RETENTION_HOURS", 168.0, "published rows older than this are purged", FLOAT, at_least(0)),
+    Setting("OUTBOX_PUBLISHER", "relay", "what publishes the outbox: `relay` (`manage.py relay`) or `debezium` (Kafka "
+            "Connect, deploy/debezium/: the relay refuses to start, rows are purged by age alone)",
+            validate=one_of("relay", "debezium")),
+    Setting("OUTBOX_RETENTION_HOURS", 168.0, "published rows older than this are purged (with `debezium`: all rows "
+            "older than this)", FLOAT, at_least(0)),
     Setting("OUTBOX_PURGE_BATCH", 1000, "rows deleted per purge transaction", INT, at_least(1)),
     Setting("OUTBOX_MAX_EVENT_BYTES", 900_000, "largest event `emit()` accepts, as its Kafka record (payload, key "
             "and headers); keep it below the brokers' `message.max.bytes` (Kafka's default 1048588) and the "

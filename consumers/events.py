@@ -5,6 +5,11 @@ nests too deeply, an unknown type, data the schema refuses, a sealed field that 
 token or a secret that arrived unsealed, a `ce_time` that is no time — raises `PoisonRecord`
 (or the outbox's own typed errors, which are poison too): the consumer dead-letters the record
 and moves on. Nothing a record carries can raise anything else out of `event_from_message`.
+
+Records published by Debezium's Outbox Event Router (deploy/debezium/outbox-connector.json) are read
+unchanged: they carry no `ce_specversion` (taken as 1.0, the only version there is), and the actor
+and trace context arrive inside `outbox_headers`, the row's `headers` column as JSON text, instead of
+as headers of their own (`ce_actor`, `traceparent`, `trace_id`); a record's own headers win.
 """
 from __future__ import annotations
 
@@ -24,6 +29,8 @@ from outbox.events.base import EventSchema
 from outbox.secrets import SEALED, SecretKeyError, unseal
 
 REQUIRED_HEADERS = ("ce_id", "ce_type")
+SPEC_VERSION = "1.0"  # what a record without ce_specversion (Debezium's) is taken to be
+OUTBOX_HEADERS = "outbox_headers"  # the router's copy of the row's headers column (JSON text)
 
 
 class PoisonRecord(ValueError):
@@ -50,6 +57,10 @@ class InboundEvent:
     def time(self) -> datetime | None:
         """When the event was emitted: its `ce_time`, else the Kafka record's create timestamp."""
         return self.emitted_at
+
+    @property
+    def spec_version(self) -> str:
+        return self.headers.get("ce_specversion") or SPEC_VERSION
 
     @property
     def actor(self) -> str | None:
@@ -121,6 +132,28 @@ def _opened(schema: type[EventSchema], payload: dict[str, Any]) -> dict[str, Any
     return opened
 
 
+def passed_through(headers: dict[str, str]) -> dict[str, str]:
+    """The headers the relay would have sent, read from a Debezium record's `outbox_headers`."""
+    raw = headers.get(OUTBOX_HEADERS)
+    if not raw:  # absent, or a NULL column (a header without a value)
+        return {}
+    try:
+        meta = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise PoisonRecord(f"{OUTBOX_HEADERS} {raw[:64]!r} is not JSON") from None
+    if not isinstance(meta, dict):
+        raise PoisonRecord(f"{OUTBOX_HEADERS} is JSON {type(meta).__name__}, expected an object")
+    derived = {}
+    if meta.get("actor") not in (None, ""):
+        derived["ce_actor"] = str(meta["actor"])
+    if isinstance(traceparent := meta.get("traceparent"), str) and traceparent:
+        derived["traceparent"] = traceparent
+        trace_id = meta.get("trace_id") or (traceparent.split("-") + ["", ""])[1]  # as relay/records.py derives it
+        if trace_id:
+            derived["trace_id"] = str(trace_id)
+    return derived
+
+
 def _check_signature(secrets: list[str], msg, headers: dict[str, str]) -> None:
     if signing.HEADER not in headers:
         raise PoisonRecord(f"unsigned record: OUTBOX_SIGNING_KEY is set and {signing.HEADER} is missing")
@@ -132,6 +165,7 @@ def _check_signature(secrets: list[str], msg, headers: dict[str, str]) -> None:
 def event_from_message(msg, headers: dict[str, str] | None = None) -> InboundEvent:
     """The record as an event; `headers` are its decoded headers, when the caller has them already."""
     headers = headers if headers is not None else decode_headers(read_headers(msg))
+    headers = {**passed_through(headers), **headers}
     missing = [h for h in REQUIRED_HEADERS if h not in headers]
     if missing:
         raise PoisonRecord(f"missing CloudEvents headers: {', '.join(missing)}")

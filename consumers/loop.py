@@ -48,6 +48,14 @@ LAG_INTERVAL = 5.0  # seconds between consumer-lag gauge updates
 STALL_AFTER = 60.0  # /healthz fails when the loop has not polled for this long
 
 
+def partition_list(partitions) -> str:
+    """`chesanto.auth[0,3] chesanto.sales[1]`: which partitions, compactly."""
+    by_topic: dict[str, list[int]] = defaultdict(list)
+    for tp in partitions:
+        by_topic[tp.topic].append(tp.partition)
+    return " ".join(f"{topic}[{','.join(map(str, sorted(ps)))}]" for topic, ps in sorted(by_topic.items())) or "none"
+
+
 def group_id_for(channel_name: str) -> str:
     return f"{comms.CONSUMER_GROUP_PREFIX}{channel_name}"
 
@@ -85,7 +93,8 @@ class ChannelConsumer:
         self.consumer = Consumer(consumer_properties({**CONSUMER_DEFAULTS, **client_properties(), "group.id": self.group_id}))
         self.producer = Producer(producer_properties({**PRODUCER_DEFAULTS, **client_properties()}))
         self.pool = WorkerPool(lambda: get_channel(self.name), self.concurrency, self.stopping)
-        self.consumer.subscribe(self.source_topics + [self.retry_topic], on_revoke=self._on_revoke)
+        self.consumer.subscribe(self.source_topics + [self.retry_topic], on_assign=self._on_assign,
+                                on_revoke=self._on_revoke)
         status = StatusServer(self.metrics_port, self.health, comms.CONSUMER_METRICS_ADDRESS).start()
         log.info("%s consumer started: %s; group %s reading %s; %d senders; metrics %s", self.name,
                  services_summary(), self.group_id, ", ".join(self.source_topics + [self.retry_topic]),
@@ -286,7 +295,12 @@ class ChannelConsumer:
         if self._in_flight:
             log.warning("%d records still in flight at shutdown; they will be redelivered", self._in_flight)
 
+    def _on_assign(self, consumer: Consumer, partitions) -> None:
+        """Only says so; the client applies the assignment itself (incrementally, for cooperative groups)."""
+        log.info("%s consumer assigned %d partitions: %s", self.name, len(partitions), partition_list(partitions))
+
     def _on_revoke(self, consumer: Consumer, partitions) -> None:
+        log.info("%s consumer revoked %d partitions: %s", self.name, len(partitions), partition_list(partitions))
         self._drain(timeout=self.delivery.timeout + 5)  # their sends finish and their offsets are stored
         self._commit()
         for partition in partitions:

@@ -1,6 +1,7 @@
 """Outbox rows in the admin: read-only (emit() and the relay write them), with the backlog
 at the top, filters, search by event id and aggregate id, the payload with secrets masked,
-a requeue action for parked rows and, per event, its timeline from emit to delivery."""
+a requeue action for parked rows and, per event, its timeline from emit to delivery.
+With OUTBOX_PUBLISHER=debezium no row is ever marked: the page says publication is not tracked."""
 import json
 
 from django.contrib import admin, messages
@@ -8,6 +9,7 @@ from django.db import connection
 from django.template.loader import render_to_string
 from django.utils.html import format_html
 
+from chesanto_comms.publication import UNTRACKED, publisher
 from outbox.models import OutboxEvent
 from outbox.requeue import requeue
 from outbox.secrets import is_sealed
@@ -71,6 +73,8 @@ class OutboxEventAdmin(admin.ModelAdmin):
         return super().has_change_permission(request)
 
     def changelist_view(self, request, extra_context=None):
+        if not publisher().tracks_publication:
+            return super().changelist_view(request, {**(extra_context or {}), "untracked": UNTRACKED})
         with connection.cursor() as cursor:
             figures = backlog(cursor)
         return super().changelist_view(request, {**(extra_context or {}), "backlog": figures})
@@ -82,6 +86,8 @@ class OutboxEventAdmin(admin.ModelAdmin):
 
     @admin.display(description="status")
     def status_badge(self, obj):
+        if not publisher().tracks_publication:
+            return "not tracked"
         colour = {"published": "#2e7d32", "pending": "#8a6d00", "parked": "#c62828"}.get(obj.status, "#555")
         return format_html('<b style="color:{}">{}</b>', colour, obj.status)
 

@@ -36,6 +36,10 @@ PRODUCER_DEFAULTS = {
     "socket.nagle.disable": "true",  # no 40 ms Nagle/delayed-ACK stalls on small requests
     "reconnect.backoff.max.ms": "2000",  # find a broker that came back within ~2 s
     "client.id": "chesanto-relay",
+    # Java's key hash (murmur2), which Kafka Connect's producer and so Debezium use; librdkafka's own
+    # default (CRC32) puts a key on another partition, so a switch between the relay and Debezium
+    # would split a key's records over two partitions and lose their order.
+    "partitioner": "murmur2_random",
 }
 
 # Broker or client errors that are the record's own fault: retrying the same bytes later can

@@ -14,7 +14,7 @@ import pytest
 
 from chesanto_comms.conf import comms
 from chesanto_comms.embedded.smtp import SmtpSink
-from tests.support.services import Service, kafka_service, postgres_service
+from tests.support.services import Service, apache_kafka_service, kafka_service, postgres_service
 
 logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
 
@@ -73,6 +73,21 @@ def django_db_modify_db_settings(postgres):
 @pytest.fixture(scope="session")
 def kafka(service_stack) -> Service:
     return kafka_service(service_stack)
+
+
+@pytest.fixture(scope="session")
+def apache_kafka(kafka, service_stack) -> Service:
+    """An Apache Kafka broker, for what only it can do (Kafka Connect, SASL): the session's broker when it is
+    one (`--broker apache`), else one started for the tests that ask. Without Java or Maven these tests skip,
+    which a CI run counts as a failure (pytest_sessionfinish)."""
+    from chesanto_comms.embedded.jars import FetchError
+
+    if kafka.kind == "apache":
+        return kafka
+    try:
+        return apache_kafka_service(service_stack)
+    except FetchError as exc:
+        pytest.skip(f"Apache Kafka cannot start here: {exc}")
 
 
 @pytest.fixture(scope="session")

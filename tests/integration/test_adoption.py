@@ -154,6 +154,8 @@ def test_the_wheel_holds_the_apps_and_their_templates_only(wheel):
     assert "consumers/message_templates/sms/auth/otp.txt" in names
     assert "outbox/templates/admin/outbox/outboxevent/timeline.html" in names
     assert any(name.startswith("consumers/migrations/0001") for name in names)
+    for tier in ("", "broker/", "connect/", "debezium/"):  # what chesanto_comms.embedded.jars fetches with
+        assert f"chesanto_comms/embedded/maven/{tier}pom.xml" in names
 
 
 def test_the_host_project_checks_migrates_and_lists_the_commands(host):

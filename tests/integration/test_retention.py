@@ -58,3 +58,22 @@ def test_cleanup_runs_the_whole_schedule():
     assert "Deleted 1 old email logs" in out.getvalue() and "Deleted 0 old SMS logs" in out.getvalue()
     assert "purged 1 published rows" in out.getvalue() and "webhook receipts" in out.getvalue()
     assert not EmailLog.objects.filter(pk=old_log.pk).exists() and not OutboxEvent.objects.filter(id=event_id).exists()
+
+
+@pytest.mark.django_db(transaction=True)  # outbox_purge commits batch by batch
+def test_with_debezium_publishing_outbox_rows_are_purged_by_age_alone(settings):
+    from outbox import emit
+    from outbox.models import OutboxEvent
+
+    old, new = (emit("auth.otp_requested", {"email": f"{n}@example.com", "name": "A", "code": "1"})
+                for n in ("old", "new"))
+    OutboxEvent.objects.filter(id=old).update(created_at=timezone.now() - timedelta(days=30))  # never marked published
+    out = StringIO()
+    call_command("outbox_purge", stdout=out)
+    assert "purged 0 published rows" in out.getvalue()  # the relay's rule: an unpublished row stays
+    settings.OUTBOX_PUBLISHER = "debezium"
+    call_command("outbox_purge", "--dry-run", stdout=out)
+    call_command("outbox_purge", stdout=out)
+    assert "1 rows (OUTBOX_PUBLISHER=debezium: by age alone) are older than" in out.getvalue()
+    assert "purged 1 rows (OUTBOX_PUBLISHER=debezium: by age alone)" in out.getvalue()
+    assert list(OutboxEvent.objects.filter(id__in=[old, new]).values_list("id", flat=True)) == [new]

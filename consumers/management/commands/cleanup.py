@@ -8,7 +8,7 @@ from consumers.webhooks.replay import purge_expired
 class Command(BaseCommand):
     help = ("The whole retention schedule in one command, for cron (e.g. `0 3 * * * python manage.py cleanup`): "
             "every channel's logs past its <CHANNEL>_LOG_RETENTION_DAYS, published outbox rows past "
-            "OUTBOX_RETENTION_HOURS, webhook receipts past WEBHOOK_REPLAY_WINDOW_DAYS. Each in small batches.")
+            "OUTBOX_RETENTION_HOURS (every row, with OUTBOX_PUBLISHER=debezium), webhook receipts past WEBHOOK_REPLAY_WINDOW_DAYS. Each in small batches.")
 
     def handle(self, *args, **options):
         for channel in log_models():

@@ -1,4 +1,5 @@
-"""Delete published outbox rows older than the retention, in small batches (each its own transaction)."""
+"""Delete outbox rows older than the retention, in small batches (each its own transaction): published rows
+while the relay publishes, every row while Debezium does (OUTBOX_PUBLISHER, chesanto_comms/publication.py)."""
 from __future__ import annotations
 
 import re
@@ -8,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from chesanto_comms.conf import comms
+from chesanto_comms.publication import publisher
 from outbox.retention import purge
 
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -23,7 +25,8 @@ def parse_age(value: str) -> timedelta:
 
 class Command(BaseCommand):
     help = ("Delete published outbox rows older than --older-than (default OUTBOX_RETENTION_HOURS) in batches "
-            "of --batch-size rows. Pending and parked rows are never deleted.")
+            "of --batch-size rows. Pending and parked rows are never deleted, unless OUTBOX_PUBLISHER=debezium: "
+            "then publication is not tracked and every row older than that is deleted.")
 
     def add_arguments(self, parser):
         parser.add_argument("--older-than", help=f"age, e.g. 7d, 12h, 30m (default {comms.OUTBOX_RETENTION_HOURS:g}h)")
@@ -35,12 +38,15 @@ class Command(BaseCommand):
         age = parse_age(older_than) if older_than else timedelta(hours=comms.OUTBOX_RETENTION_HOURS)
         if batch_size < 1:
             raise CommandError("--batch-size must be 1 or more")
+        published_only = publisher().tracks_publication
+        what = "published rows" if published_only else "rows (OUTBOX_PUBLISHER=debezium: by age alone)"
         with connection.cursor() as cursor:
             if dry_run:
-                cursor.execute("SELECT count(*) FROM outbox_event WHERE published_at < now() - %s", (age,))
-                self.stdout.write(f"{cursor.fetchone()[0]} published rows are older than {age}")
+                column = "published_at" if published_only else "created_at"
+                cursor.execute(f"SELECT count(*) FROM outbox_event WHERE {column} < now() - %s", (age,))
+                self.stdout.write(f"{cursor.fetchone()[0]} {what} are older than {age}")
                 return
             if connection.in_atomic_block:
                 raise CommandError("outbox_purge must run outside a transaction (each batch commits on its own)")
-            deleted, _ = purge(cursor, age, batch_size)
-        self.stdout.write(self.style.SUCCESS(f"purged {deleted} published rows older than {age}"))
+            deleted, _ = purge(cursor, age, batch_size, published_only=published_only)
+        self.stdout.write(self.style.SUCCESS(f"purged {deleted} {what} older than {age}"))

@@ -1,4 +1,7 @@
-"""How the outbox is doing: backlog, oldest unpublished age, parked rows, and which relay owns which shard."""
+"""How the outbox is doing: backlog, oldest unpublished age, parked rows, and which relay owns which shard.
+
+With OUTBOX_PUBLISHER=debezium the table does not say what is published: it says so, and shows the
+database's logical replication slots (Debezium's) and how far each is behind instead."""
 from __future__ import annotations
 
 import json
@@ -8,11 +11,17 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 
 from chesanto_comms.conf import comms
+from chesanto_comms.publication import UNTRACKED, publisher
 from outbox.models import OutboxEvent
 from outbox.stats import backlog
 from relay import shards, store
 
 WAITING = "SELECT count(*) FROM outbox_event WHERE published_at IS NULL AND attempts > 0 AND parked_at IS NULL"
+# The WAL each logical slot still has to confirm: what its reader (Debezium) is behind by.
+SLOTS = """
+SELECT slot_name, active, pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint
+FROM pg_replication_slots WHERE slot_type = 'logical' ORDER BY slot_name
+"""
 
 
 class Command(BaseCommand):
@@ -23,11 +32,34 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", dest="as_json", help="print one JSON document instead")
 
     def handle(self, *args, parked=10, as_json=False, **options):
-        status = collect(parked)
+        status = collect(parked) if publisher().tracks_publication else collect_untracked()
         if as_json:
             self.stdout.write(json.dumps(status, indent=2))
         else:
-            self.stdout.write(render(status))
+            self.stdout.write(render(status) if status["publication_tracked"] else render_untracked(status))
+
+
+def collect_untracked() -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute(SLOTS)
+        slots = [{"name": name, "active": active, "behind_bytes": behind} for name, active, behind in cursor.fetchall()]
+        cursor.execute("SELECT count(*), extract(epoch FROM now() - min(created_at))::float8 FROM outbox_event")
+        rows, oldest = cursor.fetchone()
+    return {"publisher": publisher().value, "publication_tracked": False, "reason": UNTRACKED, "rows": rows,
+            "oldest_row_age_seconds": oldest, "replication_slots": slots}
+
+
+def render_untracked(status: dict) -> str:
+    age = status["oldest_row_age_seconds"]
+    lines = [f"publication        not tracked: {status['reason']}",
+             f"rows               {status['rows']} in the table, the oldest {_age(age) if age is not None else '-'} "
+             "old (outbox_purge deletes them by age)",
+             f"logical slots      {len(status['replication_slots'])}" + ("" if status["replication_slots"] else
+                                                                        "  (none: is the connector registered?)")]
+    for slot in status["replication_slots"]:
+        lines.append(f"  {slot['name']:<30} {'active' if slot['active'] else 'INACTIVE'}, "
+                     f"{slot['behind_bytes'] or 0} bytes of WAL not yet confirmed")
+    return "\n".join(lines)
 
 
 def collect(parked_limit: int) -> dict:
@@ -46,6 +78,7 @@ def collect(parked_limit: int) -> dict:
     rows = (OutboxEvent.objects.filter(published_at__isnull=True, parked_at__isnull=False).order_by("seq")
             .values("id", "type", "aggregateid", "attempts", "parked_at", "last_error")[:parked_limit])
     return {
+        "publisher": publisher().value, "publication_tracked": True,
         "backlog": pending, "oldest_unpublished_age_seconds": oldest, "waiting_for_retry": waiting,
         "parked": parked, "stranded": stranded, "shards": comms.OUTBOX_SHARDS, "relays": relays,
         "unowned_shards": [s for s in range(comms.OUTBOX_SHARDS) if s not in state.owners],

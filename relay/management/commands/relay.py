@@ -4,6 +4,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from chesanto_comms.logging import ensure_console_logging
+from chesanto_comms.publication import Publisher, publisher
 from chesanto_comms.startup import refuse_to_start_unless_ready
 from relay.runner import Relay
 
@@ -25,6 +26,10 @@ class Command(BaseCommand):
     def handle(self, *args, batch_size=None, batch_min=None, poll_interval=None, metrics_port=None, drain=False,
                **options):
         ensure_console_logging()
+        if publisher() is Publisher.DEBEZIUM:
+            raise CommandError("relay refuses to start: OUTBOX_PUBLISHER=debezium, so Debezium publishes the outbox "
+                               "and a relay would publish every row a second time. To publish with the relay, stop "
+                               "the connector first, then set OUTBOX_PUBLISHER=relay (README, 'Relay or Debezium').")
         try:
             refuse_to_start_unless_ready("relay")
         except ImproperlyConfigured as exc:

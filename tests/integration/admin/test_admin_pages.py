@@ -65,6 +65,14 @@ def test_outbox_list_shows_backlog_and_finds_an_event_by_id_or_aggregate(client,
     assert "b@example.com" in by_key and "a@example.com" not in by_key
 
 
+def test_with_debezium_publishing_the_outbox_list_says_publication_is_not_tracked(client, staff, settings):
+    settings.OUTBOX_PUBLISHER = "debezium"
+    invited()
+    page = client.get(reverse("admin:outbox_outboxevent_changelist")).content.decode()
+    assert "Publication is not tracked" in page and "OUTBOX_PUBLISHER=debezium" in page
+    assert 'id="backlog-count"' not in page and "not tracked</td>" in page  # no row claims to be pending
+
+
 def test_event_page_masks_secrets_and_links_its_deliveries(client, staff):
     event_id = invited()
     OutboxEvent.objects.filter(id=event_id).update(published_at=timezone.now(), kafka_topic="chesanto.auth",

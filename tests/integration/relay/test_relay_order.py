@@ -6,6 +6,8 @@ import signal
 
 import pytest
 
+from chesanto_comms.conf import comms
+from outbox.models import OutboxEvent
 from tests.integration.relay.conftest import (
     assert_per_key_order,
     emit_sequences,
@@ -15,6 +17,7 @@ from tests.integration.relay.conftest import (
     wait_for_shares,
     wait_published,
 )
+from tests.support.partitions import java_partition
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -42,3 +45,14 @@ def test_three_relays_keep_each_keys_order_over_10k_events(relay_env, relays):
         assert relay.stop(signal.SIGTERM) == 0, relay.log()
         published.append(int(re.search(r"relay stopped after publishing (\d+) events", relay.log()).group(1)))
     assert all(count > 0 for count in published), published  # each relay took part
+
+
+def test_each_key_lands_on_the_partition_kafka_connect_would_choose(relay_env, relays):
+    """murmur2, as Java's producer (and so Debezium) hashes: a switch to or from Debezium keeps each key's order."""
+    keys = keys_for("partition", 40)
+    ids = [event_id for sequence in emit_sequences(keys, 1).values() for event_id in sequence]
+    relays.start(relay_env)
+    wait_published(ids)
+    rows = OutboxEvent.objects.filter(pk__in=ids).values_list("aggregateid", "kafka_partition")
+    assert {key: partition for key, partition in rows} == {
+        key: java_partition(key.encode(), comms.OUTBOX_TOPIC_PARTITIONS) for key in keys}

@@ -1,5 +1,5 @@
-"""Outages: the broker or PostgreSQL cut off by a TCP proxy the test controls (neither is stopped:
-the embedded broker keeps its data only in memory). The relay keeps running, backs off,
+"""Outages: the broker (one of the session's kind, of its own) or PostgreSQL cut off by a TCP proxy the
+test controls (neither is stopped: the embedded broker keeps its data only in memory). The relay keeps running, backs off,
 reconnects and resumes; nothing is marked published that the broker did not acknowledge,
 and nothing is lost."""
 from __future__ import annotations
@@ -9,8 +9,6 @@ import signal
 import pytest
 from django.conf import settings
 
-from chesanto_comms.embedded.kafka import RECOMMENDED_CLIENT_SETTINGS, EmbeddedKafka
-from chesanto_comms.embedded.ports import free_port
 from tests.integration.relay.conftest import (
     assert_per_key_order,
     emit_sequences,
@@ -21,6 +19,7 @@ from tests.integration.relay.conftest import (
     wait_connected,
     wait_published,
 )
+from tests.support.services import proxied_kafka
 from tests.support.tcp_proxy import TcpProxy
 from tests.support.waiting import wait_until
 
@@ -28,11 +27,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(scope="module")
-def proxied_broker():
-    """A broker of its own that advertises the proxy's address, so clients never bypass the proxy."""
-    proxy_port = free_port()
-    with EmbeddedKafka(advertised_port=proxy_port) as broker, TcpProxy(broker.port, port=proxy_port) as proxy:
-        yield proxy
+def proxied_broker(kafka):
+    with proxied_kafka(kafka.kind) as proxied:
+        yield proxied
 
 
 def ids_of(sequences: dict[str, list[str]]) -> set[str]:
@@ -44,8 +41,8 @@ def merge(*parts: dict[str, list[str]]) -> dict[str, list[str]]:
 
 
 def test_a_broker_cut_is_ridden_out_without_loss(relay_env, relays, proxied_broker):
-    proxy = proxied_broker
-    env = {**relay_env, **RECOMMENDED_CLIENT_SETTINGS, "KAFKA_BOOTSTRAP_SERVERS": proxy.address,
+    proxy, client_env = proxied_broker
+    env = {**relay_env, **client_env, "KAFKA_BOOTSTRAP_SERVERS": proxy.address,
            "KAFKA_MESSAGE_TIMEOUT_MS": "3000"}  # an outage longer than this fails records: the backoff path
     relay = relays.start(env)
     wait_connected(relay)

@@ -1,7 +1,7 @@
 """`manage.py check` names each bad setting, and what each app needs."""
 from django.core import checks
 
-from chesanto_comms.checks import check_deploy, check_installed_apps, check_settings
+from chesanto_comms.checks import check_deploy, check_installed_apps, check_publisher, check_settings
 
 
 def ids(messages):
@@ -43,6 +43,23 @@ def test_deploy_warns_about_plaintext_kafka_and_eager_delivery(settings):
     assert check_deploy() == []
 
 
+def test_debezium_cannot_sign_nor_follow_a_topic_map(settings):
+    assert check_publisher() == []
+    settings.OUTBOX_SIGNING_KEY = ["k1"]
+    settings.OUTBOX_TOPIC_MAP = {"auth": "bakery-auth"}
+    assert check_publisher() == []  # the relay does both
+    settings.OUTBOX_PUBLISHER = "debezium"
+    assert ids(check_publisher()) == ["chesanto.E004", "chesanto.W001"]
+    settings.OUTBOX_SIGNING_KEY, settings.OUTBOX_TOPIC_MAP = [], {}
+    assert check_publisher() == []
+
+
+def test_an_unknown_publisher_is_a_bad_setting(monkeypatch):
+    monkeypatch.setenv("OUTBOX_PUBLISHER", "kafka-connect")
+    assert [e.msg for e in check_settings()] == ["OUTBOX_PUBLISHER='kafka-connect': use one of relay, debezium"]
+
+
 def test_the_checks_are_registered():
     registered = {check.__name__ for check in checks.registry.registry.get_checks(include_deployment_checks=True)}
-    assert {"check_settings", "check_installed_apps", "check_database", "check_deploy", "check_templates"} <= registered
+    assert {"check_settings", "check_installed_apps", "check_database", "check_publisher", "check_deploy",
+                  "check_templates"} <= registered

@@ -61,7 +61,50 @@ def test_without_ce_time_the_record_timestamp_is_the_emit_time():
     assert event.time == datetime.fromtimestamp(1_780_000_000, tz=timezone.utc)
 
 
+def debezium_headers(outbox_headers: str, **changes):
+    """What the Outbox Event Router sends with deploy/debezium/outbox-connector.json (FINDINGS: the exact bytes)."""
+    headers = {"ce_id": str(uuid.uuid4()), "ce_type": "auth.otp_requested", "ce_time": "2026-12-01T21:17:07.218784Z",
+               "ce_subject": "amina@example.com", "outbox_headers": outbox_headers, "content-type": "application/json",
+               **changes}
+    return [(name, value.encode()) for name, value in headers.items()]
+
+
+def test_a_debezium_record_is_read_as_the_relay_s():
+    meta = {"actor": "42", "trace_id": "2e86" * 8, "traceparent": f"00-{'2e86' * 8}-273a5c91858146dc-01",
+            "schema_version": 1}
+    value = json.dumps({"email": "amina@example.com", "name": "Amina", "code": seal("482913")}, separators=(", ", ": "))
+    event = event_from_message(Record(value.encode(), debezium_headers(json.dumps(meta))))
+    assert event.spec_version == "1.0"  # no ce_specversion header: CloudEvents 1.0
+    assert event.actor == "42" and event.trace_id == "2e86" * 8
+    assert event.headers["traceparent"] == meta["traceparent"]
+    assert event.time == datetime(2026, 12, 1, 21, 17, 7, 218784, tzinfo=timezone.utc)  # six fractional digits
+    assert event.data.revealed()["code"] == "482913"
+
+
+@pytest.mark.parametrize("meta, actor, trace_id", [
+    ({"actor": None, "traceparent": "00-abc-def-01", "schema_version": 1}, None, "abc"),  # trace_id from traceparent
+    ({}, None, None),
+    ({"actor": 7, "traceparent": "no dashes"}, "7", None),
+])
+def test_what_outbox_headers_lacks_stays_absent(meta, actor, trace_id):
+    event = event_from_message(Record(otp_value(), debezium_headers(json.dumps(meta))))
+    assert (event.actor, event.trace_id) == (actor, trace_id)
+
+
+def test_an_outbox_headers_without_a_value_passes_nothing_through():
+    headers = [(name, None if name == "outbox_headers" else value) for name, value in debezium_headers("{}")]
+    assert event_from_message(Record(otp_value(), headers)).actor is None
+
+
+def test_a_record_s_own_headers_win_over_outbox_headers():
+    headers = debezium_headers(json.dumps({"actor": "from-row"}), ce_actor="from-header")
+    assert event_from_message(Record(otp_value(), headers)).actor == "from-header"
+
+
 @pytest.mark.parametrize("value, headers, why", [
+    (otp_value(), debezium_headers("{not json"), "outbox_headers .* is not JSON"),
+    (otp_value(), debezium_headers("[1]"), "outbox_headers is JSON list"),
+    (otp_value(), debezium_headers("[" * 60_000), "outbox_headers .* is not JSON"),
     (otp_value(code={"$sealed": 5}), otp_headers(), "did not arrive sealed"),
     (otp_value(code="482913"), otp_headers(), "did not arrive sealed"),
     (otp_value(code={"$sealed": "not-a-token"}), otp_headers(), "cannot be opened"),
@@ -92,8 +135,10 @@ def test_headers_the_client_cannot_read_are_poison():
 
 
 header_values = st.one_of(st.none(), st.binary(max_size=64),
-                          st.sampled_from([b"auth.otp_requested", str(uuid.uuid4()).encode(), b"2026-12-01T10:00:00Z"]))
-header_names = st.sampled_from(["ce_id", "ce_type", "ce_time", "ce_actor", "trace_id", "x"]) | st.text(max_size=8)
+                          st.sampled_from([b"auth.otp_requested", str(uuid.uuid4()).encode(), b"2026-12-01T10:00:00Z",
+                                           b'{"actor": 1, "traceparent": 5}', b'{"traceparent": "-"}', b"null"]))
+header_names = st.sampled_from(["ce_id", "ce_type", "ce_time", "ce_actor", "trace_id", "outbox_headers", "x"]) | \
+    st.text(max_size=8)
 json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
                            lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
                            max_leaves=20)
