@@ -65,7 +65,7 @@ def test_with_debezium_publishing_outbox_rows_are_purged_by_age_alone(settings):
     from outbox import emit
     from outbox.models import OutboxEvent
 
-    old, new = (emit("auth.otp_requested", {"email": f"{n}@example.com", "name": "A", "code": "1"})
+    old, new = (emit("auth.otp_requested", {"email": f"{n}@example.com", "name": "A", "code": "1234"})
                 for n in ("old", "new"))
     OutboxEvent.objects.filter(id=old).update(created_at=timezone.now() - timedelta(days=30))  # never marked published
     out = StringIO()

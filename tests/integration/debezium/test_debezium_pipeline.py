@@ -37,7 +37,7 @@ def test_each_committed_emit_is_sent_once_and_a_rolled_back_one_never(cdc, smtp_
         ids = [str(emit("auth.otp_requested", {"email": a, "name": "Wanjikũ Kamau", "code": "482913"},
                         actor="42", using=ALIAS)) for a in addresses]
     with pytest.raises(RolledBack), transaction.atomic(using=ALIAS):
-        emit("auth.otp_requested", {"email": ghost, "name": "Never Sent", "code": "1"}, using=ALIAS)
+        emit("auth.otp_requested", {"email": ghost, "name": "Never Sent", "code": "1234"}, using=ALIAS)
         raise RolledBack
 
     logs = wait_until(lambda: (found := list(EmailLog.objects.using(ALIAS).filter(
@@ -80,7 +80,7 @@ def test_the_relay_refuses_to_run_beside_debezium(cdc):
 
 
 def test_the_purge_goes_by_age_alone(cdc, unique_email):
-    event_id = emit("auth.otp_requested", {"email": unique_email("old"), "name": "Old", "code": "1"}, using=ALIAS)
+    event_id = emit("auth.otp_requested", {"email": unique_email("old"), "name": "Old", "code": "1234"}, using=ALIAS)
     OutboxEvent.objects.using(ALIAS).filter(id=event_id).update(created_at="2020-01-01T00:00:00Z")
     assert "rows (OUTBOX_PUBLISHER=debezium: by age alone)" in manage(cdc["env"], "outbox_purge", "--older-than", "7d")
     assert not OutboxEvent.objects.using(ALIAS).filter(id=event_id).exists()
