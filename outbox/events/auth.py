@@ -2,10 +2,10 @@
 from datetime import date
 from typing import Literal
 
-from pydantic import AwareDatetime, EmailStr, Field, model_validator
+from pydantic import AwareDatetime, Field, model_validator
 
 from outbox.events.base import EventSchema, register
-from outbox.events.fields import Name, OtpCode, Phone, TemporaryPassword, Url
+from outbox.events.fields import Email, Name, OtpCode, Phone, TemporaryPassword, Url
 
 
 @register
@@ -13,7 +13,7 @@ class UserInvited(EventSchema):
     event_type = "auth.user_invited"
     key_field = "email"
 
-    email: EmailStr
+    email: Email
     name: Name
     role: str = Field(min_length=1, max_length=50)
     temp_password: TemporaryPassword
@@ -27,7 +27,7 @@ class OtpRequested(EventSchema):
     event_type = "auth.otp_requested"
     key_field = "email"
 
-    email: EmailStr | None = None
+    email: Email | None = None
     phone: Phone | None = None
     name: str = Field(default="", max_length=150)
     code: OtpCode
@@ -49,7 +49,7 @@ class PasswordChanged(EventSchema):
     event_type = "auth.password_changed"
     key_field = "email"
 
-    email: EmailStr
+    email: Email
     name: Name
     timestamp: AwareDatetime
     ip_address: str = Field(max_length=45)
@@ -61,7 +61,7 @@ class AccountApproved(EventSchema):
     event_type = "auth.account_approved"
     key_field = "email"
 
-    email: EmailStr
+    email: Email
     name: Name
     role: str = Field(min_length=1, max_length=50)
     login_url: Url
@@ -75,7 +75,7 @@ class SecurityAlert(EventSchema):
     event_type = "auth.security_alert"
     key_field = "email"
 
-    email: EmailStr
+    email: Email
     name: Name
     phone: Phone | None = None
     alert: str = Field(min_length=1, max_length=120)  # e.g. "New sign-in from an unknown device"
@@ -89,7 +89,7 @@ class DailyEntryReminder(EventSchema):
     event_type = "auth.daily_entry_reminder"
     key_field = "email"
 
-    email: EmailStr
+    email: Email
     name: Name
     date: date
     entry_type: Literal["sales", "dispatch"]

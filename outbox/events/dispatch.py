@@ -1,8 +1,8 @@
 """Events the dispatch module emits."""
-from pydantic import EmailStr, Field
+from pydantic import Field
 
 from outbox.events.base import EventSchema, register
-from outbox.events.fields import Identifier, Phone
+from outbox.events.fields import Email, Identifier, Phone
 
 
 @register
@@ -18,4 +18,4 @@ class DeliveryAssigned(EventSchema):
     eta: str = Field(min_length=1, max_length=50)  # as the customer should read it: "14:30" or "today 2-3 pm"
     driver_name: str = Field(default="", max_length=150)
     vehicle: str = Field(default="", max_length=30)
-    driver_email: EmailStr | None = None  # the driver's user account, which the push channel notifies
+    driver_email: Email | None = None  # the driver's user account, which the push channel notifies

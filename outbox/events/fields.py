@@ -1,12 +1,24 @@
 """Field types shared by the event schemas."""
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, SecretStr, StringConstraints
+from pydantic import AfterValidator, Field, SecretStr, StringConstraints, WithJsonSchema
+from pydantic.networks import validate_email
 
 from outbox.events.phones import MAX_WRITTEN_LENGTH, e164
 
+
+@lru_cache(maxsize=4096)
+def _normalised_email(address: str) -> str:
+    """pydantic's EmailStr check (email-validator), remembered per address: a business sends to
+    the same addresses again and again, and the check is half of emit()'s own work (~30 µs)."""
+    return validate_email(address)[1]
+
+
+# What pydantic's EmailStr accepts and how it normalises, with the same errors and JSON schema.
+Email = Annotated[str, AfterValidator(_normalised_email), WithJsonSchema({"type": "string", "format": "email"})]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=150)]
 Url = Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=500)]
 # Parsed and kept in E.164 ("0712 345 678" -> "+254712345678"); the SMS channel checks the same rule (phones.py).

@@ -1,8 +1,8 @@
 """Events the inventory module emits."""
-from pydantic import EmailStr, Field, model_validator
+from pydantic import Field, model_validator
 
 from outbox.events.base import EventSchema, register
-from outbox.events.fields import Identifier, Phone, Quantity
+from outbox.events.fields import Email, Identifier, Phone, Quantity
 
 
 @register
@@ -17,7 +17,7 @@ class StockLow(EventSchema):
     current_stock: Quantity
     threshold: Quantity
     unit: str = Field(default="units", max_length=20)
-    recipients: list[EmailStr] = Field(default_factory=list, max_length=50)  # up to 50 addresses
+    recipients: list[Email] = Field(default_factory=list, max_length=50)  # up to 50 addresses
     phones: list[Phone] = Field(default_factory=list, max_length=50)  # up to 50 numbers
 
     @model_validator(mode="after")

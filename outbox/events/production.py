@@ -1,10 +1,10 @@
 """Events the production module emits."""
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from outbox.events.base import EventSchema, register
-from outbox.events.fields import Identifier, Name, Quantity
+from outbox.events.fields import Email, Identifier, Name, Quantity
 
 
 class ScheduleLine(BaseModel):
@@ -23,7 +23,7 @@ class SchedulePublished(EventSchema):
 
     schedule_id: Identifier
     date: date
-    recipients: list[EmailStr] = Field(min_length=1, max_length=200)  # 1 to 200 addresses
+    recipients: list[Email] = Field(min_length=1, max_length=200)  # 1 to 200 addresses
     items: list[ScheduleLine] = Field(min_length=1, max_length=500)  # 1 to 500 lines
     published_by: Name
     notes: str = Field(default="", max_length=2000)

@@ -1,8 +1,8 @@
 """Events the reports module emits."""
-from pydantic import AwareDatetime, EmailStr, Field
+from pydantic import AwareDatetime, Field
 
 from outbox.events.base import EventSchema, register
-from outbox.events.fields import Identifier, StoredFilePath
+from outbox.events.fields import Email, Identifier, StoredFilePath
 
 
 @register
@@ -14,7 +14,7 @@ class ReportReady(EventSchema):
     event_type = "reports.report_ready"
     key_field = "email"
 
-    email: EmailStr
+    email: Email
     report_name: str = Field(min_length=1, max_length=150)
     attachment_path: StoredFilePath
     period: str = Field(default="", max_length=100)

@@ -1,10 +1,10 @@
 """Events the sales module emits."""
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from outbox.events.base import EventSchema, register
-from outbox.events.fields import Identifier, Money, Name, Phone, Quantity, Url
+from outbox.events.fields import Email, Identifier, Money, Name, Phone, Quantity, Url
 
 
 class OrderLine(BaseModel):
@@ -21,7 +21,7 @@ class OrderConfirmed(EventSchema):
     key_field = "order_id"
 
     order_id: Identifier
-    customer_email: EmailStr
+    customer_email: Email
     customer_name: str = Field(default="", max_length=150)
     customer_phone: Phone | None = None  # E.164; channels that message a phone (WhatsApp) need it
     items: list[OrderLine] = Field(min_length=1, max_length=200)  # 1 to 200 lines
@@ -37,7 +37,7 @@ class InvoiceIssued(EventSchema):
 
     invoice_number: Identifier
     order_id: Identifier | None = None
-    customer_email: EmailStr
+    customer_email: Email
     customer_name: str = Field(default="", max_length=150)
     amount_due: Money
     currency: str = Field(default="KES", pattern=r"^[A-Z]{3}$")
@@ -53,7 +53,7 @@ class PaymentReceived(EventSchema):
     key_field = "receipt_number"
 
     receipt_number: Identifier
-    customer_email: EmailStr
+    customer_email: Email
     customer_name: Name
     phone: Phone | None = None
     amount: Money
