@@ -12,6 +12,7 @@ The checks read the JSON emit() makes anyway: one scan for an escaped NUL, one l
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 NUL = "\x00"
@@ -21,6 +22,10 @@ MAX_ID_LENGTH = 255  # outbox_event.aggregateid is a varchar(255)
 # ce_id, ce_time, ce_specversion, content-type, ce_source (a prefix of up to ~500 characters) and Kafka's
 # record and batch framing. tests/unit/relay/test_records.py checks it stays an upper bound.
 RECORD_OVERHEAD = 1024
+# A number in e-notation as a value in compact JSON (Python writes only floats so, |exponent| <= 324).
+# The same shape inside a string (rare) only loosens the bound, by at most 326 bytes a match.
+_EXPONENT = re.compile(r"[:\[,]-?\d+(?:\.\d+)?[eE]([-+]?\d+)(?=[,\]}])")
+MAX_FLOAT_EXPONENT = 324
 NUL_PROBLEM = "contains a NUL character (\\x00), which PostgreSQL cannot store; remove it"
 # The smallest OUTBOX_MAX_EVENT_BYTES allowed: an event below it (nearly all) is not checked against the
 # setting at all, which spares emit() a setting read (~10 µs).
@@ -28,10 +33,15 @@ MIN_EVENT_BYTES_LIMIT = 16 * 1024
 
 
 def record_size(payload_json: str, headers_json: str, key: bytes, event_type: str) -> int:
-    """An upper bound of the event's Kafka record, in bytes: the value is `payload_json` as it is
-    (the relay writes the same compact, ASCII-only JSON), the key goes out twice (key and ce_subject),
-    the type twice (ce_type, ce_dataschema), the actor and trace context as in `headers_json`."""
-    return len(payload_json) + len(headers_json) + 2 * len(key) + 2 * len(event_type) + RECORD_OVERHEAD
+    """An upper bound of the event's Kafka record, in bytes. The value is jsonb's text of `payload_json`
+    (what the relay publishes): no longer than the compact, ASCII-only JSON but for a space after each
+    ':' and ',' and numbers written in full (1e-300 as 0.000…1: up to the exponent's value more). The key
+    goes out twice (key and ce_subject), the type twice (ce_type, ce_dataschema), the actor and trace
+    context as in `headers_json`."""
+    value = len(payload_json) + payload_json.count(":") + payload_json.count(",")
+    if "e" in payload_json or "E" in payload_json:
+        value += sum(min(abs(int(exponent)), MAX_FLOAT_EXPONENT) + 2 for exponent in _EXPONENT.findall(payload_json))
+    return value + len(headers_json) + 2 * len(key) + 2 * len(event_type) + RECORD_OVERHEAD
 
 
 def id_problem(value: str) -> str | None:

@@ -47,7 +47,12 @@ def connect(autocommit: bool = True, connect_timeout: int = 5) -> psycopg.Connec
     conn.execute(
         "SELECT set_config('tcp_keepalives_idle', %s, false), set_config('tcp_keepalives_interval', %s, false),"
         " set_config('tcp_keepalives_count', %s, false), set_config('tcp_user_timeout', %s, false),"
-        " set_config('synchronous_commit', %s, false), set_config('TimeZone', 'UTC', false)",
+        " set_config('synchronous_commit', %s, false), set_config('TimeZone', 'UTC', false),"
+        # Every relay statement has one right plan: an ordered scan of the unpublished rows' index, or
+        # look-ups by id. Without these the planner, misled by a table never analysed (or analysed when
+        # all was published), sorts or hashes the whole backlog for each batch (store.py, docs/relay.md).
+        " set_config('enable_sort', 'off', false), set_config('enable_hashjoin', 'off', false),"
+        " set_config('enable_mergejoin', 'off', false)",
         (str(KEEPALIVE_IDLE), str(KEEPALIVE_INTERVAL), str(KEEPALIVE_COUNT), str(USER_TIMEOUT_MS),
          "on" if comms.RELAY_SYNCHRONOUS_COMMIT else "off"),
     )

@@ -165,8 +165,11 @@ class Relay:
                     marker.settle()  # its held rows are claimable again
                     claim_now = True
                     continue
-                if self.drain and outcome.claimed == 0:
-                    return True
+                if self.drain:
+                    if outcome.claimed == 0:
+                        return True
+                    claim_now = True  # a short batch: look again at once, not after a poll interval
+                    continue
             elif self.drain and not leases.owned:
                 log.warning("--drain: this relay owns no shards (others run); nothing to drain")
                 return True

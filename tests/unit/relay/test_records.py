@@ -65,13 +65,50 @@ def test_emits_size_estimate_bounds_the_record_the_relay_builds():
         payload, headers = sealed_payload(event), build_headers(event, "a-rather-long-actor-id-" * 4)
         payload_json, headers_json = _JSON.encode(payload), _JSON.encode(headers)
         key = event.partition_key()
-        stored = dict(reversed(json.loads(payload_json).items()))  # jsonb gives the keys back in its own order
+        stored = jsonb_text(json.loads(payload_json))  # what the relay claims: jsonb's own text
         row = ClaimedRow(id=uuid.uuid4(), aggregatetype=schema.domain(), aggregateid=key, type=event_type,
                          payload=stored, headers=headers,
                          created_at=datetime(2026, 11, 21, 10, 0, 0, 123456, tzinfo=timezone.utc))
         record = RecordBuilder()(row)
-        assert len(record.value) == len(payload_json), event_type  # the same bytes, in another order
+        assert record.value == stored.encode() and json.loads(record.value) == payload, event_type
         actual = len(record.key) + len(record.value) + sum(len(name) + len(value) for name, value in record.headers)
         estimate = record_size(payload_json, headers_json, key.encode(), event_type)
         framing = 61 + 30 + 8 * len(record.headers)  # batch header, record fields, per-header varints
         assert actual + framing <= estimate <= actual + 1100, (event_type, actual, estimate)
+
+
+def jsonb_text(value) -> str:
+    """PostgreSQL's text of a jsonb value: keys by length, then bytes; ', ' and ': '; UTF-8 as it is."""
+    import json
+
+    if isinstance(value, dict):
+        items = sorted(value.items(), key=lambda item: (len(item[0].encode()), item[0].encode()))
+        return "{" + ", ".join(f"{json.dumps(k, ensure_ascii=False)}: {jsonb_text(v)}" for k, v in items) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(jsonb_text(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def test_the_size_bound_holds_for_numbers_jsonb_writes_out_in_full():
+    """jsonb keeps 1e-300 as a numeric and writes it as 0.000…1: the bound grows with the exponent."""
+    from decimal import Decimal
+
+    from outbox.limits import record_size
+
+    for number in ("1e-300", "1.5e+300", "-2.25E-20", "7e16"):
+        compact, text = f'{{"q":{number},"n":[1,2]}}', f'{{"n": [1, 2], "q": {format(Decimal(number), "f")}}}'
+        assert record_size(compact, "{}", b"k", "t") - record_size("", "{}", b"k", "t") >= len(text), number
+
+
+def test_digits_and_an_e_inside_a_string_do_not_inflate_the_size_bound():
+    from outbox.limits import record_size
+
+    token = '{"code":{"$sealed":"gAAAAABpZ1e9234567e8_x1E99999"},"ref":"9e400"}'
+    assert record_size(token, "{}", b"k", "t") - record_size("", "{}", b"k", "t") <= 2 * len(token)
+
+
+def test_a_payload_claimed_as_text_is_the_records_value_byte_for_byte():
+    row = ClaimedRow(id=str(uuid.uuid4()), aggregatetype="sales", aggregateid="ORD-1", type="sales.order_confirmed",
+                     payload='{"total": "110.00", "customer_name": "Wanjirũ"}', headers={},
+                     created_at=datetime.now(timezone.utc))
+    assert record_for(row).value == '{"total": "110.00", "customer_name": "Wanjirũ"}'.encode()
