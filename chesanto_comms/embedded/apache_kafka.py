@@ -26,7 +26,7 @@ import time
 import uuid
 from pathlib import Path
 
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from chesanto_comms.embedded import jars
@@ -235,6 +235,10 @@ def _answers_metadata(admin: AdminClient) -> bool:
         return False
 
 
+_COORDINATOR_NOT_READY = frozenset({KafkaError.NOT_COORDINATOR, KafkaError.COORDINATOR_NOT_AVAILABLE,
+                                    KafkaError.COORDINATOR_LOAD_IN_PROGRESS})
+
+
 def _load_group_coordinator(settings: dict) -> None:
     """Have the broker create and load __consumer_offsets now: the first consumer group of a fresh
     broker otherwise waits ~3 s on COORDINATOR_NOT_AVAILABLE. A consumer's committed() (FindCoordinator
@@ -242,8 +246,17 @@ def _load_group_coordinator(settings: dict) -> None:
     list_consumer_group_offsets: librdkafka 2.16.0 segfaults (rd_kafka_handle_OffsetFetch) when that
     gets an error answer while the coordinator is still loading."""
     consumer = Consumer({**settings, "group.id": "chesanto-warm-up", "enable.auto.commit": False})
+    deadline = time.monotonic() + 30
     try:
-        consumer.committed([TopicPartition("chesanto-warm-up", 0)], timeout=30)
+        while True:
+            try:
+                consumer.committed([TopicPartition("chesanto-warm-up", 0)], timeout=max(deadline - time.monotonic(), 1))
+                return
+            except KafkaException as exc:  # NOT_COORDINATOR while the coordinator moves in: ask again
+                if not exc.args[0].retriable() and exc.args[0].code() not in _COORDINATOR_NOT_READY \
+                        or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
     finally:
         consumer.close()
 
