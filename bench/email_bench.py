@@ -55,6 +55,7 @@ TARGETS = {  # issue 12
     "scaling": 2.4,  # three consumer processes >= 2.4 x one, 100 ms provider
     "p50_ms": 30.0,  # end-to-end latency at 20 events/s
     "p99_ms": 150.0,
+    "rss_mb": 120.0,  # relay and consumer resident memory (the relay's over 1M events: bench/relay_bench.py (d))
 }
 
 
@@ -241,6 +242,12 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def rss_mb(pid: int) -> tuple[float, float]:
+    """Resident memory now and at its peak (VmRSS, VmHWM), MB."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
 def machine_busy_seconds() -> float:
     """CPU seconds all processes on the machine have used (Linux /proc/stat; excludes idle and iowait)."""
     values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
@@ -254,6 +261,7 @@ class Rate:
     seconds: float
     cpu: dict[str, float] | None = None  # CPU seconds used during the measurement, by process
     milestones: dict[str, float] | None = None  # seconds from the start until the last event passed each stage
+    rss_mb: dict[str, tuple[float, float]] | None = None  # relay, consumer: (RSS, peak RSS) when it ended
 
     @property
     def per_second(self) -> float:
@@ -338,7 +346,8 @@ class Bench:
         milestones = {"emitted": timing["end"], "produced by the relay": max(produced.values(), default=float("nan")),
                       "taken by a sender": float(taken), "SENT": max(delivered)}
         return Rate(what, n, max(delivered) - timing["start"], cpu,
-                    {stage: moment - timing["start"] for stage, moment in milestones.items()})
+                    {stage: moment - timing["start"] for stage, moment in milestones.items()},
+                    {"relay": rss_mb(self.relay.process.pid), "consumer": rss_mb(self.consumer.process.pid)})
 
     def cpu(self) -> dict[str, float]:
         """CPU seconds so far of each process in the pipeline (PostgreSQL: the backends serving our database)."""
@@ -499,6 +508,13 @@ def report(results: dict, args: argparse.Namespace, loads: tuple[tuple, tuple]) 
         for part, rate in measured:
             console.print(f"({part}) seconds from the first emit until the last event was "
                           + ", ".join(f"{stage} {at:.2f}" for stage, at in rate.milestones.items()))
+    for part in ("a", "b", "d"):
+        for rate in results.get(part, {}).values():
+            if rate.rss_mb:
+                console.print(f"({part}) {rate.what}: RSS when it ended (peak) "
+                              + ", ".join(f"{name} {now:.0f} MB ({peak:.0f})" for name, (now, peak) in rate.rss_mb.items())
+                              + f"; target <= {TARGETS['rss_mb']:.0f} MB: "
+                              + verdict(all(peak <= TARGETS["rss_mb"] for _, peak in rate.rss_mb.values())))
 
     ratios = Table(title="Ratios and targets")
     for column in ("figure", "value", "target", ""):
