@@ -6,6 +6,7 @@ unless OUTBOX_TOPIC_MAP names it ("auth=bakery-auth,sales=bakery-sales").
 from __future__ import annotations
 
 import logging
+import time
 
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
@@ -43,4 +44,25 @@ def ensure_topics(topics: list[str], timeout: float = 15.0) -> list[str]:
         except KafkaException as exc:
             if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:  # another process won the race
                 raise
+    _wait_until_visible(admin, missing, timeout)
     return created
+
+
+def _wait_until_visible(admin: AdminClient, topics: list[str], timeout: float) -> None:
+    """Until every partition of `topics` has a leader in the metadata the broker answers with.
+
+    Apache Kafka acknowledges CreateTopics before every broker's metadata has the topic. A consumer
+    that subscribes in that moment is told "unknown topic" and, by librdkafka's default, looks again
+    only after topic.metadata.refresh.interval.ms (5 minutes): its retry topic would go unread."""
+    deadline = time.monotonic() + timeout
+    while True:
+        listed = admin.list_topics(timeout=timeout).topics
+        waiting = [t for t in topics if t not in listed or listed[t].error is not None
+                   or not listed[t].partitions or any(p.leader < 0 for p in listed[t].partitions.values())]
+        if not waiting:
+            return
+        if time.monotonic() > deadline:
+            log.warning("topics created but not yet in the broker's metadata after %.0fs: %s", timeout,
+                        ", ".join(waiting))
+            return
+        time.sleep(0.1)
