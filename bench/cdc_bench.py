@@ -240,7 +240,7 @@ def emit_steadily(rate: int, seconds: float) -> tuple[dict[str, float], float]:
                 pause = start + i / rate - time.perf_counter()
                 if pause > 0:
                     time.sleep(pause)
-                event_id = emit("auth.otp_requested", {"email": f"user{i % KEYS}@bench.example", "name": "L", "code": "1"})
+                event_id = emit("auth.otp_requested", {"email": f"user{i % KEYS}@bench.example", "name": "L", "code": "1234"})
                 commits[str(event_id)] = time.time()  # emit() ran in a transaction of its own: committed
         finally:
             own.close()
