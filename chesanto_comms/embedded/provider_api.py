@@ -90,6 +90,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True  # a handler sleeping for a slow-provider test never blocks stop()
+    # socketserver's default backlog of 5 resets connections when several consumers, each with its
+    # senders, connect at once (as a real provider's front end never would)
+    request_queue_size = 128
     api: "ProviderApiServer"
 
     def __init__(self, *args, **kwargs):

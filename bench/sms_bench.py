@@ -1,0 +1,168 @@
+"""The SMS benchmark (issue 12, target 2 for the HTTP providers): `.venv/bin/python -m bench.sms_bench`.
+
+One run, one scratch database on the local PostgreSQL, one embedded Tansu broker and one local
+Africa's Talking server (`chesanto_comms.embedded.sms`) that answers every request after --delay
+seconds (100 ms: a provider across the internet). N one-time codes by SMS are emitted while no
+consumer runs (a backlog in Kafka), then `manage.py consume sms` starts with its defaults
+(SMS_CONCURRENCY senders, kept-alive HTTP sessions); the rate is N over the time from the first
+request the server saw until every SMSLog row is SENT. Then the same with three `consume sms`
+processes in one group. Printed: both rates, the senders' own ceiling (senders / delay), the ratios,
+and the CPU and RSS of the consumers. Logs under var/bench/sms/.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+
+from bench.email_bench import cpu_seconds, rss_mb
+from bench.keys import run_keys
+
+ROOT = Path(__file__).resolve().parent.parent
+LOG_DIR = ROOT / "var" / "bench" / "sms"
+ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+DB_NAME = "chesanto_bench_sms"
+TARGETS = {"rate": 300.0, "scaling": 2.4}  # issue 12: as for email, one process >= 300/s at 100 ms
+
+
+class Command:
+    """A `manage.py` command (the relay, `consume sms`) as a real process, logging to var/bench/sms/<name>.log."""
+
+    def __init__(self, name: str, args: list[str], env: dict[str, str]):
+        self.log = (LOG_DIR / f"{name}.log").open("w")
+        self.process = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), *args],
+                                        cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+def phone(run: int, i: int) -> str:
+    return f"+2547{run:02d}{i:06d}"  # Kenyan mobile numbers outside the server's scripted +254700000NNN
+
+
+def emit_backlog(n: int, run: int) -> list[str]:
+    from outbox import emit
+
+    numbers = [phone(run, i) for i in range(n)]
+    for number in numbers:
+        emit("auth.otp_requested", {"phone": number, "name": "Bench", "code": "482913"})
+    return numbers
+
+
+def wait_relayed(db: psycopg.Connection, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while db.execute("SELECT count(*) FROM outbox_event WHERE published_at IS NULL").fetchone()[0]:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the relay did not publish the backlog")
+        time.sleep(0.05)
+
+
+def drain(server, db: psycopg.Connection, numbers: list[str], consumers: list[Command], timeout: float = 120) -> dict:
+    """Wait until every SMS of `numbers` is SENT; the rate from the first request the server saw."""
+    wanted, deadline = set(numbers), time.monotonic() + timeout
+    first, cpu_before = None, {}
+    while True:
+        now = time.monotonic()
+        if first is None and any(r.form.get("to") in wanted for r in list(server.requests)):
+            first = now  # the consumers have started (their start-up is not counted, in time or CPU)
+            cpu_before = {c.process.pid: cpu_seconds(c.process.pid) for c in consumers}
+        sent = db.execute("SELECT count(*) FROM communications_sms_log WHERE status = 'SENT' AND phone_number = ANY(%s)",
+                          (numbers,)).fetchone()[0]
+        if sent == len(numbers):
+            break
+        if now > deadline:
+            raise RuntimeError(f"{sent} of {len(numbers)} SMS sent after {timeout}s; logs in {LOG_DIR}")
+        time.sleep(0.02)
+    seconds = time.monotonic() - first
+    cpu = sum(cpu_seconds(c.process.pid) - cpu_before[c.process.pid] for c in consumers)
+    return {"n": len(numbers), "seconds": seconds, "rate": len(numbers) / seconds, "cpu_ms": cpu / len(numbers) * 1000,
+            "rss_mb": [rss_mb(c.process.pid) for c in consumers]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=2000, help="SMS per measurement (2000)")
+    parser.add_argument("--delay", type=float, default=0.1, help="seconds the provider takes per request (0.1)")
+    args = parser.parse_args()
+
+    from chesanto_comms.embedded.kafka import RECOMMENDED_CLIENT_SETTINGS, EmbeddedKafka
+    from chesanto_comms.embedded.sms import AfricasTalkingServer
+
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    with psycopg.connect(ADMIN_DSN, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{DB_NAME}"')
+    consumers: list[Command] = []
+    relay = None
+    try:
+        with EmbeddedKafka() as kafka, AfricasTalkingServer(delay=args.delay) as server:
+            run = uuid.uuid4().hex[:6]
+            env = {**os.environ, **run_keys(), **RECOMMENDED_CLIENT_SETTINGS,
+                   "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
+                   "DJANGO_SETTINGS_MODULE": "config.settings", "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
+                   "KAFKA_FETCH_WAIT_MAX_MS": "50", "OUTBOX_TOPIC_PREFIX": f"bench-{run}.",
+                   "CONSUMER_GROUP_PREFIX": f"bench-{run}-", "SMS_PROVIDER": "africastalking",
+                   "SMS_API_URL": server.url, "SMS_API_KEY": server.api_key, "SMS_USERNAME": server.username,
+                   "SMS_TIMEOUT": "10", "LOG_LEVEL": "INFO"}  # INFO: each send in var/bench/sms/
+            subprocess.run([sys.executable, str(ROOT / "manage.py"), "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
+            os.environ.update({k: v for k, v in env.items() if k not in os.environ or k == "DATABASE_URL"})
+            import django
+
+            django.setup()
+            relay = Command("relay", ["relay"], env)
+            db = psycopg.connect(env["DATABASE_URL"], autocommit=True)
+            results = {}
+            for label, processes in (("one", 1), ("three", 3)):
+                numbers = emit_backlog(args.n, len(results) + 10)
+                wait_relayed(db)
+                consumers = [Command(f"consume-sms-{label}-{i}", ["consume", "sms"], env) for i in range(processes)]
+                results[label] = drain(server, db, numbers, consumers)
+                for consumer in consumers:
+                    consumer.stop()
+                consumers = []
+            concurrency = int(env.get("SMS_CONCURRENCY", "16"))
+            report(results, args, concurrency)
+    finally:
+        for process in [*consumers, *([relay] if relay else [])]:
+            process.stop()
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(ADMIN_DSN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+
+
+def report(results: dict, args: argparse.Namespace, concurrency: int) -> None:
+    one, three = results["one"], results["three"]
+    ceiling = concurrency / args.delay
+    print(f"\nSMS benchmark: {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f} at the end; "
+          f"Africa's Talking API answering after {args.delay * 1000:.0f} ms; SMS_CONCURRENCY {concurrency}")
+    for label, r in (("one consume sms", one), ("three consume sms", three)):
+        rss = ", ".join(f"{now:.0f} MB" for now, _ in r["rss_mb"])
+        print(f"  {label:18} {r['n']:,} SMS in {r['seconds']:.2f} s = {r['rate']:6.0f} SMS/s; consumer CPU "
+              f"{r['cpu_ms']:.2f} ms per SMS; RSS {rss}")
+    print(f"  one process / its senders' ceiling ({concurrency} / {args.delay:g} s = {ceiling:.0f}/s): "
+          f"{one['rate'] / ceiling:.2f}")
+    print(f"  one process >= {TARGETS['rate']:.0f} SMS/s: {'met' if one['rate'] >= TARGETS['rate'] else 'MISSED'}")
+    ratio = three["rate"] / one["rate"]
+    print(f"  three / one = {ratio:.2f} (target >= {TARGETS['scaling']}): "
+          f"{'met' if ratio >= TARGETS['scaling'] else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
