@@ -34,6 +34,7 @@ from pathlib import Path
 import psycopg
 
 from bench.keys import run_keys
+from bench.proc import cpu_seconds, machine_busy_seconds, rss_mb
 
 ROOT = Path(__file__).resolve().parent.parent
 LOG_DIR = ROOT / "var" / "bench" / "email"
@@ -200,11 +201,11 @@ class Driver:
 
 # --- services and processes ----------------------------------------------------
 class Manage:
-    """A `manage.py` command as a real process, logging to var/bench/email/<name>.log."""
+    """A `manage.py` command as a real process, logging to <log_dir>/<name>.log (var/bench/email/)."""
 
-    def __init__(self, name: str, *args: str, env: dict[str, str]):
+    def __init__(self, name: str, *args: str, env: dict[str, str], log_dir: Path = LOG_DIR):
         self.name = name
-        self.log = (LOG_DIR / f"{name}.log").open("w")
+        self.log = (log_dir / f"{name}.log").open("w")
         self.process = subprocess.Popen(
             [sys.executable, str(ROOT / "manage.py"), *args], cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
             stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -221,39 +222,18 @@ class Manage:
         self.log.close()
 
 
-def recreate_database() -> None:
+def recreate_database(name: str = DB_NAME) -> None:
+    drop_database(name)
     with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def drop_database() -> None:
+def drop_database(name: str = DB_NAME) -> None:
     with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # --- measuring ------------------------------------------------------------------
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used (Linux /proc)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def rss_mb(pid: int) -> tuple[float, float]:
-    """Resident memory now and at its peak (VmRSS, VmHWM), MB."""
-    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
-    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
-
-
-def machine_busy_seconds() -> float:
-    """CPU seconds all processes on the machine have used (Linux /proc/stat; excludes idle and iowait)."""
-    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    return (sum(values[:8]) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
-
-
 @dataclass
 class Rate:
     what: str

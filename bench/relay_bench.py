@@ -38,6 +38,7 @@ from pathlib import Path
 import psycopg
 
 from bench.keys import run_keys
+from bench.proc import cpu_seconds, rss_kb
 from chesanto_comms.conf import comms
 from chesanto_comms.kafka import client_properties
 
@@ -153,17 +154,13 @@ class CpuSampler:
         return sum(self.cpu.values())
 
     def _run(self) -> None:
-        tick = os.sysconf("SC_CLK_TCK")
         with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
             while not self._stop.is_set():
                 pids = conn.execute("SELECT pid FROM pg_stat_activity WHERE application_name LIKE %s AND datname = %s",
                                     (self.name, DB_NAME)).fetchall()
                 for (pid,) in pids:
-                    try:
-                        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                        self.cpu[pid] = (int(fields[11]) + int(fields[12])) / tick
-                    except (OSError, IndexError):
-                        pass
+                    if seconds := cpu_seconds(pid):  # 0.0: the backend has gone; keep its last reading
+                        self.cpu[pid] = seconds
                 self._stop.wait(0.1)
 
 
@@ -481,13 +478,6 @@ def _emit_python_only(by_emit, rows: int, repeats: int) -> float:
 
 
 # --- (d) RSS --------------------------------------------------------------------------------
-def rss_kb(pid: int, field: str = "VmRSS") -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return 0
-
-
 def part_rss(backlog: Backlog, env: dict[str, str], total: int, rounds: int) -> dict:
     per_round = total // rounds
     relay = subprocess.Popen([sys.executable, "manage.py", "relay"], cwd=ROOT, env={**os.environ, **env},

@@ -21,34 +21,14 @@ from pathlib import Path
 
 import psycopg
 
-from bench.email_bench import cpu_seconds, rss_mb
+from bench.email_bench import Manage, drop_database, recreate_database
 from bench.keys import run_keys
+from bench.proc import cpu_seconds, rss_mb
 
 ROOT = Path(__file__).resolve().parent.parent
 LOG_DIR = ROOT / "var" / "bench" / "sms"
-ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 DB_NAME = "chesanto_bench_sms"
 TARGETS = {"rate": 300.0, "scaling": 2.4}  # issue 12: as for email, one process >= 300/s at 100 ms
-
-
-class Command:
-    """A `manage.py` command (the relay, `consume sms`) as a real process, logging to var/bench/sms/<name>.log."""
-
-    def __init__(self, name: str, args: list[str], env: dict[str, str]):
-        self.log = (LOG_DIR / f"{name}.log").open("w")
-        self.process = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), *args],
-                                        cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.close()
 
 
 def phone(run: int, i: int) -> str:
@@ -72,7 +52,7 @@ def wait_relayed(db: psycopg.Connection, timeout: float = 60) -> None:
         time.sleep(0.05)
 
 
-def drain(server, db: psycopg.Connection, numbers: list[str], consumers: list[Command], timeout: float = 120) -> dict:
+def drain(server, db: psycopg.Connection, numbers: list[str], consumers: list[Manage], timeout: float = 120) -> dict:
     """Wait until every SMS of `numbers` is SENT; the rate from the first request the server saw."""
     wanted, deadline = set(numbers), time.monotonic() + timeout
     first, cpu_before = None, {}
@@ -104,10 +84,8 @@ def main() -> None:
     from chesanto_comms.embedded.sms import AfricasTalkingServer
 
     LOG_DIR.mkdir(parents=True, exist_ok=True)
-    with psycopg.connect(ADMIN_DSN, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{DB_NAME}"')
-    consumers: list[Command] = []
+    recreate_database(DB_NAME)
+    consumers: list[Manage] = []
     relay = None
     try:
         with EmbeddedKafka() as kafka, AfricasTalkingServer(delay=args.delay) as server:
@@ -124,13 +102,14 @@ def main() -> None:
             import django
 
             django.setup()
-            relay = Command("relay", ["relay"], env)
+            relay = Manage("relay", "relay", env=env, log_dir=LOG_DIR)
             db = psycopg.connect(env["DATABASE_URL"], autocommit=True)
             results = {}
             for label, processes in (("one", 1), ("three", 3)):
                 numbers = emit_backlog(args.n, len(results) + 10)
                 wait_relayed(db)
-                consumers = [Command(f"consume-sms-{label}-{i}", ["consume", "sms"], env) for i in range(processes)]
+                consumers = [Manage(f"consume-sms-{label}-{i}", "consume", "sms", env=env, log_dir=LOG_DIR)
+                             for i in range(processes)]
                 results[label] = drain(server, db, numbers, consumers)
                 for consumer in consumers:
                     consumer.stop()
@@ -143,8 +122,7 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        with psycopg.connect(ADMIN_DSN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        drop_database(DB_NAME)
 
 
 def report(results: dict, args: argparse.Namespace, concurrency: int) -> None:
