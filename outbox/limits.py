@@ -39,8 +39,7 @@ def record_size(payload_json: str, headers_json: str, key: bytes, event_type: st
     goes out twice (key and ce_subject), the type twice (ce_type, ce_dataschema), the actor and trace
     context as in `headers_json`."""
     value = len(payload_json) + payload_json.count(":") + payload_json.count(",")
-    if "e" in payload_json or "E" in payload_json:
-        value += sum(min(abs(int(exponent)), MAX_FLOAT_EXPONENT) + 2 for exponent in _EXPONENT.findall(payload_json))
+    value += sum(min(abs(int(exponent)), MAX_FLOAT_EXPONENT) + 2 for exponent in _EXPONENT.findall(payload_json))
     return value + len(headers_json) + 2 * len(key) + 2 * len(event_type) + RECORD_OVERHEAD
 
 

@@ -23,7 +23,8 @@ from relay.records import ClaimedRow
 # unpublished rows for a handful: it sorted the whole backlog for every claim and, for the
 # still-unsettled rows, chose a nested-loop anti-join (3-7 s per claim of a 50k backlog). So the
 # unsettled rows are a hashed NOT IN filter (no join to choose), and the relay's sessions run with
-# enable_sort off (relay/db.py), which leaves the index's own order as the only sensible plan.
+# sorts and hash and merge joins off (relay/db.py), which leaves the index's own order as the only
+# sensible plan.
 # The payload comes as jsonb's own text, the record's value as it is (no JSON round trip in
 # Python); the header fields as columns, cheaper than parsing the headers document per row.
 CLAIM = """
