@@ -14,9 +14,11 @@ import pytest
 
 from chesanto_comms.conf import comms
 from chesanto_comms.embedded.smtp import SmtpSink
+from tests.support.flush import retry_teardown_flush_on_deadlock
 from tests.support.services import Service, apache_kafka_service, kafka_service, postgres_service
 
 logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
+retry_teardown_flush_on_deadlock()
 
 REFUSED_DOMAIN = "refused.example"  # the SMTP sink refuses every recipient here with a 550
 DEFERRED_DOMAIN = "deferred.example"  # ... defers every recipient here with a 451
