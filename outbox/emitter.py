@@ -5,12 +5,11 @@ import json
 import uuid
 import zlib
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import connections, transaction
+from django.db import connections
 
 from chesanto_comms.conf import comms
 from outbox import limits, secrets, tracing
@@ -128,12 +127,12 @@ def emit(event_type: str, data: Any, *, key: str | None = None, actor: Any = Non
         shard_of(aggregate_id, comms.OUTBOX_SHARDS),
     )
     eager = bool(comms.COMMS_EAGER_DELIVERY) and _eager_delivery is not None
-    connection = connections[using]
-    with (nullcontext() if connection.in_atomic_block else transaction.atomic(using=using)):
-        # inside the caller's transaction no savepoint: the caller's transaction decides
-        with connection.cursor() as cursor:
-            cursor.execute(_INSERT_DELIVERED if eager else _INSERT_AND_NOTIFY, params)
-            created_at = cursor.fetchone()[0] if eager else None
+    # One statement: inside the caller's transaction it is part of it (no savepoint: the caller's
+    # transaction decides); outside one, in autocommit, it is a transaction of its own, so no
+    # BEGIN and COMMIT are sent around it.
+    with connections[using].cursor() as cursor:
+        cursor.execute(_INSERT_DELIVERED if eager else _INSERT_AND_NOTIFY, params)
+        created_at = cursor.fetchone()[0] if eager else None
     if eager:
         _eager_delivery(EmittedEvent(event_id, schema.domain(), aggregate_id, event_type, payload, headers, created_at))
     return event_id
