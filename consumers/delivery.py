@@ -15,7 +15,7 @@ import time
 from abc import abstractmethod
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
@@ -35,7 +35,17 @@ from outbox.events.base import EventSchema
 
 log = logging.getLogger(__name__)
 
-Runner = Callable[[list[Callable[["LoggedChannel"], None]]], None]  # runs tasks, each with a channel of its own
+# A task sends one key's messages with the channel instance it is given, and answers whether the
+# provider refused that instance's connection as one too many (consumers/sender_pool.py).
+SendTask = Callable[["LoggedChannel"], bool]
+Runner = Callable[[list[SendTask]], None]  # runs tasks, each with a channel of its own
+
+
+class MessageResult(NamedTuple):
+    outcome: MessageOutcome
+    render_error: str | None = None  # why it could not be rendered
+    retry_after: float | None = None  # seconds the provider asked to wait
+    crowded: bool = False  # the provider refused the connection as one too many
 
 
 class LoggedChannel(Channel):
@@ -77,14 +87,15 @@ class LoggedChannel(Channel):
         outcomes: list[list[MessageOutcome]] = [[] for _ in events]
         render_errors: list[list[str]] = [[] for _ in events]
         waits: list[list[float]] = [[] for _ in events]
-        results: list[tuple] = [None] * len(messages)
+        results: list[MessageResult] = [None] * len(messages)
 
-        def send_key(positions: list[int], channel: LoggedChannel) -> None:
+        def send_key(positions: list[int], channel: LoggedChannel) -> bool:
             for position in positions:
                 i, event, notification, recipient = messages[position]
                 with log_context(event_id=event.id, trace_id=event.trace_id):
                     results[position] = channel._deliver_one(entries[position], event, notification, recipient,
                                                              final_attempts[i])
+            return any(results[position].crowded for position in positions)
 
         by_key: dict[str, list[int]] = {}
         for position, (_, event, _, _) in enumerate(messages):
@@ -95,7 +106,7 @@ class LoggedChannel(Channel):
                 task(self)
         else:
             run(tasks)
-        for (i, *_), (outcome, error, retry_after) in zip(messages, results):
+        for (i, *_), (outcome, error, retry_after, _) in zip(messages, results):
             outcomes[i].append(outcome)
             if error:
                 render_errors[i].append(error)
@@ -153,20 +164,20 @@ class LoggedChannel(Channel):
 
     # --- the common sequence ------------------------------------------------
     def _deliver_one(self, entry: DeliveryLog, event: InboundEvent, notification: Notification, recipient: str,
-                     final_attempt: bool) -> tuple[MessageOutcome, str | None]:
-        """The message's outcome, and its render error when it could not be rendered. The row's
-        new values are set on `entry`; deliver_many writes them for the whole batch."""
+                     final_attempt: bool) -> MessageResult:
+        """What became of the message. The row's new values are set on `entry`; deliver_many writes
+        them for the whole batch."""
         if entry.status != DeliveryStatus.PENDING:
             log.info("event %s: %s to %s already %s; not sent again", event.id, notification.name, recipient, entry.status)
-            return MessageOutcome.ALREADY_FINAL, None, None
+            return MessageResult(MessageOutcome.ALREADY_FINAL)
         if stop := withheld(event, notification, recipient, timezone.now()):
             self._finish(entry, stop.status, error=stop.reason)
-            return MessageOutcome.WITHHELD, None, None
+            return MessageResult(MessageOutcome.WITHHELD)
         try:
             message = self.render(notification, event, recipient)
         except (TemplateError, ValueError) as exc:
             self._finish(entry, DeliveryStatus.RENDER_FAILED, error=f"{type(exc).__name__}: {exc}")
-            return MessageOutcome.RENDER_FAILED, f"{notification.name}: {exc}", None
+            return MessageResult(MessageOutcome.RENDER_FAILED, render_error=f"{notification.name}: {exc}")
         self.describe(message, entry)
         started = time.monotonic()
         try:
@@ -175,16 +186,16 @@ class LoggedChannel(Channel):
             self._observe(notification, entry, started, exc.status)
             self._finish(entry, exc.status, error=str(exc), attempted=True)
             log.warning("event %s: %s to %s %s: %s", event.id, notification.name, recipient, exc.status, exc)
-            return MessageOutcome.FAILED, None, None
+            return MessageResult(MessageOutcome.FAILED)
         except TransientError as exc:
             self._observe(notification, entry, started, "FAILED" if final_attempt else "retry")
             if final_attempt:
                 self._finish(entry, DeliveryStatus.FAILED, error=f"gave up after {entry.retry_count + 1} attempts: {exc}",
                              attempted=True)
-                return MessageOutcome.FAILED, None, None
+                return MessageResult(MessageOutcome.FAILED, crowded=exc.crowded)
             self._finish(entry, DeliveryStatus.PENDING, error=f"will retry: {exc}", attempted=True)
             log.info("event %s: %s to %s will be retried: %s", event.id, notification.name, recipient, exc)
-            return MessageOutcome.RETRY, None, exc.retry_after
+            return MessageResult(MessageOutcome.RETRY, retry_after=exc.retry_after, crowded=exc.crowded)
         entry.provider_message_id = sent.provider_message_id or entry.provider_message_id
         if sent.provider:
             entry.provider = sent.provider
@@ -193,7 +204,7 @@ class LoggedChannel(Channel):
         self._observe(notification, entry, started, "SENT")
         self._finish(entry, DeliveryStatus.SENT)
         log.info("event %s: %s sent to %s", event.id, notification.name, recipient)
-        return MessageOutcome.SENT, None, None
+        return MessageResult(MessageOutcome.SENT)
 
     def _observe(self, notification: Notification, entry: DeliveryLog, started: float, outcome: str) -> None:
         provider = entry.provider or "unknown"

@@ -92,7 +92,8 @@ class ChannelConsumer:
         ensure_topics(read + [dead_letter_topic(t) for t in read])
         self.consumer = Consumer(consumer_properties({**CONSUMER_DEFAULTS, **client_properties(), "group.id": self.group_id}))
         self.producer = Producer(producer_properties({**PRODUCER_DEFAULTS, **client_properties()}))
-        self.pool = WorkerPool(lambda: get_channel(self.name), self.concurrency, self.stopping)
+        self.pool = WorkerPool(lambda: get_channel(self.name), self.concurrency, self.stopping,
+                               on_limit=metrics.SENDERS.labels(self.name).set)
         self.consumer.subscribe(self.source_topics + [self.retry_topic], on_assign=self._on_assign,
                                 on_revoke=self._on_revoke)
         status = StatusServer(self.metrics_port, self.health, comms.CONSUMER_METRICS_ADDRESS).start()

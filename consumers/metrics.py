@@ -18,6 +18,8 @@ CONSUMER_LAG = Gauge(
     ["channel", "topic", "partition"],
 )
 IN_FLIGHT = Gauge("chesanto_consumer_in_flight", "Records handed to sender threads, not yet done", ["channel"])
+SENDERS = Gauge("chesanto_consumer_senders", "Provider connections the consumer may keep open now (grows to "
+                "<PREFIX>_CONCURRENCY, drops when the provider refuses one as too many)", ["channel"])
 WEBHOOK_CALLBACKS = Counter(
     "chesanto_webhook_callbacks_total", "Delivery-status callbacks received",
     ["provider", "outcome"],  # outcome: applied, duplicate, unknown_message, refused_unsigned, refused_forged, refused_replay, refused_ip

@@ -10,9 +10,10 @@ from decimal import Decimal
 class TransientError(Exception):
     """The provider may accept the message later (SMTP 4xx, HTTP 429/5xx, a timeout)."""
 
-    def __init__(self, message: str, retry_after: float | None = None):
+    def __init__(self, message: str, retry_after: float | None = None, crowded: bool = False):
         super().__init__(message)
         self.retry_after = retry_after  # seconds the provider asked us to wait, when it said
+        self.crowded = crowded  # it refused the connection as one too many: fewer are kept (consumers/sender_pool.py)
 
 
 class PermanentError(Exception):

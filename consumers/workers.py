@@ -3,8 +3,8 @@
 Records go to a few *lanes* by key (so one key's records keep their order); a lane takes what is
 queued for it as a batch, writes the batch's log rows (its own database connection: one per lane,
 not one per send), and hands the sends to a shared pool of *senders*, one task per key, each
-sender with its own channel instance (its own provider connection); then the lane finishes the
-rows. Outcomes go back to the consume loop, which alone talks to Kafka.
+task with a channel instance (a provider connection) of its own for the while; then the lane
+finishes the rows. Outcomes go back to the consume loop, which alone talks to Kafka.
 """
 from __future__ import annotations
 
@@ -21,8 +21,10 @@ from django.db import DataError, IntegrityError, InterfaceError, OperationalErro
 from chesanto_comms.backoff import Backoff
 from chesanto_comms.logging import log_context
 from consumers.channels import Channel
+from consumers.delivery import SendTask
 from consumers.events import InboundEvent
 from consumers.outcomes import Verdict
+from consumers.sender_pool import ChannelPool
 
 log = logging.getLogger(__name__)
 BATCH = 32  # records one lane delivers together: their log rows in one INSERT, finished in one UPDATE
@@ -46,49 +48,42 @@ class Outcome:
 
 
 class Senders:
-    """The shared pool of sender threads; each keeps its own channel instance."""
+    """The shared pool of sender threads; each task borrows a channel instance (a provider connection)
+    from the ChannelPool, which keeps as many as the provider takes (consumers/sender_pool.py)."""
 
-    def __init__(self, channel_factory: Callable[[], Channel], size: int):
-        self._factory = channel_factory
-        self._local = threading.local()
-        self._channels: list[Channel] = []
-        self._lock = threading.Lock()
+    def __init__(self, channel_factory: Callable[[], Channel], size: int, on_limit: Callable[[int], None]):
+        self.channels: ChannelPool[Channel] = ChannelPool(channel_factory, Channel.close, size, on_limit=on_limit)
         self._executor = ThreadPoolExecutor(max_workers=size, thread_name_prefix="send")
 
-    def _channel(self) -> Channel:
-        channel = getattr(self._local, "channel", None)
-        if channel is None:
-            channel = self._local.channel = self._factory()
-            with self._lock:
-                self._channels.append(channel)
-        return channel
-
-    def run(self, tasks: list[Callable[[Channel], None]]) -> None:
-        """Run the tasks at once (each with a sender's channel); wait for all; raise the first failure."""
+    def run(self, tasks: list[SendTask]) -> None:
+        """Run the tasks at once (each with a channel of its own); wait for all; raise the first failure."""
         if len(tasks) == 1:
-            tasks[0](self._channel())  # one key: no hand-over to another thread
+            self._call(tasks[0])  # one key: no hand-over to another thread
             return
         for future in [self._executor.submit(self._call, task) for task in tasks]:
             future.result()
 
-    def _call(self, task: Callable[[Channel], None]) -> None:
+    def _call(self, task: SendTask) -> None:
+        channel, crowded = self.channels.acquire(), False
         try:
-            task(self._channel())
+            crowded = task(channel)
         except (OperationalError, InterfaceError):
             connection.close()  # this thread's connection is unusable now; the lane retries the batch
             raise
+        finally:
+            self.channels.release(channel, crowded=crowded)
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=True)
-        for channel in self._channels:
-            channel.close()
+        self.channels.close()
 
 
 class WorkerPool:
-    def __init__(self, channel_factory: Callable[[], Channel], size: int, stopping: threading.Event):
+    def __init__(self, channel_factory: Callable[[], Channel], size: int, stopping: threading.Event,
+                 on_limit: Callable[[int], None] = lambda limit: None):
         self.results: queue.Queue[Outcome] = queue.Queue()
         self.stopping = stopping
-        self.senders = Senders(channel_factory, size)
+        self.senders = Senders(channel_factory, size, on_limit)
         self._queues = [queue.Queue() for _ in range(min(LANES, size))]
         self._threads = [
             threading.Thread(target=self._work, args=(channel_factory, q), name=f"lane-{i}", daemon=True)

@@ -1,7 +1,9 @@
 """A local SMTP server (aiosmtpd) that records what it accepted.
 
 It can refuse chosen recipients with a given SMTP reply, wait before accepting
-(a slow provider), and save each message's HTML part to a folder.
+(a slow provider), refuse connections beyond a number open at once (as a provider
+that limits concurrent connections does, with a 421 greeting), and save each
+message's HTML part to a folder.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from functools import cached_property
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 
 from chesanto_comms.embedded.ports import free_port
 
@@ -60,6 +63,42 @@ class _RecordingHandler:
         return "250 Message accepted for delivery"
 
 
+TOO_MANY_CONNECTIONS = "421 4.7.0 Error: too many connections from 127.0.0.1"  # Postfix's words
+
+
+class _LimitedSMTP(SMTP):
+    """aiosmtpd's server, greeting with a 421 and closing when the sink has its fill of connections."""
+
+    def __init__(self, handler, sink: "SmtpSink", **kwargs):
+        super().__init__(handler, **kwargs)
+        self.sink = sink
+        self.counted = False
+
+    async def _handle_client(self) -> None:
+        self.counted = self.sink._connected()
+        if not self.counted:
+            self.sink.refused_connections += 1
+            await self.push(TOO_MANY_CONNECTIONS)
+            self.transport.close()
+            return
+        await super()._handle_client()
+
+    def connection_lost(self, error) -> None:
+        if self.counted:
+            self.counted = False
+            self.sink._disconnected()
+        super().connection_lost(error)
+
+
+class _SinkController(Controller):
+    def __init__(self, sink: "SmtpSink", **kwargs):
+        super().__init__(_RecordingHandler(sink), **kwargs)
+        self.sink = sink
+
+    def factory(self):
+        return _LimitedSMTP(self.handler, self.sink, **self.SMTP_kwargs)
+
+
 class SmtpSink:
     def __init__(
         self,
@@ -67,14 +106,30 @@ class SmtpSink:
         refuse: Callable[[str], str | None] | None = None,
         delay: float = 0.0,
         save_dir: str | Path | None = None,
+        max_connections: int | None = None,
     ):
         self.port = port or free_port()
         self.refuse = refuse
         self.delay = delay
         self.save_dir = Path(save_dir) if save_dir else None
+        self.max_connections = max_connections  # None: any number
         self.received: list[ReceivedEmail] = []
+        self.open_connections = self.peak_connections = self.refused_connections = 0
         self._changed = threading.Condition()
-        self._controller = Controller(_RecordingHandler(self), hostname="127.0.0.1", port=self.port)
+        self._controller = _SinkController(self, hostname="127.0.0.1", port=self.port)
+
+    def _connected(self) -> bool:
+        """Count a new connection in, unless the sink has max_connections open already."""
+        with self._changed:
+            if self.max_connections is not None and self.open_connections >= self.max_connections:
+                return False
+            self.open_connections += 1
+            self.peak_connections = max(self.peak_connections, self.open_connections)
+            return True
+
+    def _disconnected(self) -> None:
+        with self._changed:
+            self.open_connections -= 1
 
     def record(self, email: ReceivedEmail) -> None:
         with self._changed:

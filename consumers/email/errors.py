@@ -9,6 +9,15 @@ from consumers.providers import PermanentError, TransientError
 # Authentication failures are 5xx but are ours to fix (a rotated app password), not the
 # recipient's: retrying after the fix delivers the mail, so they count as transient.
 SMTP_AUTH_CODES = {530, 534, 535}
+# Refusals of a connection as one too many: a 421 greeting (Postfix's "421 4.7.0 Error: too many
+# connections from …") and Microsoft 365's "432 4.3.2 Concurrent connections limit exceeded".
+CROWDED_TEXT = ("too many connections", "concurrent connections")
+
+
+def is_crowded(exc: smtplib.SMTPResponseException) -> bool:
+    text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+    return ((isinstance(exc, smtplib.SMTPConnectError) and exc.smtp_code == 421) or exc.smtp_code == 432
+            or (400 <= exc.smtp_code < 500 and any(words in text.lower() for words in CROWDED_TEXT)))
 
 
 def classify(exc: Exception) -> Exception:
@@ -22,7 +31,7 @@ def classify(exc: Exception) -> Exception:
     if isinstance(exc, smtplib.SMTPResponseException):
         text = f"{type(exc).__name__}: {exc.smtp_code} {exc.smtp_error.decode(errors='replace') if isinstance(exc.smtp_error, bytes) else exc.smtp_error}"
         if 400 <= exc.smtp_code < 500 or exc.smtp_code in SMTP_AUTH_CODES:
-            return TransientError(text)
+            return TransientError(text, crowded=is_crowded(exc))
         return PermanentError(text, status="FAILED")
     if isinstance(exc, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, socket.timeout, OSError)):
         return TransientError(f"{type(exc).__name__}: {exc}")

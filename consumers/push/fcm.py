@@ -151,7 +151,7 @@ class FcmClient:
         self.tokens = tokens
         self.url = f"{(base_url or DEFAULT_BASE_URL).rstrip('/')}/v1/projects/{project_id}/messages:send"
         self.timeout = timeout
-        self.session = requests.Session()  # one kept-alive connection per sender
+        self.session = requests.Session()  # one kept-alive connection per channel instance (a sender borrows one)
 
     def send(self, message: dict[str, Any]) -> Sent:
         token = self.tokens.token()
