@@ -629,7 +629,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--n", type=int, default=2000, help="emails per throughput measurement in part (a)")
-    parser.add_argument("--n-slow", type=int, default=1000, help="emails for ours and the ceiling at 100 ms, part (b)")
+    parser.add_argument("--n-slow", type=int, default=2000, help="emails for ours and the ceiling at 100 ms, part (b)")
     parser.add_argument("--rate", type=float, default=20.0, help="events/s for the latency part (c)")
     parser.add_argument("--seconds", type=float, default=15.0, help="duration of the latency part (c)")
     parser.add_argument("--parts", default="abcd", help="which parts to run")

@@ -11,7 +11,7 @@ One run, one scratch database on the local PostgreSQL, one embedded Tansu broker
 (b) latency: emit() at a steady --rate events/s, one event per transaction; commit -> ack per
     event (the emitter notes each commit, the relay, in a process of its own, each ack);
 (c) emit cost: emit() next to a bare INSERT of the same row, same connection, transactions of
-    1 and of 100 rows;
+    1 and of 100 rows, and with no transaction around either (autocommit: each statement its own);
 (d) relay RSS while one relay process publishes --rss events, fed in rounds;
 (e) failover: two relays, one SIGKILLed; time until the survivor owns every shard.
 
@@ -32,6 +32,7 @@ import sys
 import threading
 import time
 import uuid
+from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
 
@@ -431,14 +432,14 @@ def part_emit(rows: int, repeats: int) -> dict:
 
     ways = {"emit": by_emit, "bare_insert": by_sql(BARE_INSERT), "insert_and_notify": by_sql(_INSERT_AND_NOTIFY)}
     result = {}
-    for per_tx in (1, 100):
+    for per_tx in (0, 1, 100):  # 0: no transaction around the statement (autocommit)
         samples = {name: [] for name in ways}
         for _ in range(repeats):
             for name, way in ways.items():  # interleaved, so a noisy neighbour hurts all alike
                 start = time.perf_counter()
-                for _ in range(rows // per_tx):
-                    with transaction.atomic():
-                        way(per_tx)
+                for _ in range(rows // max(per_tx, 1)):
+                    with transaction.atomic() if per_tx else nullcontext():
+                        way(max(per_tx, 1))
                 samples[name].append((time.perf_counter() - start) / rows * 1e6)
         medians = {name: statistics.median(values) for name, values in samples.items()}
         result[f"tx{per_tx}"] = {**{f"{k}_us": v for k, v in medians.items()},
@@ -582,7 +583,8 @@ def report(results: dict) -> str:
         for name, e in results["emit"].items():
             if not name.startswith("tx"):
                 continue
-            lines.append(f"    {name[2:]:>3} row(s)/transaction: emit {e['emit_us']:.0f}  bare INSERT {e['bare_insert_us']:.0f}"
+            size = "autocommit" if name == "tx0" else f"{name[2:]:>3} row(s)/transaction"
+            lines.append(f"    {size:>21}: emit {e['emit_us']:.0f}  bare INSERT {e['bare_insert_us']:.0f}"
                          f"  INSERT+NOTIFY {e['insert_and_notify_us']:.0f}   emit / INSERT = {e['ratio']:.2f}"
                          f"  (NOTIFY: {e['notify_ratio']:.2f})  target <= {TARGETS['emit_ratio']}: "
                          + verdict(e["ratio"] <= TARGETS["emit_ratio"]))

@@ -19,7 +19,9 @@ class DeliverySettings:
 def delivery_settings(prefix: str, medium: str, *, concurrency: int, timeout: float, timeout_doc: str,
                       max_retries: int = 3, retry_delay: int = 60, retention_days: int = 365) -> tuple[Setting, ...]:
     return (
-        Setting(f"{prefix}_CONCURRENCY", concurrency, f"{medium} sends in flight per consumer process", INT, at_least(1)),
+        Setting(f"{prefix}_CONCURRENCY", concurrency,
+                f"most {medium} sends in flight per consumer process (its provider connections grow to it as needed)",
+                INT, at_least(1)),
         Setting(f"{prefix}_TIMEOUT", timeout, timeout_doc, FLOAT, at_least(0.1)),
         Setting(f"{prefix}_MAX_RETRIES", max_retries, f"retries of a transient {medium} failure", INT, at_least(0)),
         Setting(f"{prefix}_RETRY_DELAY", retry_delay, "seconds before the first retry; doubles per retry",

@@ -78,7 +78,7 @@ class ChannelPool(Generic[C]):
                 channel = None
                 if self._waiting and self.limit < self.maximum and self._clock() >= self._held_until:
                     self._set_limit(self.limit + 1)
-            self._changed.notify_all()
+                self._changed.notify(2)  # one takes the instance given back, one the room a raised limit made
         if channel is not None:
             self._close(channel)
 

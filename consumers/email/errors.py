@@ -9,9 +9,10 @@ from consumers.providers import PermanentError, TransientError
 # Authentication failures are 5xx but are ours to fix (a rotated app password), not the
 # recipient's: retrying after the fix delivers the mail, so they count as transient.
 SMTP_AUTH_CODES = {530, 534, 535}
-# Refusals of a connection as one too many: a 421 greeting (Postfix's "421 4.7.0 Error: too many
-# connections from …") and Microsoft 365's "432 4.3.2 Concurrent connections limit exceeded".
-CROWDED_TEXT = ("too many connections", "concurrent connections")
+# Refusals as too much at once, after which the senders keep fewer connections (consumers/sender_pool.py):
+# a 421 greeting (Postfix's "421 4.7.0 Error: too many connections from …"), Microsoft 365's "432 4.3.2
+# Concurrent connections limit exceeded", Amazon SES's "454 Throttling failure: Maximum sending rate exceeded".
+CROWDED_TEXT = ("too many connections", "concurrent connections", "throttling")
 
 
 def is_crowded(exc: smtplib.SMTPResponseException) -> bool:

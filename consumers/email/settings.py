@@ -4,7 +4,7 @@ from consumers.channel_settings import delivery_settings
 
 email_settings = Settings(
     "the email channel",
-    *delivery_settings("EMAIL", "email", concurrency=32, timeout=30.0,
+    *delivery_settings("EMAIL", "email", concurrency=64, timeout=30.0,
                        timeout_doc="seconds per SMTP operation or ESP call (Django's EMAIL_TIMEOUT)"),
     Setting("EMAIL_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, "largest attachment", INT, at_least(1)),
     Setting("REPORTS_STORAGE_DIR", "", "absolute directory attachments named by reference are read from (an "

@@ -15,6 +15,7 @@ from consumers.providers import PermanentError, TransientError
     smtplib.SMTPConnectError(421, b"Service not available"),  # a refusing greeting, whatever its words
     smtplib.SMTPAuthenticationError(432, b"4.3.2 Concurrent connections limit exceeded"),  # Microsoft 365
     smtplib.SMTPSenderRefused(451, b"4.7.1 Too many connections, slow down", "shop@example.com"),
+    smtplib.SMTPSenderRefused(454, b"Throttling failure: Maximum sending rate exceeded.", "shop@example.com"),  # SES
 ])
 def test_a_refusal_as_one_connection_too_many_is_transient_and_crowded(exc):
     error = classify(exc)
