@@ -5,12 +5,14 @@ from typing import Literal
 from pydantic import AwareDatetime, Field, model_validator
 
 from outbox.events.base import EventSchema, register
+from outbox.events.categories import Category
 from outbox.events.fields import Email, Name, OtpCode, Phone, TemporaryPassword, Url
 
 
 @register
 class UserInvited(EventSchema):
     event_type = "auth.user_invited"
+    category = Category.CRITICAL
     key_field = "email"
 
     email: Email
@@ -25,6 +27,7 @@ class OtpRequested(EventSchema):
     """A one-time code, by email and/or SMS (at least one of email, phone)."""
 
     event_type = "auth.otp_requested"
+    category = Category.CRITICAL
     key_field = "email"
 
     email: Email | None = None
@@ -47,6 +50,7 @@ class OtpRequested(EventSchema):
 @register
 class PasswordChanged(EventSchema):
     event_type = "auth.password_changed"
+    category = Category.CRITICAL
     key_field = "email"
 
     email: Email
@@ -59,6 +63,7 @@ class PasswordChanged(EventSchema):
 @register
 class AccountApproved(EventSchema):
     event_type = "auth.account_approved"
+    category = Category.TRANSACTIONAL
     key_field = "email"
 
     email: Email
@@ -73,6 +78,7 @@ class SecurityAlert(EventSchema):
     """Something about an account needs its owner's attention (email, and SMS when a phone is given)."""
 
     event_type = "auth.security_alert"
+    category = Category.CRITICAL
     key_field = "email"
 
     email: Email
@@ -87,6 +93,7 @@ class SecurityAlert(EventSchema):
 @register
 class DailyEntryReminder(EventSchema):
     event_type = "auth.daily_entry_reminder"
+    category = Category.OPERATIONAL
     key_field = "email"
 
     email: Email

@@ -1,4 +1,4 @@
-"""An event type is a pydantic model plus its name, version and partition-key field.
+"""An event type is a pydantic model plus its name, version, category and partition-key field.
 
 Adding an event type: subclass `EventSchema` in the domain's module, decorate it
 with `@register`. Top-level fields typed `SecretStr` (or `SecretStr | None`; with limits,
@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Secret, SecretBytes, SecretStr, ValidationError
 
 from outbox.errors import InvalidEventData, UnknownEventType
+from outbox.events.categories import Category
 from outbox.limits import NUL_PROBLEM, nul_paths
 
 
@@ -24,6 +25,7 @@ class EventSchema(BaseModel):
 
     event_type: ClassVar[str]
     version: ClassVar[int] = 1
+    category: ClassVar[Category]  # outbox/events/categories.py
     key_field: ClassVar[str]  # the data field whose value keys the Kafka record (order is kept per key)
 
     @classmethod
@@ -100,6 +102,8 @@ _REGISTRY: dict[str, type[EventSchema]] = {}
 def register(schema: type[EventSchema]) -> type[EventSchema]:
     if schema.event_type in _REGISTRY:
         raise ValueError(f"event type {schema.event_type!r} registered twice")
+    if not isinstance(getattr(schema, "category", None), Category):
+        raise TypeError(f"{schema.__name__}.category must be one of Category.{', Category.'.join(Category.__members__)}")
     if schema.key_field not in schema.model_fields:
         raise TypeError(f"{schema.__name__}.key_field={schema.key_field!r} is not one of its fields")
     for name, field in schema.model_fields.items():

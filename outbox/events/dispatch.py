@@ -2,6 +2,7 @@
 from pydantic import Field
 
 from outbox.events.base import EventSchema, register
+from outbox.events.categories import Category
 from outbox.events.fields import Email, Identifier, Phone
 
 
@@ -11,6 +12,7 @@ class DeliveryAssigned(EventSchema):
     when `driver_email` names the driver's account."""
 
     event_type = "dispatch.delivery_assigned"
+    category = Category.TRANSACTIONAL
     key_field = "order_id"
 
     order_id: Identifier

@@ -2,6 +2,7 @@
 from pydantic import Field, model_validator
 
 from outbox.events.base import EventSchema, register
+from outbox.events.categories import Category
 from outbox.events.fields import Email, Identifier, Phone, Quantity
 
 
@@ -10,6 +11,7 @@ class StockLow(EventSchema):
     """A product fell below its threshold: email to `recipients`, SMS to `phones`."""
 
     event_type = "inventory.stock_low"
+    category = Category.OPERATIONAL
     key_field = "product_id"
 
     product_id: Identifier

@@ -4,6 +4,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 
 from outbox.events.base import EventSchema, register
+from outbox.events.categories import Category
 from outbox.events.fields import Email, Identifier, Name, Quantity
 
 
@@ -19,6 +20,7 @@ class ScheduleLine(BaseModel):
 @register
 class SchedulePublished(EventSchema):
     event_type = "production.schedule_published"
+    category = Category.OPERATIONAL
     key_field = "schedule_id"
 
     schedule_id: Identifier

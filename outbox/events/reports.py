@@ -2,6 +2,7 @@
 from pydantic import AwareDatetime, Field
 
 from outbox.events.base import EventSchema, register
+from outbox.events.categories import Category
 from outbox.events.fields import Email, Identifier, StoredFilePath
 
 
@@ -12,6 +13,7 @@ class ReportReady(EventSchema):
     when the email is sent."""
 
     event_type = "reports.report_ready"
+    category = Category.OPERATIONAL
     key_field = "email"
 
     email: Email

@@ -4,6 +4,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 
 from outbox.events.base import EventSchema, register
+from outbox.events.categories import Category
 from outbox.events.fields import Email, Identifier, Money, Name, Phone, Quantity, Url
 
 
@@ -18,6 +19,7 @@ class OrderLine(BaseModel):
 @register
 class OrderConfirmed(EventSchema):
     event_type = "sales.order_confirmed"
+    category = Category.TRANSACTIONAL
     key_field = "order_id"
 
     order_id: Identifier
@@ -33,6 +35,7 @@ class OrderConfirmed(EventSchema):
 @register
 class InvoiceIssued(EventSchema):
     event_type = "sales.invoice_issued"
+    category = Category.TRANSACTIONAL
     key_field = "invoice_number"
 
     invoice_number: Identifier
@@ -50,6 +53,7 @@ class PaymentReceived(EventSchema):
     """A payment against an invoice or order: a receipt by email, and by SMS when a phone is given."""
 
     event_type = "sales.payment_received"
+    category = Category.TRANSACTIONAL
     key_field = "receipt_number"
 
     receipt_number: Identifier

@@ -9,6 +9,7 @@ from pydantic import BaseModel, SecretBytes, SecretStr
 from outbox.emitter import sealed_payload
 from outbox.events import base
 from outbox.events.base import EventSchema, register
+from outbox.events.categories import Category
 from outbox.events.fields import OtpCode
 from outbox.secrets import is_sealed, unseal
 
@@ -21,8 +22,8 @@ def registry(monkeypatch):
 
 def schema(name: str, **annotations) -> type[EventSchema]:
     namespace = {"__annotations__": {"email": str, **annotations}, "event_type": f"test.{name}", "key_field": "email",
-                 "__module__": __name__, **{field: None for field in annotations}}
-    namespace["__annotations__"].update(event_type=ClassVar[str], key_field=ClassVar[str])
+                 "category": Category.CRITICAL, "__module__": __name__, **{field: None for field in annotations}}
+    namespace["__annotations__"].update(event_type=ClassVar[str], key_field=ClassVar[str], category=ClassVar[Category])
     return type(name, (EventSchema,), namespace)
 
 
@@ -55,5 +56,14 @@ class Deeper(BaseModel):
 def test_a_secret_that_cannot_be_sealed_is_refused_at_register(annotation):
     with pytest.raises(TypeError, match=r"Leaky\.pin .* holds a secret emit\(\) cannot seal"):
         register(schema("Leaky", pin=annotation))
+    assert base._REGISTRY == {}
+
+
+
+def test_an_event_type_without_a_category_is_refused_at_register():
+    uncategorised = schema("Uncategorised")
+    del uncategorised.category
+    with pytest.raises(TypeError, match=r"Uncategorised\.category must be one of Category\.CRITICAL"):
+        register(uncategorised)
     assert base._REGISTRY == {}
 
