@@ -45,6 +45,7 @@ from dataclasses import dataclass, replace
 from urllib.parse import parse_qs, urlencode
 
 from chesanto_comms.embedded.provider_api import Outcome, ProviderApiServer, RecordedRequest, Reply
+from chesanto_comms.numbers import is_whole_number
 
 # code: (HTTP status, type, title) of the errors the send request answers at once
 ERRORS = {
@@ -203,7 +204,7 @@ class WhatsAppCloudServer(ProviderApiServer):
         if form.get("messaging_product") != "whatsapp":
             return meta_error(100, "The parameter messaging_product is required and must be 'whatsapp'.")
         to = str(form.get("to") or "")
-        if not to.lstrip("+").isdigit():
+        if not is_whole_number(to.lstrip("+")):
             return meta_error(100, "The parameter to is required.")
         number = "+" + to.lstrip("+")
         kind = form.get("type")

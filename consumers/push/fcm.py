@@ -17,6 +17,7 @@ from typing import Any
 
 import requests
 
+from chesanto_comms.numbers import is_whole_number
 from consumers.providers import PermanentError, Sent, TransientError
 from consumers.push.credentials import AccessTokens
 
@@ -133,7 +134,7 @@ def retry_after(response: requests.Response, now: float | None = None) -> float 
     value = response.headers.get("Retry-After", "").strip()
     if not value:
         return None
-    if value.isdigit():
+    if is_whole_number(value):
         return float(value)
     try:
         moment = email.utils.parsedate_to_datetime(value)

@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.crypto import constant_time_compare
 
 from chesanto_comms.conf import comms
+from chesanto_comms.numbers import whole_number
 from consumers.models import SMSLog
 from consumers.sms.providers.twilio import verdict_for_code
 from consumers.sms.settings import sms_settings
@@ -79,7 +80,7 @@ def called_url(request: HttpRequest) -> str:
 def change_for(status: str, error_code: str) -> Change:
     new_status = STATUSES.get(status, "")  # receiving/received (inbound) and unknown words: no change
     if new_status in ("UNDELIVERED", "FAILED"):
-        code = int(error_code) if error_code.isdigit() else None
+        code = whole_number(error_code)
         meaning = verdict_for_code(code).meaning if code is not None else "no ErrorCode given"
         return Change(status=new_status, error=f"Twilio {status}, error {error_code or '-'}: {meaning}")
     return Change(status=new_status)

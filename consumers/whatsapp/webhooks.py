@@ -29,6 +29,7 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from chesanto_comms.numbers import is_whole_number
 from consumers.webhooks import replay
 from consumers.webhooks.base import (
     APPLIED,
@@ -108,7 +109,7 @@ def status_outcome(status: dict[str, Any]) -> str:
 
 def inbound_outcome(message: dict[str, Any]) -> str:
     sender, at = str(message.get("from") or ""), moment(message.get("timestamp"))
-    if not sender.isdigit() or at is None:
+    if not is_whole_number(sender) or at is None:
         return UNKNOWN_MESSAGE
     return APPLIED if window.record_inbound("+" + sender, at) else DUPLICATE
 
