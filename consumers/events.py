@@ -154,7 +154,14 @@ def passed_through(headers: dict[str, str]) -> dict[str, str]:
     return derived
 
 
-def _check_signature(secrets: list[str], msg, headers: dict[str, str]) -> None:
+def check_signature(msg, headers: dict[str, str]) -> None:
+    """With OUTBOX_SIGNING_KEY set, the record must carry a signature one of its keys made (over key,
+    value, ce_id and ce_type); PoisonRecord otherwise. `headers` are the decoded headers."""
+    if not (secrets := comms.OUTBOX_SIGNING_KEY):
+        return
+    missing = [h for h in REQUIRED_HEADERS if h not in headers]
+    if missing:
+        raise PoisonRecord(f"missing CloudEvents headers: {', '.join(missing)}")
     if signing.HEADER not in headers:
         raise PoisonRecord(f"unsigned record: OUTBOX_SIGNING_KEY is set and {signing.HEADER} is missing")
     if not signing.verified(secrets, headers[signing.HEADER], msg.key(), msg.value(), headers["ce_id"].encode(),
@@ -173,8 +180,7 @@ def event_from_message(msg, headers: dict[str, str] | None = None) -> InboundEve
         event_id = uuid.UUID(headers["ce_id"])
     except ValueError:
         raise PoisonRecord(f"ce_id {headers['ce_id'][:64]!r} is not a UUID") from None
-    if secrets := comms.OUTBOX_SIGNING_KEY:
-        _check_signature(secrets, msg, headers)
+    check_signature(msg, headers)
     schema = get_event_type(headers["ce_type"])  # UnknownEventType: poison
     emitted_at = parse_time(headers["ce_time"]) if "ce_time" in headers else record_time(msg)
     try:

@@ -5,7 +5,12 @@ the attempt number and the earliest time to try again in headers; it reads that
 topic in the same group and pauses a retry partition until its head record is due.
 Attempt n waits <CHANNEL>_RETRY_DELAY * 2**(n-1) seconds, or longer when the provider asked
 for a longer wait (its Retry-After, up to MAX_ASKED_DELAY); after <CHANNEL>_MAX_RETRIES
-retries the message is logged FAILED.
+retries the message is logged FAILED. A record whose row another live process holds goes the same
+way without counting an attempt (LATER_DELAY), so an attempt number of 0 is a first delivery deferred.
+
+A retry record is checked before the consumer waits for it: its retry headers must be ours and well
+formed, its signature right (with OUTBOX_SIGNING_KEY), and its due time no further ahead than the
+schedule's longest wait; otherwise it is poison, dead-lettered at once instead of pausing its partition.
 """
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ import time
 from dataclasses import dataclass
 
 from chesanto_comms.conf import comms
+from chesanto_comms.numbers import is_whole_number, whole_number
 from consumers.channel_settings import DeliverySettings
 
 ATTEMPT = "x-retry-attempt"
@@ -21,6 +27,8 @@ SOURCE = "x-retry-source"  # topic:partition:offset of the original record
 LAST_ERROR = "x-retry-reason"
 RETRY_HEADERS = (ATTEMPT, NOT_BEFORE, SOURCE, LAST_ERROR)
 MAX_ASKED_DELAY = 3600.0  # seconds: the longest Retry-After honoured; a provider asking for more gets this
+LATER_DELAY = 5.0  # seconds before a record whose row another process held is read again
+CLOCK_SKEW = 60.0  # seconds a due time may lie beyond the longest wait (another consumer's clock)
 
 
 def retry_topic(channel: str) -> str:
@@ -44,30 +52,35 @@ class RetryPolicy:
         scheduled = self.delay_seconds * 2 ** max(attempt - 1, 0)
         return max(scheduled, min(asked or 0.0, MAX_ASKED_DELAY))
 
+    @property
+    def longest(self) -> float:
+        """The longest wait this schedule ever asks for."""
+        return max(self.delay(max(self.max_retries, 1)), MAX_ASKED_DELAY, LATER_DELAY)
 
-def attempt_of(headers: dict[str, str]) -> int:
-    try:
-        return int(headers.get(ATTEMPT, "0"))
-    except ValueError:
-        return 0
+    def checked_due(self, headers: dict[str, str], now: float) -> float:
+        """When a retry record is due (epoch seconds); PoisonRecord if that lies further ahead than any
+        retry of this schedule: a forged or broken header must not pause its partition for longer."""
+        from consumers.events import PoisonRecord
+
+        due = due_at(headers)
+        if due > now + self.longest + CLOCK_SKEW:
+            raise PoisonRecord(f"{NOT_BEFORE}={headers.get(NOT_BEFORE, '')[:40]} is {due - now:.0f}s ahead; no retry "
+                               f"waits longer than {self.longest:.0f}s")
+        return due
 
 
 def due_at(headers: dict[str, str]) -> float:
     """Epoch seconds when the record may be tried again (0 if it is not a retry, or says nonsense)."""
-    try:
-        return int(headers.get(NOT_BEFORE, "0")) / 1000
-    except (ValueError, OverflowError):
-        return 0.0
+    return (whole_number(headers.get(NOT_BEFORE, "0")) or 0) / 1000
 
 
 def _parsed_source(raw: str) -> tuple[str, int, int] | None:
-    topic, _, rest = raw.rpartition(":")
+    topic, _, offset = raw.rpartition(":")
     topic, _, partition = topic.rpartition(":")
-    try:
-        position = (topic, int(partition), int(rest))
-    except ValueError:
+    partition_number, offset_number = whole_number(partition), whole_number(offset)
+    if not topic or partition_number is None or offset_number is None:
         return None
-    return position if topic and position[1] >= 0 and position[2] >= 0 else None
+    return topic, partition_number, offset_number
 
 
 def source_of(msg, headers: dict[str, str], known_topics: list[str] | None = None) -> tuple[str, int, int]:
@@ -85,14 +98,11 @@ def check_retry_headers(headers: dict[str, str]) -> int:
     from consumers.events import PoisonRecord
 
     problems = []
-    try:
-        attempt = int(headers.get(ATTEMPT, ""))
-        if attempt < 1:
-            problems.append(f"{ATTEMPT}={attempt} is below 1")
-    except ValueError:
+    attempt = whole_number(headers.get(ATTEMPT, ""))
+    if attempt is None:
         attempt = 0
         problems.append(f"{ATTEMPT}={headers.get(ATTEMPT, '(missing)')[:40]!r} is not a number")
-    if not headers.get(NOT_BEFORE, "").isascii() or not headers.get(NOT_BEFORE, "").isdigit():
+    if not is_whole_number(headers.get(NOT_BEFORE, "")):
         problems.append(f"{NOT_BEFORE}={headers.get(NOT_BEFORE, '(missing)')[:40]!r} is not epoch milliseconds")
     if _parsed_source(headers.get(SOURCE, "")) is None:
         problems.append(f"{SOURCE}={headers.get(SOURCE, '(missing)')[:80]!r} is not topic:partition:offset")
