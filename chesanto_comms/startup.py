@@ -1,8 +1,12 @@
 """What a long-running command checks and says when it starts."""
 from __future__ import annotations
 
+import os
+import socket
+
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
+from django.db.backends.signals import connection_created
 
 from chesanto_comms.kafka import client_properties
 
@@ -54,3 +58,20 @@ def services_summary(alias: str = "default") -> str:
     kafka = client_properties()
     return (f"PostgreSQL {db.get('HOST') or 'localhost'}:{db.get('PORT') or 5432}/{db.get('NAME')}, "
             f"Kafka {kafka['bootstrap.servers']} ({kafka.get('security.protocol', 'plaintext').upper()})")
+
+
+def name_database_connections(role: str) -> str:
+    """Make every database connection this process opens from now on say what it is in
+    pg_stat_activity's `application_name` (`chesanto-consume email host:pid`); returns the name."""
+    name = f"chesanto-{role} {socket.gethostname()}:{os.getpid()}"[:63]
+
+    def named(sender, connection, **kwargs):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('application_name', %s, false)", [name])
+
+    connection_created.connect(named, weak=False, dispatch_uid="chesanto-application-name")
+    for alias in connections:  # connections already open (the start-up checks') are named too
+        if connections[alias].connection is not None:
+            named(None, connections[alias])
+    return name

@@ -55,8 +55,9 @@ class Channel(ABC):
         empty is not wrong). `manage.py check` reports them; `check()` refuses to start on them."""
         return []
 
-    def deliver_many(self, events: list[InboundEvent], final_attempts: list[bool], run=None) -> list[Delivery]:
-        """Deliver several events in order (a channel may batch its database work)."""
+    def deliver_many(self, events: list[InboundEvent], final_attempts: list[bool], lease=None) -> list[Delivery]:
+        """Deliver several events in order (a channel may batch its database work); `lease` is the
+        process's claim on what it sends (consumers/claims.py)."""
         return [self.deliver(event, final_attempt=final) for event, final in zip(events, final_attempts)]
 
     def check(self) -> None:

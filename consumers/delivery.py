@@ -1,10 +1,12 @@
 """What every logged channel does with one message, in one fixed sequence:
 
-    the log row (one per event × template × recipient; final ones are never sent again)
+    the log row (one per event × template × recipient), claimed by this process (consumers/claims.py);
+        final rows are never sent again, rows another live process holds are left to it
+    → an interrupted attempt: the notification's rule (resend, or hold as UNKNOWN)
     → the policy steps (consumers/policy.py: expiry, …)
     → render (a failure is RENDER_FAILED and dead-letters the record)
     → send (the provider raises TransientError or PermanentError, consumers/providers.py)
-    → finish the row.
+    → finish the row, as soon as its own send returned (consumers/batch.py writes it).
 
 A channel subclasses `LoggedChannel` and supplies its log model, how to render and how to send.
 """
@@ -14,20 +16,20 @@ import logging
 import time
 from abc import abstractmethod
 from collections.abc import Callable
-from functools import partial
 from typing import Any, NamedTuple
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 from jinja2 import TemplateError
 
-from chesanto_comms.logging import log_context
 from consumers import metrics, rendering
 from consumers.channels import Channel
+from consumers.claims import ProcessLease
 from consumers.delivery_log import DeliveryLog, DeliveryStatus
 from consumers.events import InboundEvent
-from consumers.log_rows import finish_rows, insert_or_get_many, senders
-from consumers.notifications import Notification
+from consumers.log_rows import Opened
+from consumers.notifications import IfInterrupted, Notification
 from consumers.outcomes import Delivery, MessageOutcome
 from consumers.policy import withheld
 from consumers.providers import PermanentError, Sent, TransientError
@@ -35,10 +37,7 @@ from outbox.events.base import EventSchema
 
 log = logging.getLogger(__name__)
 
-# A task sends one key's messages with the channel instance it is given, and answers whether the
-# provider refused that instance's connection as one too many (consumers/sender_pool.py).
-SendTask = Callable[["LoggedChannel"], bool]
-Runner = Callable[[list[SendTask]], None]  # runs tasks, each with a channel of its own
+MayStart = Callable[[], bool]  # whether a provider call may start now (consumers/claims.py, a revoked partition)
 
 
 class MessageResult(NamedTuple):
@@ -46,12 +45,16 @@ class MessageResult(NamedTuple):
     render_error: str | None = None  # why it could not be rendered
     retry_after: float | None = None  # seconds the provider asked to wait
     crowded: bool = False  # the provider refused the connection as one too many
+    broken: Exception | None = None  # the unexpected error of a BROKEN message
 
 
 class LoggedChannel(Channel):
     log_model: type[DeliveryLog]
     notifications: dict[str, list[Notification]]
     template_extensions: tuple[str, ...]  # the files each notification's template path names, e.g. (".html", ".txt")
+    # A channel whose send can be repeated without a second message reaching anyone (the inbox: a row enters
+    # the feed once) resends an interrupted attempt whatever the notification's rule says.
+    idempotent_sends = False
 
     @property
     def recipient_field(self) -> str:
@@ -67,56 +70,17 @@ class LoggedChannel(Channel):
         return self.deliver_many([event], [final_attempt])[0]
 
     def deliver_many(self, events: list[InboundEvent], final_attempts: list[bool],
-                     run: Runner | None = None) -> list[Delivery]:
-        """Deliver several events (in the order they were read) with their log rows written in one
-        INSERT and finished in one UPDATE, instead of two statements per message. The sends run
-        through `run`, one task per key (each with a channel of its own: a sender's), so a slow
-        provider is called for several keys at once while each key keeps its order."""
-        messages = []
-        for i, event in enumerate(events):
-            with log_context(event_id=event.id, trace_id=event.trace_id):  # what finding recipients logs names it
-                messages.extend((i, event, notification, recipient)
-                                for notification in self.notifications.get(event.type, [])
-                                for recipient in notification.recipients(event.data))
-        actors = senders({event.actor for event in events})
-        entries = insert_or_get_many(self.log_model, [
-            ({"event_id": event.id, "template": notification.name, self.recipient_field: recipient},
-             {"template_version": notification.version, "sent_by_id": actors.get(event.actor),
-              **self.new_log_fields(event, notification)})
-            for _, event, notification, recipient in messages])
-        outcomes: list[list[MessageOutcome]] = [[] for _ in events]
-        render_errors: list[list[str]] = [[] for _ in events]
-        waits: list[list[float]] = [[] for _ in events]
-        results: list[MessageResult] = [None] * len(messages)
+                     lease: ProcessLease | None = None) -> list[Delivery]:
+        """Deliver several events at once, in this thread: their rows opened together, each message sent
+        and its row written in turn (consumers/batch.py; the consume loop's workers run the sends in parallel)."""
+        from consumers.batch import Batch, local_lease
 
-        def send_key(positions: list[int], channel: LoggedChannel) -> bool:
-            for position in positions:
-                i, event, notification, recipient = messages[position]
-                with log_context(event_id=event.id, trace_id=event.trace_id):
-                    results[position] = channel._deliver_one(entries[position], event, notification, recipient,
-                                                             final_attempts[i])
-            return any(results[position].crowded for position in positions)
-
-        by_key: dict[str, list[int]] = {}
-        for position, (_, event, _, _) in enumerate(messages):
-            by_key.setdefault(event.key, []).append(position)
-        tasks = [partial(send_key, positions) for positions in by_key.values()]
-        if run is None:
-            for task in tasks:
-                task(self)
-        else:
-            run(tasks)
-        for (i, *_), (outcome, error, retry_after, _) in zip(messages, results):
-            outcomes[i].append(outcome)
-            if error:
-                render_errors[i].append(error)
-            if retry_after is not None:
-                waits[i].append(retry_after)
-        unlogged: dict[int, Exception] = {}
-        for position, exc in finish_rows(entries).items():
-            unlogged.setdefault(messages[position][0], exc)
-        return [Delivery(tuple(o), tuple(e), unlogged.get(i), max(w, default=None))
-                for i, (o, e, w) in enumerate(zip(outcomes, render_errors, waits))]
+        batch = Batch(self, events, final_attempts, lease or local_lease())
+        batch.open()
+        for task in batch.tasks(lambda i: batch.lease.may_send()):
+            task.run(self, after_each=batch.write_settled)
+        batch.write_settled()  # the rows settled without a send (final, or held elsewhere)
+        return [delivery for _, delivery in sorted(batch.finished())]
 
     def template_files(self) -> list[str]:
         return sorted({n.template + ext for ns in self.notifications.values() for n in ns
@@ -163,37 +127,68 @@ class LoggedChannel(Channel):
         return {}
 
     # --- the common sequence ------------------------------------------------
-    def _deliver_one(self, entry: DeliveryLog, event: InboundEvent, notification: Notification, recipient: str,
-                     final_attempt: bool) -> MessageResult:
-        """What became of the message. The row's new values are set on `entry`; deliver_many writes
-        them for the whole batch."""
-        if entry.status != DeliveryStatus.PENDING:
-            log.info("event %s: %s to %s already %s; not sent again", event.id, notification.name, recipient, entry.status)
-            return MessageResult(MessageOutcome.ALREADY_FINAL)
-        if stop := withheld(event, notification, recipient, timezone.now()):
-            self._finish(entry, stop.status, error=stop.reason)
-            return MessageResult(MessageOutcome.WITHHELD)
+    def deliver_message(self, opened: Opened, event: InboundEvent, notification: Notification, recipient: str,
+                        final_attempt: bool, may_start: MayStart) -> MessageResult:
+        """What became of one message; never raises. The row's new values are set on `opened.entry`;
+        the batch writes them."""
+        entry = opened.entry
+        call_started = False
         try:
-            message = self.render(notification, event, recipient)
-        except (TemplateError, ValueError) as exc:
-            self._finish(entry, DeliveryStatus.RENDER_FAILED, error=f"{type(exc).__name__}: {exc}")
-            return MessageResult(MessageOutcome.RENDER_FAILED, render_error=f"{notification.name}: {exc}")
-        self.describe(message, entry)
+            if entry.status != DeliveryStatus.PENDING:
+                log.info("event %s: %s to %s already %s; not sent again", event.id, notification.name, recipient,
+                         entry.status)
+                return MessageResult(MessageOutcome.ALREADY_FINAL)
+            if not opened.held:
+                log.info("event %s: %s to %s is being sent by %s; looked at again later", event.id, notification.name,
+                         recipient, entry.attempted_by)
+                return MessageResult(MessageOutcome.BUSY)
+            note = self._after_interruption(opened, event, notification) if opened.interrupted_by else ""
+            if entry.status == DeliveryStatus.UNKNOWN:
+                return MessageResult(MessageOutcome.HELD)
+            if stop := withheld(event, notification, recipient, timezone.now()):
+                self._finish(entry, stop.status, error=stop.reason)
+                return MessageResult(MessageOutcome.WITHHELD)
+            try:
+                message = self.render(notification, event, recipient)
+            except (TemplateError, ValueError) as exc:
+                self._finish(entry, DeliveryStatus.RENDER_FAILED, error=f"{type(exc).__name__}: {exc}")
+                return MessageResult(MessageOutcome.RENDER_FAILED, render_error=f"{notification.name}: {exc}")
+            self.describe(message, entry)
+            if not may_start():
+                self._release(entry)
+                return MessageResult(MessageOutcome.NOT_STARTED)
+            call_started = True
+            return self._call_provider(message, entry, event, notification, recipient, final_attempt, note)
+        except (OperationalError, InterfaceError) as exc:  # the database, away in the middle of a send (the inbox)
+            connection.close()  # this thread's connection is unusable now
+            log.warning("event %s: %s to %s: database unavailable (%s); looked at again later", event.id,
+                        notification.name, recipient, exc)
+            self._release(entry)
+            return MessageResult(MessageOutcome.NOT_STARTED)
+        except Exception as exc:  # noqa: BLE001 - a bug must not take the batch's other messages with it
+            log.exception("event %s: %s to %s: unexpected error", event.id, notification.name, recipient)
+            if call_started:  # the provider may have it: as if its process had died during the call
+                return self._after_unknown_call(entry, event, notification, exc)
+            self._release(entry)
+            return MessageResult(MessageOutcome.BROKEN, broken=exc)
+
+    def _call_provider(self, message: Any, entry: DeliveryLog, event: InboundEvent, notification: Notification,
+                       recipient: str, final_attempt: bool, note: str) -> MessageResult:
         started = time.monotonic()
         try:
             sent = self.send(message, recipient, entry)
         except PermanentError as exc:
             self._observe(notification, entry, started, exc.status)
-            self._finish(entry, exc.status, error=str(exc), attempted=True)
+            self._finish(entry, exc.status, error=str(exc), called=True, failed=True)
             log.warning("event %s: %s to %s %s: %s", event.id, notification.name, recipient, exc.status, exc)
             return MessageResult(MessageOutcome.FAILED)
         except TransientError as exc:
             self._observe(notification, entry, started, "FAILED" if final_attempt else "retry")
             if final_attempt:
                 self._finish(entry, DeliveryStatus.FAILED, error=f"gave up after {entry.retry_count + 1} attempts: {exc}",
-                             attempted=True)
+                             called=True, failed=True)
                 return MessageResult(MessageOutcome.FAILED, crowded=exc.crowded)
-            self._finish(entry, DeliveryStatus.PENDING, error=f"will retry: {exc}", attempted=True)
+            self._finish(entry, DeliveryStatus.PENDING, error=f"will retry: {exc}", called=True, failed=True)
             log.info("event %s: %s to %s will be retried: %s", event.id, notification.name, recipient, exc)
             return MessageResult(MessageOutcome.RETRY, retry_after=exc.retry_after, crowded=exc.crowded)
         entry.provider_message_id = sent.provider_message_id or entry.provider_message_id
@@ -202,9 +197,40 @@ class LoggedChannel(Channel):
         if sent.cost is not None and hasattr(entry, "cost"):
             entry.cost = sent.cost
         self._observe(notification, entry, started, "SENT")
-        self._finish(entry, DeliveryStatus.SENT)
+        self._finish(entry, DeliveryStatus.SENT, error=note, called=True)
         log.info("event %s: %s sent to %s", event.id, notification.name, recipient)
         return MessageResult(MessageOutcome.SENT)
+
+    # --- an attempt that was cut short ----------------------------------------------------------
+    def _rule(self, event: InboundEvent, notification: Notification) -> IfInterrupted:
+        return IfInterrupted.RESEND if self.idempotent_sends else notification.rule_if_interrupted(event.data)
+
+    def _after_interruption(self, opened: Opened, event: InboundEvent, notification: Notification) -> str:
+        """The row's previous attempt died during its provider call: apply the rule. Held, the row is
+        finished UNKNOWN; else the note its row keeps when it is sent again."""
+        entry, rule = opened.entry, self._rule(event, notification)
+        metrics.INTERRUPTED.labels(self.name, rule.value).inc()
+        what = f"attempt {entry.attempts - 1} by {opened.interrupted_by} was interrupted during its provider call"
+        if rule is IfInterrupted.HOLD:
+            self._finish(entry, DeliveryStatus.UNKNOWN, error=f"{what}; held for a decision (rule: hold)")
+            log.warning("event %s: %s to %s: %s; UNKNOWN until an operator decides", event.id, notification.name,
+                        entry.recipient_value, what)
+            return ""
+        log.warning("event %s: %s to %s: %s; sending again", event.id, notification.name, entry.recipient_value, what)
+        return f"{what}; sent again (rule: resend)"
+
+    def _after_unknown_call(self, entry: DeliveryLog, event: InboundEvent, notification: Notification,
+                            exc: Exception) -> MessageResult:
+        rule = self._rule(event, notification)
+        metrics.INTERRUPTED.labels(self.name, rule.value).inc()
+        what = f"the provider call ended in an unexpected error ({type(exc).__name__}: {exc})"
+        if rule is IfInterrupted.HOLD:
+            self._finish(entry, DeliveryStatus.UNKNOWN, error=f"{what}; held for a decision (rule: hold)",
+                         called=True, failed=True)
+            return MessageResult(MessageOutcome.HELD)
+        self._finish(entry, DeliveryStatus.PENDING, error=f"{what}; will retry (rule: resend)", called=True,
+                     failed=True)
+        return MessageResult(MessageOutcome.RETRY)
 
     def _observe(self, notification: Notification, entry: DeliveryLog, started: float, outcome: str) -> None:
         provider = entry.provider or "unknown"
@@ -212,10 +238,21 @@ class LoggedChannel(Channel):
         metrics.SENDS.labels(self.name, notification.name, provider, outcome).inc()
 
     @staticmethod
-    def _finish(entry: DeliveryLog, status: str, error: str = "", attempted: bool = False) -> None:
+    def _finish(entry: DeliveryLog, status: str, error: str = "", called: bool = False, failed: bool = False) -> None:
+        """The row's outcome; the claim ends with it. Without a provider call (`called`) the claim's attempt is
+        not counted; a provider's refusal (`failed`) counts as a retry, as in the seed's retry_count."""
         entry.status = status
         entry.error_message = error[:4000]
+        entry.claimed = False
         if status == DeliveryStatus.SENT:
             entry.delivered_at = timezone.now()  # as in the seed: handed to the provider
-        if attempted:
+        if not called:
+            entry.attempts -= 1
+        if failed:
             entry.retry_count += 1
+
+    @staticmethod
+    def _release(entry: DeliveryLog) -> None:
+        """Give the row back unsent: PENDING and claimed by nobody, its claim's attempt not counted."""
+        entry.claimed = False
+        entry.attempts -= 1

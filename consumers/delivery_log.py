@@ -24,6 +24,9 @@ class DeliveryStatus(models.TextChoices):
     REJECTED = "REJECTED", "Rejected"
     EXPIRED = "EXPIRED", "Expired (not sent)"
     RENDER_FAILED = "RENDER_FAILED", "Could not be rendered"
+    # Its process died during the provider call, and the notification's rule says a second copy costs more
+    # than a missed one: held for an operator to decide (the admin's actions; consumers/claims.py).
+    UNKNOWN = "UNKNOWN", "Unknown (held for a decision)"
 
 
 class DeliveryLog(models.Model):
@@ -45,6 +48,12 @@ class DeliveryLog(models.Model):
     status = models.CharField(max_length=20, default=DeliveryStatus.PENDING, db_index=True)
     error_message = models.TextField(blank=True)
     retry_count = models.IntegerField(default=0)
+
+    # The attempt (consumers/claims.py): recorded, with the claim, before the provider is called
+    attempts = models.IntegerField(default=0)  # times a consumer took the row to send it
+    attempted_at = models.DateTimeField(null=True, blank=True)
+    attempted_by = models.CharField(max_length=64, blank=True)  # the process: its consumers/claims.py token
+    claimed = models.BooleanField(default=False)  # a process holds the row: only it may send it now
 
     # Provider metadata
     provider = models.CharField(max_length=50)

@@ -1,21 +1,35 @@
-"""Writing a message's log row: one INSERT … ON CONFLICT DO NOTHING RETURNING for a new row and
-one UPDATE of the changed columns to finish it — SQL the ORM would also send, without its
-per-call overhead (measured in docs/performance-email.md): get_or_create took a SELECT then
-BEGIN/INSERT/COMMIT, and save() rewrote every column."""
+"""Writing a batch's log rows: opened (and claimed for this process) before their sends, finished after.
+
+Opening is one INSERT … ON CONFLICT DO NOTHING RETURNING for the batch, with new rows born claimed
+(consumers/claims.py), and only when some rows were there already, one SELECT for them and one UPDATE
+that claims those still PENDING. The caller has reserved the rows' keys in this process first
+(`ProcessLease.reserve`), so a row it finds claimed by this same process is a leftover of an opening
+cut short by the database, never a row another thread is sending: it is claimed again.
+Finishing is one UPDATE … FROM unnest(…) of the columns that changed, and only of rows this process
+still holds. SQL the ORM would also send, without its per-call overhead (docs/performance-email.md).
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import DataError, IntegrityError, connections, models, router
+from django.utils import timezone
+
+from chesanto_comms.numbers import is_whole_number
+from consumers.delivery_log import DeliveryLog, DeliveryStatus
+from consumers.models import DeliveryProcess
 
 
-def sender_id(actor: str | None) -> int | None:
-    """The Django user behind the event, if the actor is one."""
-    if actor and actor.isdigit() and get_user_model().objects.filter(pk=int(actor)).exists():
-        return int(actor)
-    return None
+@dataclass(frozen=True)
+class Opened:
+    """A row as the batch found it: whether this process holds it now, and what came before."""
+
+    entry: DeliveryLog
+    held: bool  # claimed by this process: it may send it
+    interrupted_by: str = ""  # the process whose attempt it took over, which died during it (held only)
 
 
 def _columns(model: type[models.Model]) -> list[models.Field]:
@@ -26,120 +40,108 @@ def saved_values(entry: models.Model) -> dict[str, Any]:
     return {f.attname: getattr(entry, f.attname) for f in _columns(type(entry))}
 
 
-def update_changed(entry: models.Model) -> None:
-    """UPDATE the columns that changed since the row was read or inserted (`_saved_values`)."""
-    saved = entry.__dict__.get("_saved_values")
-    if saved is None:  # not read through insert_or_get: the ORM's full save
-        entry.save()
-        return
-    for f in _columns(type(entry)):
-        if getattr(f, "auto_now", False):
-            f.pre_save(entry, False)
-    changed = [f for f in _columns(type(entry)) if getattr(entry, f.attname) != saved[f.attname]]
-    if not changed:
-        return
-    connection = connections[entry._state.db]
-    quote = connection.ops.quote_name
-    sql = (f"UPDATE {quote(entry._meta.db_table)} SET {', '.join(f'{quote(f.column)} = %s' for f in changed)} "
-           f"WHERE {quote(entry._meta.pk.column)} = %s")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in changed] + [entry.pk])
-    entry._saved_values = saved_values(entry)
-
-
-@lru_cache(maxsize=None)
-def _insert_sql(model: type[models.Model], alias: str) -> str:
+def _key(model: type[DeliveryLog], alias: str) -> str:
     quote = connections[alias].ops.quote_name
-    key = ", ".join(quote(model._meta.get_field(name).column) for name in ("event_id", "template", model.RECIPIENT_FIELD))
-    columns = _columns(model)
-    return (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) "
-            f"VALUES ({', '.join(['%s'] * len(columns))}) ON CONFLICT ({key}) DO NOTHING "
-            f"RETURNING {quote(model._meta.pk.column)}")
+    return ", ".join(quote(model._meta.get_field(n).column) for n in ("event_id", "template", model.RECIPIENT_FIELD))
 
 
-def insert_unless_logged(entry: models.Model) -> bool:
-    """INSERT the new log row unless one exists for its (event, template, recipient); True if inserted.
-
-    Values are prepared as the ORM's own INSERT prepares them (field defaults, auto_now_add, JSON).
-    """
-    alias = router.db_for_write(type(entry))
-    connection = connections[alias]
-    values = [f.get_db_prep_save(f.pre_save(entry, True), connection) for f in _columns(type(entry))]
-    with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(type(entry), alias), values)
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    entry.pk = row[0]
-    entry._state.adding, entry._state.db = False, alias
-    return True
-
-
-def insert_or_get(model: type[models.Model], key: dict[str, Any], **fields: Any) -> models.Model:
-    """The message's log row: a new PENDING one (one round trip), or the one an earlier delivery left."""
-    entry = model(**key, **fields)
-    if not insert_unless_logged(entry):
-        entry = model.objects.get(**key)
-    entry._saved_values = saved_values(entry)  # so update_changed writes only what changed
-    return entry
-
-
-# --- a batch of messages: one INSERT for their rows, one UPDATE to finish them --------------
+# --- opening -----------------------------------------------------------------------------------
 def senders(actors: set[str | None]) -> dict[str, int]:
-    """`sender_id` for several actors at once (one query)."""
-    ids = {int(a) for a in actors if a and a.isdigit()}
+    """The Django users behind the events' actors, for those that are user ids (one query)."""
+    ids = {int(a) for a in actors if a and is_whole_number(a) and len(a) < 19}  # fits a bigint
     if not ids:
         return {}
     return {str(pk): pk for pk in get_user_model().objects.filter(pk__in=ids).values_list("pk", flat=True)}
 
 
 @lru_cache(maxsize=None)
-def _insert_many_sql(model: type[models.Model], alias: str) -> str:
+def _insert_sql(model: type[models.Model], alias: str) -> str:
     """One statement for any number of rows (the columns as arrays, unnested), so its text, and
     psycopg's parse of it, is the same for every batch."""
     connection = connections[alias]
     quote = connection.ops.quote_name
     columns = _columns(model)
-    key = ", ".join(quote(model._meta.get_field(n).column) for n in ("event_id", "template", model.RECIPIENT_FIELD))
     arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in columns)
     return (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) "
-            f"SELECT * FROM unnest({arrays}) ON CONFLICT ({key}) DO NOTHING "
-            f"RETURNING {quote(model._meta.pk.column)}, {key}")
+            f"SELECT * FROM unnest({arrays}) ON CONFLICT ({_key(model, alias)}) DO NOTHING "
+            f"RETURNING {quote(model._meta.pk.column)}, {_key(model, alias)}")
 
 
-def insert_or_get_many(model: type[models.Model], rows: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[models.Model]:
-    """The log rows of a batch of messages, each (key, fields) like insert_or_get's: one INSERT … ON
-    CONFLICT DO NOTHING RETURNING for all, and one SELECT for those an earlier delivery left."""
-    if len(rows) <= 1:
-        return [insert_or_get(model, key, **fields) for key, fields in rows]
+@lru_cache(maxsize=None)
+def _claim_sql(model: type[models.Model], alias: str) -> str:
+    """Claim PENDING rows that nobody holds, that this process holds from an opening cut short, or whose
+    holder is gone: stopped, unknown, or — when this process may judge (consumers/claims.py) — not seen
+    for its lease. Returns each claimed row's attempt count and time, and the process whose attempt it
+    takes over (empty when none was interrupted)."""
+    quote = connections[alias].ops.quote_name
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    ours = "(before.was_claimed AND before.was_by = %(me)s)"
+    return (f"UPDATE {table} AS t SET claimed = true, attempts = t.attempts + CASE WHEN {ours} THEN 0 ELSE 1 END, "
+            f"attempted_at = now(), attempted_by = %(me)s "
+            f"FROM (SELECT {pk} AS id, claimed AS was_claimed, attempted_by AS was_by FROM {table} "
+            f"      WHERE {pk} = ANY(%(ids)s)) AS before "
+            f"WHERE t.{pk} = before.id AND t.status = %(pending)s AND (NOT t.claimed OR t.attempted_by = %(me)s "
+            f"  OR NOT EXISTS (SELECT 1 FROM {DeliveryProcess._meta.db_table} p WHERE p.token = t.attempted_by "
+            f"  AND p.stopped_at IS NULL AND (NOT %(may_judge)s OR p.seen_at > now() - p.lease_seconds * interval '1 second'))) "
+            f"RETURNING t.{pk}, t.attempts, t.attempted_at, "
+            f"CASE WHEN before.was_claimed AND NOT {ours} THEN before.was_by ELSE '' END")
+
+
+def open_rows(model: type[DeliveryLog], rows: list[tuple[dict[str, Any], dict[str, Any]]], token: str,
+              may_judge: bool) -> list[Opened]:
+    """The log rows of a batch of messages, each (key, fields), claimed for the process `token` where
+    they can be: new ones are inserted claimed; PENDING ones an earlier delivery left are claimed unless
+    another live process holds them; final ones are only read. The keys must be reserved by the caller."""
     alias = router.db_for_write(model)
     connection = connections[alias]
+    now = timezone.now()
+    claim = {"claimed": True, "attempts": 1, "attempted_at": now, "attempted_by": token}
+    entries = [model(**key, **fields, **claim) for key, fields in rows]
     recipient = model.RECIPIENT_FIELD
-    entries = [model(**key, **fields) for key, fields in rows]
-    arrays = [[f.get_db_prep_save(f.pre_save(entry, True), connection) for entry in entries] for f in _columns(model)]
+    arrays = [[f.get_db_prep_save(f.pre_save(e, True), connection) for e in entries] for f in _columns(model)]
     with connection.cursor() as cursor:
-        cursor.execute(_insert_many_sql(model, alias), arrays)
+        cursor.execute(_insert_sql(model, alias), arrays)
         inserted = {(event_id, template, str(to)): pk for pk, event_id, template, to in cursor.fetchall()}
+    opened: list[Opened | None] = []
     for entry in entries:  # recipients compared as text: a column of user ids reads back as numbers
         pk = inserted.get((entry.event_id, entry.template, str(getattr(entry, recipient))))
-        if pk is not None:
-            entry.pk = pk
-            entry._state.adding, entry._state.db = False, alias
-    found: dict[tuple, models.Model] = {}
-    if missing := [entry for entry in entries if entry.pk is None]:
-        wanted = models.Q()
-        for entry in missing:
-            wanted |= models.Q(event_id=entry.event_id, template=entry.template, **{recipient: getattr(entry, recipient)})
-        found = {(row.event_id, row.template, str(getattr(row, recipient))): row for row in model.objects.filter(wanted)}
-    result = []
-    for entry in entries:
-        if entry.pk is None:
-            entry = found[(entry.event_id, entry.template, str(getattr(entry, recipient)))]
+        if pk is None:
+            opened.append(None)
+            continue
+        entry.pk = pk
+        entry._state.adding, entry._state.db = False, alias
         entry._saved_values = saved_values(entry)
-        result.append(entry)
+        opened.append(Opened(entry, held=True))
+    if all(opened):
+        return opened
+    wanted = models.Q()
+    for entry, found in zip(entries, opened):
+        if found is None:
+            wanted |= models.Q(event_id=entry.event_id, template=entry.template, **{recipient: getattr(entry, recipient)})
+    earlier = {(row.event_id, row.template, str(getattr(row, recipient))): row
+               for row in model.objects.using(alias).filter(wanted)}
+    pending = [row.pk for row in earlier.values() if row.status == DeliveryStatus.PENDING]
+    claimed = {}
+    if pending:
+        with connection.cursor() as cursor:
+            cursor.execute(_claim_sql(model, alias), {"me": token, "ids": pending, "may_judge": may_judge,
+                                                      "pending": DeliveryStatus.PENDING.value})
+            claimed = {pk: rest for pk, *rest in cursor.fetchall()}
+    result = []
+    for entry, found in zip(entries, opened):
+        if found is None:
+            row = earlier[(entry.event_id, entry.template, str(getattr(entry, recipient)))]
+            held = row.pk in claimed
+            if held:
+                row.attempts, row.attempted_at, _ = claimed[row.pk]
+                row.claimed, row.attempted_by = True, token
+            row._saved_values = saved_values(row)
+            found = Opened(row, held=held, interrupted_by=claimed[row.pk][2] if held else "")
+        result.append(found)
     return result
 
 
+# --- finishing ---------------------------------------------------------------------------------
 def _changed(entry: models.Model) -> list[models.Field]:
     saved = entry.__dict__["_saved_values"]
     for f in _columns(type(entry)):
@@ -148,44 +150,44 @@ def _changed(entry: models.Model) -> list[models.Field]:
     return [f for f in _columns(type(entry)) if getattr(entry, f.attname) != saved[f.attname]]
 
 
-def finish_rows(entries: list[models.Model]) -> dict[int, Exception]:
-    """Write what changed on a batch's rows; return, by position, the rows the database refused for
-    their data (then each row is written on its own, so one bad row keeps only itself unwritten)."""
+def finish_rows(entries: list[DeliveryLog], token: str) -> tuple[dict[int, Exception], int]:
+    """Write what changed on rows this process holds; return, by position, the rows the database
+    refused for their data (each row is then written on its own, so one bad row keeps only itself
+    unwritten), and how many rows were no longer held (taken over meanwhile: not overwritten)."""
     try:
-        update_changed_many(entries)
-        return {}
+        return {}, _update_held(entries, token)
     except (DataError, IntegrityError):
-        failed = {}
+        failed, lost = {}, 0
         for i, entry in enumerate(entries):
             try:
-                update_changed(entry)
+                lost += _update_held([entry], token)
             except (DataError, IntegrityError) as exc:
                 failed[i] = exc
-        return failed
+        return failed, lost
 
 
-def update_changed_many(entries: list[models.Model]) -> None:
-    """Finish a batch of rows of one model in one UPDATE … FROM unnest(…) of the columns any of them changed."""
-    entries = [e for e in entries if "_saved_values" in e.__dict__]
-    if len(entries) <= 1:
-        for entry in entries:
-            update_changed(entry)
-        return
+def _update_held(entries: list[DeliveryLog], token: str) -> int:
+    """One UPDATE … FROM unnest(…) of the columns any of the rows changed; the number not written
+    because another process holds them now."""
     changed = {f for entry in entries for f in _changed(entry)}
-    columns = tuple(f for f in _columns(type(entries[0])) if f in changed)
+    model = type(entries[0]) if entries else None
+    columns = tuple(f for f in _columns(model) if f in changed) if model else ()
     if not columns:
-        return
-    connection = connections[entries[0]._state.db]
+        return 0
+    alias = entries[0]._state.db
+    connection = connections[alias]
     arrays = [[entry.pk for entry in entries]]
     arrays += [[f.get_db_prep_save(getattr(entry, f.attname), connection) for entry in entries] for f in columns]
     with connection.cursor() as cursor:
-        cursor.execute(_update_many_sql(type(entries[0]), entries[0]._state.db, columns), arrays)
+        cursor.execute(_update_sql(model, alias, columns), [*arrays, token])
+        written = cursor.rowcount
     for entry in entries:
         entry._saved_values = saved_values(entry)
+    return len(entries) - written
 
 
 @lru_cache(maxsize=256)
-def _update_many_sql(model: type[models.Model], alias: str, columns: tuple[models.Field, ...]) -> str:
+def _update_sql(model: type[models.Model], alias: str, columns: tuple[models.Field, ...]) -> str:
     connection = connections[alias]
     quote = connection.ops.quote_name
     pk = model._meta.pk
@@ -193,4 +195,5 @@ def _update_many_sql(model: type[models.Model], alias: str, columns: tuple[model
     names = ", ".join(quote(f.column) for f in (pk, *columns))
     return (f"UPDATE {quote(model._meta.db_table)} AS t SET "
             + ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in columns)
-            + f" FROM unnest({arrays}) AS v({names}) WHERE t.{quote(pk.column)} = v.{quote(pk.column)}")
+            + f" FROM unnest({arrays}) AS v({names}) WHERE t.{quote(pk.column)} = v.{quote(pk.column)}"
+            + " AND t.claimed AND t.attempted_by = %s")

@@ -7,6 +7,11 @@ log rows are final (or the record was re-published to the retry or dead-letter
 topic and acknowledged), and only once every earlier record of its partition is
 done. librdkafka's auto-commit commits stored offsets; we also commit
 synchronously on partition revoke and before close.
+
+On revoke, the partition's fence drops its queued records and stops provider calls
+not yet started for them; the sends in progress finish and their offsets are
+committed before the partition is handed over. Whatever a fence misses, the claims
+on log rows catch (consumers/claims.py): two processes never send one row at once.
 """
 from __future__ import annotations
 
@@ -25,12 +30,13 @@ from chesanto_comms.status_server import StatusServer
 from chesanto_comms.topics import ensure_topics, topic_for
 from consumers import metrics, retry
 from consumers.channels import get_channel
+from consumers.claims import ProcessLease
 from consumers.dead_letters import dead_letter, dead_letter_topic
-from consumers.events import POISON, PoisonRecord, decode_headers, event_from_message, read_headers
+from consumers.events import POISON, PoisonRecord, check_signature, decode_headers, event_from_message, read_headers
 from consumers.offsets import PartitionProgress
 from consumers.outcomes import Verdict
 from consumers.publish import RecordTooLarge, publish_and_wait
-from consumers.workers import Job, Outcome, WorkerPool
+from consumers.workers import Fence, Job, Outcome, WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +82,9 @@ class ChannelConsumer:
         self.stopping = threading.Event()
         self.handled = 0
         self._progress: dict[tuple[str, int], PartitionProgress] = defaultdict(PartitionProgress)
+        self._fences: dict[tuple[str, int], Fence] = defaultdict(Fence)  # the partitions held now
+        self._held: dict[tuple[str, int], int] = defaultdict(int)  # records in flight per partition
+        self._revoking: set[tuple[str, int]] = set()  # partitions being handed over (on_revoke)
         self._in_flight = 0
         self._waiting_retries: dict[tuple[str, int], float] = {}  # retry partitions paused until due
         self._throttled = False
@@ -92,14 +101,16 @@ class ChannelConsumer:
         ensure_topics(read + [dead_letter_topic(t) for t in read])
         self.consumer = Consumer(consumer_properties({**CONSUMER_DEFAULTS, **client_properties(), "group.id": self.group_id}))
         self.producer = Producer(producer_properties({**PRODUCER_DEFAULTS, **client_properties()}))
-        self.pool = WorkerPool(lambda: get_channel(self.name), self.concurrency, self.stopping,
+        self.lease = ProcessLease.for_role(self.name, self.delivery.timeout).start()
+        self.pool = WorkerPool(lambda: get_channel(self.name), self.concurrency, self.stopping, self.lease,
                                on_limit=metrics.SENDERS.labels(self.name).set)
         self.consumer.subscribe(self.source_topics + [self.retry_topic], on_assign=self._on_assign,
                                 on_revoke=self._on_revoke)
         status = StatusServer(self.metrics_port, self.health, comms.CONSUMER_METRICS_ADDRESS).start()
-        log.info("%s consumer started: %s; group %s reading %s; %d senders; metrics %s", self.name,
+        log.info("%s consumer started: %s; group %s reading %s; %d senders; metrics %s; claims as %s", self.name,
                  services_summary(), self.group_id, ", ".join(self.source_topics + [self.retry_topic]),
-                 self.concurrency, f"{comms.CONSUMER_METRICS_ADDRESS}:{self.metrics_port}" if self.metrics_port else "off")
+                 self.concurrency, f"{comms.CONSUMER_METRICS_ADDRESS}:{self.metrics_port}" if self.metrics_port else "off",
+                 self.lease.token)
         try:
             while not self.stopping.is_set():
                 self._resume_due_retries()
@@ -121,6 +132,7 @@ class ChannelConsumer:
             self._commit()
             self.consumer.close()
             self.pool.shutdown()
+            self.lease.stop()
             self.producer.flush(10)
             self.channel.close()
             status.stop()
@@ -146,15 +158,23 @@ class ChannelConsumer:
             headers, unreadable = decode_headers(raw_headers), None
         tp = (msg.topic(), msg.partition())
         from_retry = msg.topic() == self.retry_topic
-        if from_retry and unreadable is None and (due := retry.due_at(headers)) > time.time():
-            self._wait_for(tp, msg.offset(), due)
-            return
+        attempt, due = 0, 0.0
+        if from_retry and unreadable is None:
+            try:  # before any wait: a record that is not ours must not pause its partition
+                attempt = retry.check_retry_headers(headers)
+                check_signature(msg, headers)
+                due = self.policy.checked_due(headers, time.time())
+            except PoisonRecord as exc:
+                unreadable = exc
+            if unreadable is None and due > time.time():
+                self._wait_for(tp, msg.offset(), due)
+                return
         self._progress[tp].started(msg.offset())
+        self._held[tp] += 1
         self._in_flight += 1
         try:
             if unreadable is not None:
                 raise unreadable
-            attempt = retry.check_retry_headers(headers) if from_retry else 0
             event = event_from_message(msg, headers)
         except Exception as exc:  # noqa: BLE001 - whatever is wrong with a record is that record's: dead-letter it
             if not isinstance(exc, POISON):
@@ -164,7 +184,7 @@ class ChannelConsumer:
         if not self.channel.handles(event.type):
             self._finished(msg, "ignored")
             return
-        self.pool.submit(Job(msg, event, attempt, final_attempt=self.policy.is_final(attempt)))
+        self.pool.submit(Job(msg, event, attempt, final_attempt=self.policy.is_final(attempt), fence=self._fences[tp]))
 
     def _wait_for(self, tp: tuple[str, int], offset: int, due: float) -> None:
         """Not due yet: read this record again later, and meanwhile nothing else from its retry partition."""
@@ -223,13 +243,17 @@ class ChannelConsumer:
             self._apply(outcome)
 
     def _apply(self, outcome: Outcome) -> None:
-        """Act on a record's verdict; each path ends with its offset stored, except ABANDONED."""
+        """Act on a record's verdict; each path ends with its offset stored, except ABANDONED and the
+        outcomes of a partition handed over (its next owner reads the record again)."""
         msg, headers = outcome.job.msg, outcome.job.event.headers
-        if outcome.verdict is Verdict.ABANDONED:  # shutting down with the database away: redelivered next time
+        tp = (msg.topic(), msg.partition())
+        handed_over = outcome.job.fence.revoked and (tp not in self._revoking or outcome.verdict is Verdict.LATER)
+        if outcome.verdict is Verdict.ABANDONED or handed_over:
             self._in_flight -= 1
-        elif outcome.verdict is Verdict.RETRY:
+            self._held[tp] -= 1
+        elif outcome.verdict in (Verdict.RETRY, Verdict.LATER):
             try:
-                self._schedule_retry(outcome.job, outcome.retry_after)
+                self._schedule_retry(outcome.job, outcome.retry_after, counted=outcome.verdict is Verdict.RETRY)
             except RecordTooLarge as exc:  # with the retry headers it no longer fits the topic
                 self._dead_letter(msg, read_headers(msg), headers, exc)
                 return
@@ -239,13 +263,18 @@ class ChannelConsumer:
         else:
             self._finished(msg, "delivered")
 
-    def _schedule_retry(self, job: Job, asked: float | None) -> None:
-        attempt = job.attempt + 1
-        delay = self.policy.delay(attempt, asked)
-        headers = retry.retry_headers(job.msg, job.event.headers, attempt, delay, "transient failure",
-                                      self.source_topics)
+    def _schedule_retry(self, job: Job, asked: float | None, counted: bool = True) -> None:
+        """Re-publish the record to the retry topic: as its next attempt, or (not counted: a row another
+        process held) as the same attempt, read again after LATER_DELAY."""
+        attempt = job.attempt + 1 if counted else job.attempt
+        delay = self.policy.delay(attempt, asked) if counted else retry.LATER_DELAY
+        reason = "transient failure" if counted else "its log row was held by another process"
+        headers = retry.retry_headers(job.msg, job.event.headers, attempt, delay, reason, self.source_topics)
         publish_and_wait(self.producer, self.retry_topic, job.msg.value(), job.msg.key(), headers)
-        log.info("event %s: retry %d/%d in %.0fs", job.event.id, attempt, self.policy.max_retries, delay)
+        if counted:
+            log.info("event %s: retry %d/%d in %.0fs", job.event.id, attempt, self.policy.max_retries, delay)
+        else:
+            log.info("event %s: read again in %.0fs (%s)", job.event.id, delay, reason)
 
     def _dead_letter(self, msg, raw_headers, headers: dict[str, str], error: Exception) -> None:
         source = retry.source_of(msg, headers, self.source_topics)
@@ -256,6 +285,7 @@ class ChannelConsumer:
     def _finished(self, msg, outcome: str) -> None:
         """The record is fully handled: store the partition's offset if every earlier record is too."""
         self._in_flight -= 1
+        self._held[(msg.topic(), msg.partition())] -= 1
         self.handled += 1
         metrics.RECORDS.labels(self.name, msg.topic(), outcome).inc()
         position = self._progress[(msg.topic(), msg.partition())].finished(msg.offset())
@@ -289,24 +319,39 @@ class ChannelConsumer:
         return not stalled and not self.stopping.is_set(), details
 
     # --- shutdown and rebalance --------------------------------------------
-    def _drain(self, timeout: float) -> None:
+    def _drain(self, timeout: float, partitions: set[tuple[str, int]] | None = None) -> None:
+        """Apply outcomes until nothing (of `partitions`) is in flight, or for `timeout` seconds."""
         deadline = time.monotonic() + timeout
-        while self._in_flight > 0 and time.monotonic() < deadline:
+
+        def in_flight() -> int:
+            return self._in_flight if partitions is None else sum(self._held[tp] for tp in partitions)
+
+        while in_flight() > 0 and time.monotonic() < deadline:
             self._collect(timeout=0.1)
-        if self._in_flight:
-            log.warning("%d records still in flight at shutdown; they will be redelivered", self._in_flight)
+        if left := in_flight():
+            log.warning("%d records still in flight %s; their next reader delivers what they did not", left,
+                        "at shutdown" if partitions is None else "on revoke")
 
     def _on_assign(self, consumer: Consumer, partitions) -> None:
         """Only says so; the client applies the assignment itself (incrementally, for cooperative groups)."""
         log.info("%s consumer assigned %d partitions: %s", self.name, len(partitions), partition_list(partitions))
 
     def _on_revoke(self, consumer: Consumer, partitions) -> None:
+        """Fence the partitions (queued records dropped, no new provider call for them), let the sends in
+        progress finish and store their offsets, commit, then let the partitions go."""
         log.info("%s consumer revoked %d partitions: %s", self.name, len(partitions), partition_list(partitions))
-        self._drain(timeout=self.delivery.timeout + 5)  # their sends finish and their offsets are stored
-        self._commit()
-        for partition in partitions:
-            self._progress.pop((partition.topic, partition.partition), None)
-            self._waiting_retries.pop((partition.topic, partition.partition), None)
+        revoked = {(partition.topic, partition.partition) for partition in partitions}
+        for tp in revoked:
+            self._fences.pop(tp, Fence()).revoke()
+        self._revoking = revoked
+        try:
+            self._drain(timeout=self.delivery.timeout + 5, partitions=revoked)
+            self._commit()
+        finally:
+            self._revoking = set()
+        for tp in revoked:
+            self._progress.pop(tp, None)
+            self._waiting_retries.pop(tp, None)
 
     def _commit(self) -> None:
         try:

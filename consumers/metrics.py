@@ -13,6 +13,11 @@ SEND_SECONDS = Histogram(
     "chesanto_send_seconds", "Time a provider took to accept (or refuse) one message",
     ["channel", "provider"], buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
+INTERRUPTED = Counter(
+    "chesanto_interrupted_sends_total", "Messages whose provider call may or may not have happened (its process "
+    "died during it, or it ended in an unexpected error), by the rule applied: resend or hold (UNKNOWN)",
+    ["channel", "rule"],
+)
 CONSUMER_LAG = Gauge(
     "chesanto_consumer_lag", "Records behind the end of the partition (high watermark - position)",
     ["channel", "topic", "partition"],

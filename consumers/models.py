@@ -79,3 +79,25 @@ class DeadLetter(models.Model):
 
     def __str__(self):
         return f"{self.source_topic}[{self.partition}]@{self.offset}: {self.error_class}"
+
+
+class DeliveryProcess(models.Model):
+    """A process that delivers (a channel consumer, a replay): the lease on the log rows it claims
+    (consumers/claims.py). Its claims hold while it beats, and lapse once it stopped or was not seen
+    for `lease_seconds`."""
+
+    token = models.CharField(max_length=64, primary_key=True)
+    role = models.CharField(max_length=60)  # the channel it delivers, or "replay:<channel>"
+    host = models.CharField(max_length=255)
+    pid = models.IntegerField()
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField()  # its last heartbeat
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    lease_seconds = models.FloatField()
+
+    class Meta:
+        db_table = "communications_delivery_process"
+        ordering = ["-started_at"]
+
+    def __str__(self):
+        return self.token

@@ -4,9 +4,28 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import Any
 
 from outbox.events.base import EventSchema
+from outbox.events.categories import Category
+
+
+class IfInterrupted(Enum):
+    """What becomes of a message whose process died during its provider call (consumers/claims.py):
+    the provider may or may not have taken it, and nothing can tell which."""
+
+    RESEND = "resend"  # send it again: a second copy beats a missed one (at least once)
+    HOLD = "hold"  # log it UNKNOWN for an operator to decide: a second copy costs more than a miss
+
+
+# The rule a notification follows unless it declares its own.
+IF_INTERRUPTED = {
+    Category.CRITICAL: IfInterrupted.RESEND,  # a missed login code locks the user out; a second one is harmless
+    Category.TRANSACTIONAL: IfInterrupted.RESEND,  # an order or delivery notice twice is better than not at all
+    Category.OPERATIONAL: IfInterrupted.RESEND,  # staff alerts: a duplicate costs nothing
+    Category.MARKETING: IfInterrupted.HOLD,  # a second announcement annoys and costs money
+}
 
 
 @dataclass(frozen=True)
@@ -22,6 +41,10 @@ class Notification:
     # Time-critical messages (an OTP) are not sent after this moment; None = never expires.
     expires: Callable[[EventSchema, datetime], datetime | None] = field(default=lambda data, emitted: None)
     options: dict[str, Any] = field(default_factory=dict)  # what only its channel reads (a WhatsApp template, …)
+    if_interrupted: IfInterrupted | None = None  # None: its event type's category decides (IF_INTERRUPTED)
+
+    def rule_if_interrupted(self, data: EventSchema) -> IfInterrupted:
+        return self.if_interrupted or IF_INTERRUPTED[data.category]
 
 
 def recipients_from(field_name: str) -> Callable[[EventSchema], list[str]]:

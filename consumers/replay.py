@@ -36,10 +36,12 @@ from django.utils.dateparse import parse_datetime
 
 from chesanto_comms.conf import comms
 from chesanto_comms.kafka import client_properties, consumer_properties
+from chesanto_comms.numbers import is_whole_number
 from chesanto_comms.startup import services_summary
 from chesanto_comms.topics import topic_for
 from consumers import retry
 from consumers.channels import UnknownChannel, get_channel
+from consumers.claims import ProcessLease
 from consumers.delivery import LoggedChannel
 from consumers.events import InboundEvent, event_from_message
 from consumers.notifications import Notification
@@ -81,7 +83,7 @@ def parse_offsets(spec: str) -> list[tuple[str, int, int]]:
     positions = []
     for part in filter(None, (item.strip() for item in spec.split(","))):
         topic, partition, offset = part.rsplit(":", 2) if part.count(":") >= 2 else ("", "", "")
-        if not topic or not partition.isdigit() or not offset.isdigit():
+        if not topic or not is_whole_number(partition) or not is_whole_number(offset):
             raise ReplayError(f"--from-offsets: {part!r} is not topic:partition:offset "
                               "(partition and offset are whole numbers, 0 or more)")
         positions.append((topic, int(partition), int(offset)))
@@ -176,6 +178,10 @@ class Replay:
 
     def run(self) -> Summary:
         consumer = Consumer(consumer_properties({**client_properties(), **REPLAY_CONSUMER, "group.id": self.group_id}))
+        # A replay claims the rows it sends as a consumer does (consumers/claims.py): never one a live consumer holds.
+        self.lease = ProcessLease.for_role(f"replay:{self.request.channel}", self.channel.delivery.timeout)
+        if not self.request.dry_run:
+            self.lease.start()
         try:
             ranges = self._plan(consumer)
             log.info("replay of the %s channel started: %s; %d partitions of %s; group %s (never committed)%s",
@@ -187,6 +193,8 @@ class Replay:
         finally:
             consumer.close()  # nothing is committed, and no group was joined
             self.channel.close()
+            if not self.request.dry_run:
+                self.lease.stop()
         self.reporter.finished(self.summary)
         return self.summary
 
@@ -318,7 +326,7 @@ class Replay:
         for notification, recipient in reopened:  # --resend: the same row goes back to PENDING
             self._row(event, notification, recipient).exclude(status="PENDING").update(
                 status="PENDING", error_message=self.note)
-        delivery = self.channel.deliver(event, final_attempt=True)
+        delivery, = self.channel.deliver_many([event], [True], lease=self.lease)
         if delivery.error:  # its rows are RENDER_FAILED; not dead-lettered here
             log.warning("event %s: %s", event.id, delivery.error)
         for notification, recipient in reopened:  # the send rewrote error_message: note the resend again

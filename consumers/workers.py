@@ -1,10 +1,15 @@
 """The threads that deliver a channel's records, so a slow provider does not cap throughput.
 
-Records go to a few *lanes* by key (so one key's records keep their order); a lane takes what is
-queued for it as a batch, writes the batch's log rows (its own database connection: one per lane,
-not one per send), and hands the sends to a shared pool of *senders*, one task per key, each
-task with a channel instance (a provider connection) of its own for the while; then the lane
-finishes the rows. Outcomes go back to the consume loop, which alone talks to Kafka.
+Records go to a few *lanes* by key (so one key's records keep their order). A lane takes what is
+queued for it as a batch, opens the batch's log rows (its own database connection: one per lane,
+not one per send), and hands the sends to a shared pool of *senders*, one task per key, each task
+with a channel instance (a provider connection) of its own for the while. As each send returns,
+the lane writes its row and, once all of an event's rows are written, reports the event's outcome
+to the consume loop, which alone talks to Kafka.
+
+A send is never repeated because of a fault after it: the lane keeps each send's result and tries
+only the write again until the database takes it (or the process stops: then the rows stay claimed,
+and the next process applies each notification's rule to them, consumers/claims.py).
 """
 from __future__ import annotations
 
@@ -12,23 +17,37 @@ import logging
 import queue
 import threading
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import DataError, IntegrityError, InterfaceError, OperationalError, close_old_connections, connection
 
 from chesanto_comms.backoff import Backoff
 from chesanto_comms.logging import log_context
+from consumers.batch import Batch, KeyTask
 from consumers.channels import Channel
-from consumers.delivery import SendTask
+from consumers.claims import ProcessLease
+from consumers.delivery import MessageResult
 from consumers.events import InboundEvent
-from consumers.outcomes import Verdict
+from consumers.outcomes import MessageOutcome, Verdict
 from consumers.sender_pool import ChannelPool
 
 log = logging.getLogger(__name__)
-BATCH = 32  # records one lane delivers together: their log rows in one INSERT, finished in one UPDATE
+BATCH = 32  # records one lane opens together: their log rows in one INSERT
 LANES = 4  # lanes per process, each with one database connection
+SETTLE_WAIT = 0.5  # seconds a lane waits for a send to return before it looks around again
+
+
+class Fence:
+    """A partition as the consume loop holds it: revoked when the partition is taken away, after which
+    its queued records are dropped and no provider call starts for them (their next owner sends)."""
+
+    def __init__(self):
+        self.revoked = False
+
+    def revoke(self) -> None:
+        self.revoked = True
 
 
 @dataclass(frozen=True)
@@ -37,6 +56,7 @@ class Job:
     event: InboundEvent
     attempt: int  # 0 for the first delivery, n for the n-th retry
     final_attempt: bool
+    fence: Fence = field(default_factory=Fence, compare=False)
 
 
 @dataclass(frozen=True)
@@ -47,6 +67,10 @@ class Outcome:
     retry_after: float | None = None  # seconds the provider asked to wait, for RETRY
 
 
+class Abandoned(Exception):
+    """Stopping while the database is away: what is not written stays claimed for the next process."""
+
+
 class Senders:
     """The shared pool of sender threads; each task borrows a channel instance (a provider connection)
     from the ChannelPool, which keeps as many as the provider takes (consumers/sender_pool.py)."""
@@ -55,21 +79,23 @@ class Senders:
         self.channels: ChannelPool[Channel] = ChannelPool(channel_factory, Channel.close, size, on_limit=on_limit)
         self._executor = ThreadPoolExecutor(max_workers=size, thread_name_prefix="send")
 
-    def run(self, tasks: list[SendTask]) -> None:
-        """Run the tasks at once (each with a channel of its own); wait for all; raise the first failure."""
-        if len(tasks) == 1:
-            self._call(tasks[0])  # one key: no hand-over to another thread
-            return
-        for future in [self._executor.submit(self._call, task) for task in tasks]:
-            future.result()
+    def start(self, task: KeyTask) -> None:
+        """Run the task on a sender thread; its messages settle in its batch as they are sent."""
+        self._executor.submit(self.run_here, task)
 
-    def _call(self, task: SendTask) -> None:
+    def run_here(self, task: KeyTask, after_each: Callable[[], None] = lambda: None) -> None:
         channel, crowded = self.channels.acquire(), False
         try:
-            crowded = task(channel)
-        except (OperationalError, InterfaceError):
-            connection.close()  # this thread's connection is unusable now; the lane retries the batch
+            crowded = task.run(channel, after_each)
+        except Abandoned:
             raise
+        except BaseException as exc:  # the task itself broke (not a message: those never raise)
+            log.exception("a send task failed")
+            for position in task.positions:
+                if task.batch.messages[position].result is None:
+                    task.batch.settle(position, MessageResult(MessageOutcome.BROKEN, broken=exc))
+            if not isinstance(exc, Exception):
+                raise
         finally:
             self.channels.release(channel, crowded=crowded)
 
@@ -80,9 +106,10 @@ class Senders:
 
 class WorkerPool:
     def __init__(self, channel_factory: Callable[[], Channel], size: int, stopping: threading.Event,
-                 on_limit: Callable[[int], None] = lambda limit: None):
+                 lease: ProcessLease, on_limit: Callable[[int], None] = lambda limit: None):
         self.results: queue.Queue[Outcome] = queue.Queue()
         self.stopping = stopping
+        self.lease = lease
         self.senders = Senders(channel_factory, size, on_limit)
         self._queues = [queue.Queue() for _ in range(min(LANES, size))]
         self._threads = [
@@ -129,37 +156,85 @@ class WorkerPool:
             jobs.put(None)  # the stop mark: seen after this batch
         return batch
 
-    def _run(self, channel: Channel, batch: list[Job]) -> list[Outcome]:
+    # --- one batch --------------------------------------------------------------------------
+    def _run(self, channel: Channel, jobs: list[Job]) -> Iterator[Outcome]:
+        """Each job's outcome, as soon as its rows are written."""
+        live = []
+        for job in jobs:
+            if job.fence.revoked:  # its partition went to another consumer while it was queued
+                yield Outcome(job, Verdict.ABANDONED)
+            else:
+                live.append(job)
+        if not live:
+            return
+        batch = Batch(channel, [job.event for job in live], [job.final_attempt for job in live], self.lease)
         try:
-            return self._deliver(channel, batch)
-        except (DataError, IntegrityError):
-            if len(batch) == 1:
-                raise
-            # One record's data the database refuses: find it by delivering them one at a time.
-            return [outcome for job in batch for outcome in self._run(channel, [job])]
+            opened = self._open(batch)
+        except Exception as exc:  # noqa: BLE001 - one record's data (or a bug): find it, deliver the others
+            if len(live) > 1:
+                for job in live:
+                    yield from self._run(channel, [job])
+                return
+            with log_context(event_id=live[0].event.id, trace_id=live[0].event.trace_id):
+                log.error("its log rows cannot be written (%s: %s)", type(exc).__name__, exc,
+                          exc_info=not isinstance(exc, (DataError, IntegrityError)))
+            yield Outcome(live[0], Verdict.DEAD_LETTER, exc)
+            return
+        if not opened:
+            yield from (Outcome(job, Verdict.ABANDONED) for job in live)
+            return
+        tasks = batch.tasks(lambda i: self.lease.may_send() and not live[i].fence.revoked)
+        try:
+            if len(tasks) == 1:  # one key: no hand-over to another thread; each row written as its send returns
+                self.senders.run_here(tasks[0], after_each=lambda: self._write(batch, batch.settled()))
+            else:
+                for task in tasks:
+                    self.senders.start(task)
+            while True:
+                for i, delivery in batch.finished():
+                    yield Outcome(live[i], delivery.verdict, delivery.error, delivery.retry_after)
+                if batch.all_written:
+                    return
+                self._write(batch, batch.settled(timeout=SETTLE_WAIT))
+        except Abandoned:
+            for i, delivery in batch.finished():
+                yield Outcome(live[i], delivery.verdict, delivery.error, delivery.retry_after)
+            yield from (Outcome(job, Verdict.ABANDONED) for i, job in enumerate(live) if i not in batch.reported)
 
-    def _deliver(self, channel: Channel, batch: list[Job]) -> list[Outcome]:
+    def _open(self, batch: Batch) -> bool:
+        """Open the batch's rows, waiting out a database that is away; False if stopping meanwhile."""
         backoff = Backoff()
         while True:
             close_old_connections()
             try:
-                deliveries = channel.deliver_many([job.event for job in batch], [job.final_attempt for job in batch],
-                                                  run=self.senders.run)
-                return [Outcome(job, d.verdict, d.error, d.retry_after) for job, d in zip(batch, deliveries)]
-            except (OperationalError, InterfaceError) as exc:
-                # The database is away: nothing is final, so keep trying (only this worker
-                # waits; the loop keeps polling). On shutdown, leave them for redelivery.
+                batch.open()
+                return True
+            except (OperationalError, InterfaceError) as exc:  # nothing was sent, nothing written: try again
+                connection.close()
                 if self.stopping.is_set():
-                    return [Outcome(job, Verdict.ABANDONED, exc) for job in batch]
+                    return False
                 delay = backoff.next_delay()
-                log.warning("database unavailable (%s); %d events again in %.1fs", exc, len(batch), delay)
+                log.warning("database unavailable (%s); %d events again in %.1fs", exc, len(batch.events), delay)
                 self.stopping.wait(delay)
-            except (DataError, IntegrityError) as exc:  # this record's data; waiting will not help
-                if len(batch) > 1:
-                    raise
-                with log_context(event_id=batch[0].event.id, trace_id=batch[0].event.trace_id):
-                    log.error("its log row cannot be written (%s: %s)", type(exc).__name__, exc)
-                return [Outcome(batch[0], Verdict.DEAD_LETTER, exc)]
-            except Exception as exc:  # noqa: BLE001 - a bug must not kill the worker: dead-letter the records
-                log.exception("%d events: unexpected error", len(batch))
-                return [Outcome(job, Verdict.DEAD_LETTER, exc) for job in batch]
+
+    def _write(self, batch: Batch, positions: list[int]) -> None:
+        """Write settled rows until the database takes them; raise Abandoned if stopping meanwhile."""
+        if not positions:
+            return
+        backoff = Backoff()
+        while True:
+            try:
+                batch.write(positions)
+                return
+            except (OperationalError, InterfaceError) as exc:  # the sends are done: only the write is tried again
+                connection.close()
+                if self.stopping.is_set():
+                    log.warning("stopping with %d sent messages' log rows unwritten (%s); they stay claimed, and "
+                                "the next consumer applies each one's rule after this process's lease", len(positions),
+                                exc)
+                    raise Abandoned() from exc
+                delay = backoff.next_delay()
+                log.warning("database unavailable (%s); writing %d log rows again in %.1fs (not sending again)",
+                            exc, len(positions), delay)
+                self.stopping.wait(delay)
+                close_old_connections()

@@ -18,16 +18,17 @@ class EmailLog(DeliveryLog):
         COMPLAINED = "COMPLAINED", "Complained (marked as spam)"
         EXPIRED = "EXPIRED", "Expired (not sent)"
         RENDER_FAILED = "RENDER_FAILED", "Could not be rendered"
+        UNKNOWN = "UNKNOWN", "Unknown (held for a decision)"
 
     RECIPIENT_FIELD = "recipient"
     FINAL = (Status.SENT, Status.DELIVERED, Status.FAILED, Status.BOUNCED, Status.REJECTED, Status.COMPLAINED,
-             Status.EXPIRED, Status.RENDER_FAILED)
+             Status.EXPIRED, Status.RENDER_FAILED, Status.UNKNOWN)
     STATUS_RANK = {
         "PENDING": 0,
         "SENT": 1,
         "DELIVERED": 2,
         # A bounce or a complaint can follow a delivery (an asynchronous bounce, a spam report).
-        "COMPLAINED": 3, "BOUNCED": 3, "REJECTED": 3, "FAILED": 3, "EXPIRED": 3, "RENDER_FAILED": 3,
+        "COMPLAINED": 3, "BOUNCED": 3, "REJECTED": 3, "FAILED": 3, "EXPIRED": 3, "RENDER_FAILED": 3, "UNKNOWN": 0,
     }
 
     # Message details

@@ -41,10 +41,12 @@ class InboxItem(DeliveryLog):
         FAILED = "FAILED", "Failed"
         EXPIRED = "EXPIRED", "Expired (not sent)"
         RENDER_FAILED = "RENDER_FAILED", "Could not be rendered"
+        UNKNOWN = "UNKNOWN", "Unknown (held for a decision)"
 
     RECIPIENT_FIELD = "user_id"  # the recipient is a user; notifications name them by id (consumers/recipients.py)
-    FINAL = (Status.SENT, Status.FAILED, Status.EXPIRED, Status.RENDER_FAILED)
-    STATUS_RANK = {"PENDING": 0, "SENT": 1, "FAILED": 1, "EXPIRED": 1, "RENDER_FAILED": 1}  # nothing follows SENT
+    FINAL = (Status.SENT, Status.FAILED, Status.EXPIRED, Status.RENDER_FAILED, Status.UNKNOWN)
+    STATUS_RANK = {"PENDING": 0, "SENT": 1, "FAILED": 1, "EXPIRED": 1, "RENDER_FAILED": 1,
+                   "UNKNOWN": 0}  # nothing follows SENT
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox_items")
     title = models.CharField(max_length=200, blank=True)

@@ -55,14 +55,15 @@ class PushLog(DeliveryLog):
         SKIPPED = "SKIPPED", "Skipped (no device to send to)"
         EXPIRED = "EXPIRED", "Expired (not sent)"
         RENDER_FAILED = "RENDER_FAILED", "Could not be rendered"
+        UNKNOWN = "UNKNOWN", "Unknown (held for a decision)"
 
     RECIPIENT_FIELD = "recipient"
     FINAL = (Status.SENT, Status.FAILED, Status.REJECTED, Status.UNREGISTERED, Status.INVALID_TOKEN, Status.SKIPPED,
-             Status.EXPIRED, Status.RENDER_FAILED)
+             Status.EXPIRED, Status.RENDER_FAILED, Status.UNKNOWN)
     STATUS_RANK = {  # FCM v1 reports no delivery to the device, so SENT is as far as a push gets
         "PENDING": 0,
         "SENT": 1, "FAILED": 1, "REJECTED": 1, "UNREGISTERED": 1, "INVALID_TOKEN": 1, "SKIPPED": 1, "EXPIRED": 1,
-        "RENDER_FAILED": 1,
+        "RENDER_FAILED": 1, "UNKNOWN": 0,
     }
 
     recipient = models.CharField(max_length=TOKEN_MAX_LENGTH, db_index=True)  # a device token (see above)

@@ -17,14 +17,15 @@ class SMSLog(DeliveryLog):
         REJECTED = "REJECTED", "Rejected"
         EXPIRED = "EXPIRED", "Expired (not sent)"
         RENDER_FAILED = "RENDER_FAILED", "Could not be rendered"
+        UNKNOWN = "UNKNOWN", "Unknown (held for a decision)"
 
     RECIPIENT_FIELD = "phone_number"
     FINAL = (Status.SENT, Status.DELIVERED, Status.FAILED, Status.UNDELIVERED, Status.REJECTED, Status.EXPIRED,
-             Status.RENDER_FAILED)
+             Status.RENDER_FAILED, Status.UNKNOWN)
     STATUS_RANK = {
         "PENDING": 0,
         "SENT": 1,
-        "DELIVERED": 2, "UNDELIVERED": 2, "FAILED": 2, "REJECTED": 2, "EXPIRED": 2, "RENDER_FAILED": 2,
+        "DELIVERED": 2, "UNDELIVERED": 2, "FAILED": 2, "REJECTED": 2, "EXPIRED": 2, "RENDER_FAILED": 2, "UNKNOWN": 0,
     }
 
     # Message details

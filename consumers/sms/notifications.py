@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from consumers.notifications import Notification, expires_after_minutes, recipients_from
+from consumers.notifications import IfInterrupted, Notification, expires_after_minutes, recipients_from
 from outbox.events.base import EventSchema
 
 
@@ -19,7 +19,8 @@ SMS: dict[str, list[Notification]] = {
     "auth.security_alert": [Notification(
         "sms_auth_security_alert", "sms/auth/security_alert", recipients_from("phone"))],
     "sales.payment_received": [Notification(
-        "sms_sales_payment_receipt", "sms/sales/payment_receipt", recipients_from("phone"))],
+        "sms_sales_payment_receipt", "sms/sales/payment_receipt", recipients_from("phone"),
+        if_interrupted=IfInterrupted.HOLD)],  # two receipts for one payment read as two payments
     "inventory.stock_low": [Notification(
         "sms_inventory_low_stock", "sms/inventory/low_stock", recipients_from("phones"))],
     "dispatch.delivery_assigned": [Notification(

@@ -17,19 +17,21 @@ class WhatsAppLog(DeliveryLog):
         REJECTED = "REJECTED", "Rejected"  # the number cannot get it (no WhatsApp account, ...)
         EXPIRED = "EXPIRED", "Expired (not sent)"
         RENDER_FAILED = "RENDER_FAILED", "Could not be rendered"
+        UNKNOWN = "UNKNOWN", "Unknown (held for a decision)"
 
     class MessageType(models.TextChoices):
         TEMPLATE = "template", "Approved template"
         TEXT = "text", "Text (inside the customer-service window)"
 
     RECIPIENT_FIELD = "phone_number"
-    FINAL = (Status.SENT, Status.DELIVERED, Status.FAILED, Status.REJECTED, Status.EXPIRED, Status.RENDER_FAILED)
+    FINAL = (Status.SENT, Status.DELIVERED, Status.FAILED, Status.REJECTED, Status.EXPIRED, Status.RENDER_FAILED,
+             Status.UNKNOWN)
     STATUS_RANK = {
         "PENDING": 0,
         "SENT": 1,
         "DELIVERED": 2,
         # A failure can still follow a delivery report; a read receipt is opened_at, not a status.
-        "FAILED": 3, "REJECTED": 3, "EXPIRED": 3, "RENDER_FAILED": 3,
+        "FAILED": 3, "REJECTED": 3, "EXPIRED": 3, "RENDER_FAILED": 3, "UNKNOWN": 0,
     }
 
     phone_number = models.CharField(max_length=20, db_index=True)  # E.164

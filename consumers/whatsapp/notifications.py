@@ -8,7 +8,7 @@ A code goes as an authentication template always: its copy-code button is the po
 """
 from __future__ import annotations
 
-from consumers.notifications import Notification, expires_after_minutes, recipients_from
+from consumers.notifications import IfInterrupted, Notification, expires_after_minutes, recipients_from
 from consumers.whatsapp.template_config import ButtonParameter, TemplateConfig
 
 
@@ -30,6 +30,7 @@ WHATSAPP: dict[str, list[Notification]] = {
                 "{{ delivery_date | day if delivery_date else 'a date we will confirm' }}"))))],
     "sales.payment_received": [Notification(
         "whatsapp_sales_payment_receipt", "whatsapp/sales/payment_receipt", recipients_from("phone"),
+        if_interrupted=IfInterrupted.HOLD,  # two receipts for one payment read as two payments
         options=_options(TemplateConfig(
             "chesanto_payment_receipt", "en", "UTILITY", body=(
                 "{{ customer_name }}", "{{ amount | money(currency) }}", "{{ method }}",

@@ -4,7 +4,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from chesanto_comms.logging import ensure_console_logging
-from chesanto_comms.startup import refuse_to_start_unless_ready
+from chesanto_comms.startup import name_database_connections, refuse_to_start_unless_ready
 from consumers.channels import CHANNELS, UnknownChannel
 from consumers.loop import ChannelConsumer
 
@@ -32,6 +32,7 @@ class Command(BaseCommand):
             consumer.channel.check()
         except (UnknownChannel, ImproperlyConfigured) as exc:
             raise CommandError(str(exc)) from None
+        name_database_connections(f"consume {channel}")
         signal.signal(signal.SIGTERM, consumer.stop)
         signal.signal(signal.SIGINT, consumer.stop)
         consumer.run()
