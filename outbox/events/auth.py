@@ -5,7 +5,7 @@ from typing import Literal
 from pydantic import AwareDatetime, Field, model_validator
 
 from outbox.events.base import EventSchema, register
-from outbox.events.fields import Email, Name, OtpCode, Phone, TemporaryPassword, Url
+from outbox.events.fields import Email, Name, OtpCode, Phone, TemporaryPassword, Url, UserId, user_of
 
 
 @register
@@ -66,6 +66,7 @@ class AccountApproved(EventSchema):
     role: str = Field(min_length=1, max_length=50)
     login_url: Url
     approved_by: Name
+    user_id: UserId | None = user_of("email")
 
 
 @register
@@ -82,6 +83,7 @@ class SecurityAlert(EventSchema):
     occurred_at: AwareDatetime
     ip_address: str = Field(default="", max_length=45)
     details: str = Field(default="", max_length=1000)
+    user_id: UserId | None = user_of("email")
 
 
 @register
@@ -94,3 +96,4 @@ class DailyEntryReminder(EventSchema):
     date: date
     entry_type: Literal["sales", "dispatch"]
     dashboard_url: Url
+    user_id: UserId | None = user_of("email")

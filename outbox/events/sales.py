@@ -4,7 +4,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 
 from outbox.events.base import EventSchema, register
-from outbox.events.fields import Email, Identifier, Money, Name, Phone, Quantity, Url
+from outbox.events.fields import Email, Identifier, Money, Name, Phone, Quantity, Url, UserId, user_of
 
 
 class OrderLine(BaseModel):
@@ -43,6 +43,7 @@ class InvoiceIssued(EventSchema):
     currency: str = Field(default="KES", pattern=r"^[A-Z]{3}$")
     due_date: date
     invoice_url: Url
+    customer_user_id: UserId | None = user_of("customer_email")  # a trade customer with an account
 
 
 @register
