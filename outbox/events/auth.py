@@ -5,7 +5,8 @@ from typing import Literal
 from pydantic import AwareDatetime, Field, model_validator
 
 from outbox.events.base import EventSchema, register
-from outbox.events.fields import Email, Name, OtpCode, Phone, TemporaryPassword, Url, UserId, user_of
+from outbox.events.fields import Email, Name, OtpCode, Phone, TemporaryPassword, Url
+from outbox.events.users import UserId, user_of
 
 
 @register

@@ -2,7 +2,8 @@
 from pydantic import Field
 
 from outbox.events.base import EventSchema, register
-from outbox.events.fields import Email, Identifier, Phone, UserId, user_of
+from outbox.events.fields import Email, Identifier, Phone
+from outbox.events.users import UserId, user_of
 
 
 @register

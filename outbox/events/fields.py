@@ -2,9 +2,9 @@
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import PurePosixPath, PureWindowsPath
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, StringConstraints, WithJsonSchema
+from pydantic import AfterValidator, Field, SecretStr, StringConstraints, WithJsonSchema
 from pydantic.networks import validate_email
 
 from outbox.events.phones import MAX_WRITTEN_LENGTH, e164
@@ -26,36 +26,6 @@ Phone = Annotated[str, StringConstraints(max_length=MAX_WRITTEN_LENGTH), AfterVa
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 Quantity = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=3)]
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=100)]
-
-
-def _user_id_text(value: object) -> object:
-    if isinstance(value, bool):  # True is an int to Python, never a user's id
-        raise ValueError("a user's id is an integer or text, not a boolean")
-    return str(value) if isinstance(value, int) else value
-
-
-# A user of the project, by primary key: an integer (or its text; a project whose user model has
-# UUID or text keys gives those), carried as text. The channels that deliver to users (the inbox,
-# push) deliver to this user rather than looking an address up (consumers/recipients.py).
-# No space in it: push's log writes "user <id> (no device)" where a token would be (consumers/push/recipients.py).
-UserId = Annotated[str, BeforeValidator(_user_id_text), StringConstraints(min_length=1, max_length=64, pattern=r"^\S+$"),
-                   WithJsonSchema({"type": ["integer", "string"]})]
-
-
-def user_of(address_field: str) -> Any:
-    """An optional `UserId` field naming the user an address field belongs to."""
-    return Field(default=None, description=(
-        f"the id of the user `{address_field}` belongs to: the in-app inbox and push deliver to this user. Give it "
-        f"whenever the business knows it; without it they look `{address_field}` up and deliver only when exactly "
-        "one active user has that address (case-insensitive), never to a guess"))
-
-
-def users_of(list_field: str, max_length: int) -> Any:
-    """An optional list of `UserId`s naming the users among a list of addresses."""
-    return Field(default=None, max_length=max_length, description=(
-        f"the ids of the users among `{list_field}`: when given, the in-app inbox and push deliver to exactly these "
-        f"users and look up no address of `{list_field}`. Without it they look each address up and deliver only to "
-        "one that exactly one active user has (case-insensitive), never to a guess"))
 
 
 def _stored_file_path(path: str) -> str:

@@ -2,7 +2,8 @@
 from pydantic import Field, model_validator
 
 from outbox.events.base import EventSchema, register
-from outbox.events.fields import Email, Identifier, Phone, Quantity, UserId, users_of
+from outbox.events.fields import Email, Identifier, Phone, Quantity
+from outbox.events.users import UserId, users_of
 
 
 @register

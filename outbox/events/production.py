@@ -4,7 +4,8 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 
 from outbox.events.base import EventSchema, register
-from outbox.events.fields import Email, Identifier, Name, Quantity, UserId, users_of
+from outbox.events.fields import Email, Identifier, Name, Quantity
+from outbox.events.users import UserId, users_of
 
 
 class ScheduleLine(BaseModel):

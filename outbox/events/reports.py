@@ -2,7 +2,8 @@
 from pydantic import AwareDatetime, Field
 
 from outbox.events.base import EventSchema, register
-from outbox.events.fields import Email, Identifier, StoredFilePath, UserId, user_of
+from outbox.events.fields import Email, Identifier, StoredFilePath
+from outbox.events.users import UserId, user_of
 
 
 @register

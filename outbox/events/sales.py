@@ -4,7 +4,8 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 
 from outbox.events.base import EventSchema, register
-from outbox.events.fields import Email, Identifier, Money, Name, Phone, Quantity, Url, UserId, user_of
+from outbox.events.fields import Email, Identifier, Money, Name, Phone, Quantity, Url
+from outbox.events.users import UserId, user_of
 
 
 class OrderLine(BaseModel):
