@@ -1,8 +1,10 @@
 """The HTTP endpoint every long-running process serves: /metrics (Prometheus) and /healthz.
 
 `/healthz` answers 200 with {"status": "ok", ...} while the process's health check
-passes and 503 with the reason otherwise. Port 0 disables the server. It listens on the host
-given (RELAY_METRICS_ADDRESS / CONSUMER_METRICS_ADDRESS), loopback unless told otherwise.
+passes and 503 with {"status": "unavailable", ...} otherwise. Port 0 disables the server. It
+listens on the host given (RELAY_METRICS_ADDRESS / CONSUMER_METRICS_ADDRESS), loopback unless
+told otherwise; no one is asked who they are, so a health check's details are counts, states and
+the names of what is down (`"down": ["database"]`), never an error's text (that goes to the log).
 """
 from __future__ import annotations
 
@@ -37,7 +39,7 @@ class StatusServer:
                     self._reply(200, generate_latest(REGISTRY), CONTENT_TYPE_LATEST)
                 elif self.path.split("?")[0] == "/healthz":
                     ok, details = health()
-                    body = json.dumps({"status": "ok" if ok else "unhealthy", **details}).encode()
+                    body = json.dumps({"status": "ok" if ok else "unavailable", **details}).encode()
                     self._reply(200 if ok else 503, body, "application/json")
                 else:
                     self._reply(404, b"not found: try /metrics or /healthz\n", "text/plain")

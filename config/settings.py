@@ -138,7 +138,9 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Chesanto Bakery <no-reply@chesanto.local>")
 # Any ANYMAIL_<NAME> variable sets django-anymail's setting <NAME> for an ESP backend
-# (ANYMAIL_POSTMARK_SERVER_TOKEN, ANYMAIL_SENDGRID_API_KEY, …); see docs/webhooks.md for the webhook secret.
+# (ANYMAIL_POSTMARK_SERVER_TOKEN, ANYMAIL_SENDGRID_API_KEY, …). Not ANYMAIL_WEBHOOK_SECRET: it is a
+# setting of the apps (comma-separated pairs, to rotate), resolved from the environment and handed to
+# anymail's webhook views by consumers/webhooks/email.py; here, as one string, it would read as one pair.
 ANYMAIL = {name[len("ANYMAIL_"):]: value for name, value in os.environ.items()
            if name.startswith("ANYMAIL_") and name != "ANYMAIL_WEBHOOK_SECRET"}
 

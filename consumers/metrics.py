@@ -25,6 +25,11 @@ CONSUMER_LAG = Gauge(
 IN_FLIGHT = Gauge("chesanto_consumer_in_flight", "Records handed to sender threads, not yet done", ["channel"])
 SENDERS = Gauge("chesanto_consumer_senders", "Provider connections the consumer may keep open now (grows to "
                 "<PREFIX>_CONCURRENCY, drops when the provider refuses one as too many)", ["channel"])
+RECIPIENTS_UNRESOLVED = Counter(
+    "chesanto_recipients_unresolved_total", "Names in an event (an address, a user id) that stand for no single "
+    "active user, so a user channel delivered nothing to them (consumers/recipients.py)",
+    ["channel", "reason"],  # reason: no_user, several_users
+)
 WEBHOOK_CALLBACKS = Counter(
     "chesanto_webhook_callbacks_total", "Delivery-status callbacks received",
     ["provider", "outcome"],  # outcome: applied, duplicate, unknown_message, refused_unsigned, refused_forged, refused_replay, refused_ip

@@ -24,13 +24,13 @@ DEMO_DEVICE_TOKEN = "dKq3Zr0xT8m:APA91bDemoStorekeeperAndroidToken"  # the shape
 
 def run() -> tuple[list[uuid.UUID], list[str]]:
     """Invite a user and send them a login code, confirm and pay an order, register the storekeeper's
-    phone for push, use flour until it runs low (the alert goes to the stores list, by email and SMS,
-    by push to the storekeeper's phone, and to the in-app inbox of its one member who is a user).
+    phone for push, use flour until it runs low (the alert goes to the stores list by email and SMS, and
+    to the storekeeper, a user the product names by id: by email, by push to his phone and to his in-app inbox).
     Returns the ids of the events emitted, oldest first, and a line per operation."""
     start = OutboxEvent.objects.aggregate(seq=Max("seq"))["seq"] or 0
     manager = _manager()
-    _inbox_user()
-    done = [*_accounts(manager), *_sales(manager), *_push_device(), *_inventory(manager)]
+    keeper = _inbox_user()
+    done = [*_accounts(manager), *_sales(manager), *_push_device(), *_inventory(manager, keeper)]
     emitted = OutboxEvent.objects.filter(seq__gt=start).order_by("seq").values_list("id", flat=True)
     return list(emitted), done
 
@@ -43,7 +43,7 @@ def _manager():
     return manager
 
 
-INBOX_USER = "mutua.kioko@example.com"  # on the flour's alert list, so the low-stock alert lands in his in-app inbox
+INBOX_USER = "mutua.kioko@example.com"  # watches the flour, so the low-stock alert lands in his in-app inbox
 
 
 def _inbox_user():
@@ -89,10 +89,11 @@ def _push_device() -> list[str]:
     return [f"push: {keeper.email}'s Android app registered its device token ({registration.device.token[:20]}…)"]
 
 
-def _inventory(manager) -> list[str]:
+def _inventory(manager, keeper) -> list[str]:
     flour, _ = Product.objects.get_or_create(sku="RM-FLOUR-001", defaults={
         "name": "Wheat flour (baking)", "unit": "kg", "threshold": Decimal("50"),
-        "alert_emails": "stores@example.com, mutua.kioko@example.com", "alert_phones": "+254733445566"})
+        "alert_emails": "stores@example.com", "alert_phones": "+254733445566"})
+    flour.alert_users.add(keeper)  # a user: the event names him by id (his address gets the email too)
     if flour.stock < FLOUR_RESTOCKED_TO:  # a fresh database, or what an earlier run left
         record_movement(flour, FLOUR_RESTOCKED_TO - flour.stock, "delivery received", by=manager)
     levels, alerts = [flour.stock], 0

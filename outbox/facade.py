@@ -47,20 +47,25 @@ class EmailService:
         )
 
     @staticmethod
-    def send_account_approved(email, name, role, login_url, approved_by, sent_by=None) -> uuid.UUID:
-        """An account was approved (event auth.account_approved)."""
+    def send_account_approved(email, name, role, login_url, approved_by, sent_by=None, user_id=None) -> uuid.UUID:
+        """An account was approved (event auth.account_approved). `user_id`: the approved user's id, so
+        their in-app inbox gets it without looking the address up."""
         return emit(
             "auth.account_approved",
-            {"email": email, "name": name, "role": role, "login_url": login_url, "approved_by": str(approved_by)},
+            {"email": email, "name": name, "role": role, "login_url": login_url, "approved_by": str(approved_by),
+             **_user("user_id", user_id)},
             actor=sent_by,
         )
 
     @staticmethod
-    def send_daily_entry_reminder(email, name, date, entry_type, dashboard_url, sent_by=None) -> uuid.UUID:
-        """Remind a salesman or dispatcher to enter the day's figures (event auth.daily_entry_reminder)."""
+    def send_daily_entry_reminder(email, name, date, entry_type, dashboard_url, sent_by=None,
+                                  user_id=None) -> uuid.UUID:
+        """Remind a salesman or dispatcher to enter the day's figures (event auth.daily_entry_reminder);
+        `user_id`: theirs, for the in-app inbox and push."""
         return emit(
             "auth.daily_entry_reminder",
-            {"email": email, "name": name, "date": _iso(date), "entry_type": entry_type, "dashboard_url": dashboard_url},
+            {"email": email, "name": name, "date": _iso(date), "entry_type": entry_type, "dashboard_url": dashboard_url,
+             **_user("user_id", user_id)},
             actor=sent_by,
         )
 
@@ -76,24 +81,33 @@ class EmailService:
         )
 
     @staticmethod
-    def send_low_stock_alert(email, product_name, current_stock, threshold, sent_by=None, product_id=None) -> uuid.UUID:
-        """A product is below its threshold (event inventory.stock_low), to one address."""
+    def send_low_stock_alert(email, product_name, current_stock, threshold, sent_by=None, product_id=None,
+                             user_id=None) -> uuid.UUID:
+        """A product is below its threshold (event inventory.stock_low), to one address; `user_id`: the
+        id of the user it belongs to, for the in-app inbox and push."""
         return emit(
             "inventory.stock_low",
             {"product_id": str(product_id or product_name), "product_name": product_name,
-             "current_stock": str(current_stock), "threshold": str(threshold), "recipients": [email]},
+             "current_stock": str(current_stock), "threshold": str(threshold), "recipients": [email],
+             **({} if user_id is None else {"recipient_user_ids": [user_id]})},
             actor=sent_by,
         )
 
     @staticmethod
-    def send_scheduled_report(email, report_name, attachment_path, sent_by=None) -> uuid.UUID:
+    def send_scheduled_report(email, report_name, attachment_path, sent_by=None, user_id=None) -> uuid.UUID:
         """A generated report, attached by reference: `attachment_path` is relative to
-        REPORTS_STORAGE_DIR (event reports.report_ready)."""
+        REPORTS_STORAGE_DIR (event reports.report_ready); `user_id`: the recipient's, for the in-app inbox."""
         return emit(
             "reports.report_ready",
-            {"email": email, "report_name": report_name, "attachment_path": str(attachment_path)},
+            {"email": email, "report_name": report_name, "attachment_path": str(attachment_path),
+             **_user("user_id", user_id)},
             actor=sent_by,
         )
+
+
+def _user(field: str, user_id) -> dict:
+    """The user-id field, when the caller knows the user (consumers/recipients.py)."""
+    return {} if user_id is None else {field: user_id}
 
 
 def _iso(value):

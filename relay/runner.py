@@ -68,6 +68,7 @@ class Relay:
         self._backoff = Backoff(comms.RELAY_BACKOFF_INITIAL, comms.RELAY_BACKOFF_MAX)
         self._topics_ready = False
         self._connected = False
+        self._outage: str | None = None  # what the last failed attempt to serve could not reach: database, broker
         self._last_loop = time.monotonic()
 
     def stop(self, *_args) -> None:
@@ -97,17 +98,23 @@ class Relay:
             log.info("relay stopped after publishing %d events", self.published)
 
     def health(self) -> tuple[bool, dict]:
-        """Healthy while connected to PostgreSQL and the loop turns (it waits at most a poll interval)."""
+        """Healthy while connected to PostgreSQL and the loop turns (it waits at most a poll interval).
+        Anyone who reaches the port reads this: it names what is down, never an error's text (the log has it)."""
         stalled = time.monotonic() - self._last_loop > max(60.0, 10 * self.poll_interval)
         details = {"connected": self._connected, "published": self.published, "stopping": self.stopping.is_set()}
-        if not self._connected:
-            details["reason"] = "not connected to PostgreSQL (backing off; see the relay's log)"
+        if not self._connected and self._outage:
+            details["down"] = [self._outage]
+            details["reason"] = f"cannot reach the {self._outage} (backing off; see the relay's log)"
+        elif not self._connected:
+            details["reason"] = "connecting"
         elif stalled:
             details["reason"] = "the relay loop has not turned for over a minute"
         return self._connected and not stalled and not self.stopping.is_set(), details
 
     def _back_off(self, kind: str, exc: Exception) -> None:
         metrics.ERRORS.labels(kind).inc()
+        if not self._connected:
+            self._outage = kind
         delay = self._backoff.next_delay()
         log.warning("relay %s error (%s); retrying in %.1fs", kind, str(exc).strip() or type(exc).__name__, delay)
         self.stopping.wait(delay)
@@ -125,7 +132,7 @@ class Relay:
                               "(see docs/relay.md, 'Changing OUTBOX_SHARDS')", stranded, self.shard_count)
             log.info("relay connected; listening for NOTIFY on %s", NOTIFY_CHANNEL)
             marker = Marker(db.connect)
-            self._connected = True
+            self._connected, self._outage = True, None
             try:
                 return self._loop(conn, publisher, leases, marker)
             finally:

@@ -10,8 +10,13 @@ something they may want to find again later in the app. Not here, and why:
   logged in, and could archive the warning in the app before the owner saw it.
 - sales.order_confirmed, sales.payment_received: for customers, who are rarely users; the email
   and the SMS carry them. (An invoice is included: a trade customer with an account sees it.)
-- dispatch.delivery_assigned: it names a phone, never a user.
-An address (or a list's address) that no active user has makes no item; the consumer logs it.
+- dispatch.delivery_assigned: its customer is a phone number; its driver gets a push.
+
+Recipients are users: the ids the event gives, else the one active user an address belongs to
+(consumers/recipients.py). A name that finds no user makes no item and can have no log row (a row
+needs a user): it is logged, with the event's id, and counted (chesanto_recipients_unresolved_total).
+An address nobody has is routine (a customer, a shared mailbox) and logged at INFO; an address
+several users have, or an id no active user has, is a WARNING: the event meant someone.
 """
 from __future__ import annotations
 
@@ -19,27 +24,27 @@ import logging
 from collections.abc import Callable
 
 from consumers.inbox.models import Category
-from consumers.notifications import Notification, recipients_from
-from consumers.recipients import user_ids_for_emails
+from consumers.notifications import Notification
+from consumers.recipients import Miss, count_misses, named_in
 from outbox.events.base import EventSchema
 
 log = logging.getLogger(__name__)
 
 
-def users_from(field_name: str) -> Callable[[EventSchema], list[str]]:
-    """The users whose addresses the field holds (consumers/recipients.py), each once; an address no
-    active user has is logged (there is no log row to say it: a row needs a user)."""
-    addresses = recipients_from(field_name)
+def users_from(address_field: str, user_id_field: str) -> Callable[[EventSchema], list[str]]:
+    """The users the event names in these fields (consumers/recipients.py), each once; a name that
+    finds no user is logged and counted."""
+    named = named_in(address_field, user_id_field)
 
     def recipients(data: EventSchema) -> list[str]:
-        wanted = list(dict.fromkeys(address.lower() for address in addresses(data) if address))
-        found = list(dict.fromkeys(user_ids_for_emails(wanted)))
-        if len(found) < len(wanted):  # the rare case: find which ones, one query each
-            for address in wanted:
-                if not user_ids_for_emails([address]):
-                    log.info("inbox: no active user has the address %s; no inbox item for it", address)
-        return found
-    recipients.__name__ = f"users_from_{field_name}"
+        people = named(data)
+        count_misses("inbox", people)
+        for person in people:
+            if person.miss is not None:
+                level = logging.INFO if person.miss is Miss.NO_USER and not person.by_id else logging.WARNING
+                log.log(level, "inbox: %s; no inbox item for it", person.reason())
+        return list(dict.fromkeys(person.user_id for person in people if person.user_id is not None))
+    recipients.__name__ = f"users_from_{address_field}"
     return recipients
 
 
@@ -47,19 +52,24 @@ def item(name: str, template: str, recipients: Callable[[EventSchema], list[str]
     return Notification(name, template, recipients, options={"category": category})
 
 
+# Where each event names its people: an address field and the user-id field beside it (outbox/events/).
+USER = users_from("email", "user_id")
+LIST = users_from("recipients", "recipient_user_ids")
+CUSTOMER = users_from("customer_email", "customer_user_id")
+
 INBOX: dict[str, list[Notification]] = {
     "auth.security_alert": [item(
-        "inbox_auth_security_alert", "inbox/auth/security_alert", users_from("email"), Category.SECURITY)],
+        "inbox_auth_security_alert", "inbox/auth/security_alert", USER, Category.SECURITY)],
     "auth.account_approved": [item(
-        "inbox_auth_account_approved", "inbox/auth/account_approved", users_from("email"), Category.APPROVALS)],
+        "inbox_auth_account_approved", "inbox/auth/account_approved", USER, Category.APPROVALS)],
     "auth.daily_entry_reminder": [item(
-        "inbox_auth_daily_reminder", "inbox/auth/daily_reminder", users_from("email"), Category.REMINDERS)],
+        "inbox_auth_daily_reminder", "inbox/auth/daily_reminder", USER, Category.REMINDERS)],
     "inventory.stock_low": [item(
-        "inbox_inventory_low_stock", "inbox/inventory/low_stock", users_from("recipients"), Category.STOCK)],
+        "inbox_inventory_low_stock", "inbox/inventory/low_stock", LIST, Category.STOCK)],
     "reports.report_ready": [item(
-        "inbox_reports_report_ready", "inbox/reports/report_ready", users_from("email"), Category.REPORTS)],
+        "inbox_reports_report_ready", "inbox/reports/report_ready", USER, Category.REPORTS)],
     "production.schedule_published": [item(
-        "inbox_production_schedule", "inbox/production/schedule", users_from("recipients"), Category.PRODUCTION)],
+        "inbox_production_schedule", "inbox/production/schedule", LIST, Category.PRODUCTION)],
     "sales.invoice_issued": [item(
-        "inbox_sales_invoice", "inbox/sales/invoice", users_from("customer_email"), Category.SALES)],
+        "inbox_sales_invoice", "inbox/sales/invoice", CUSTOMER, Category.SALES)],
 }

@@ -6,9 +6,10 @@ device's token (the address FCM knows, as a phone number is for SMS). Each devic
 its own outcome (one SENT, another UNREGISTERED), which a row per user could not hold, and the
 row still says which token was dropped after its device row is deleted.
 
-A user with no device, or an address no active user has, gets one SKIPPED row whose recipient
-says so ("user 42 (no device)", "x@y.example (no user)"; a token never holds a space), so the
-log answers "why did nobody get a push?".
+A user with no device, an id or address no active user has, or an address several users have (so
+it names none of them) gets one SKIPPED row whose recipient says so ("user 42 (no device)",
+"x@y.example (no user)", "x@y.example (several users)": consumers/push/recipients.py; a token never
+holds a space), so the log answers "why did nobody get a push?".
 """
 from django.conf import settings
 from django.db import models

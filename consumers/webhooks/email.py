@@ -2,8 +2,11 @@
 
 The URLs are anymail's own (/webhooks/anymail/<esp>/tracking/), each view wrapped by
 `guarded`, which:
-- keeps the endpoints off (404) until ANYMAIL_WEBHOOK_SECRET is set: anymail alone would
-  only warn and accept unsigned calls;
+- hands anymail's view the basic-auth credentials `webhook_secret()` resolves: anymail reads
+  only Django's settings, never the environment, so ANYMAIL_WEBHOOK_SECRET set as an environment
+  variable (as every setting of the apps may be) would otherwise never reach it;
+- keeps the endpoints off (404) until a secret is set: anymail alone would only warn and
+  accept unsigned calls;
 - counts anymail's refusals (missing or wrong basic auth, a bad ESP signature), which it
   answers 400 before any event reaches us;
 - answers 409 when every event of the call was a replay.
@@ -24,6 +27,7 @@ from django.http import HttpResponse
 from django.urls import URLPattern
 from django.views.decorators.csrf import csrf_exempt
 
+from consumers.email.settings import email_settings
 from consumers.models import EmailLog
 from consumers.webhooks import replay
 from consumers.webhooks.base import (
@@ -91,14 +95,36 @@ def on_tracking(sender, event: AnymailTrackingEvent, esp_name: str, **kwargs) ->
         outcomes.append(outcome)
 
 
+def webhook_secret() -> list[str]:
+    """The `user:password` pairs an ESP must send as basic auth, in this precedence: anymail's own setting
+    when the project sets it (`ANYMAIL["WEBHOOK_SECRET"]`, `settings.ANYMAIL_WEBHOOK_SECRET`: a string or a
+    list), else ANYMAIL_WEBHOOK_SECRET as the apps read every setting (the Django setting, else the environment
+    variable, comma-separated to rotate: consumers/email/settings.py). Empty: the endpoints are off."""
+    own = get_anymail_setting("webhook_secret", default=None)
+    if own:
+        return [own] if isinstance(own, str) else list(own)
+    return email_settings.ANYMAIL_WEBHOOK_SECRET
+
+
+def with_resolved_secret(view_class):
+    """anymail's view, built on each call with the credentials `webhook_secret()` resolves (anymail takes a
+    `webhook_secret` keyword before its own settings)."""
+    class Secured(view_class):
+        def __init__(self, **kwargs):
+            super().__init__(webhook_secret=webhook_secret(), **kwargs)
+    Secured.__name__ = Secured.__qualname__ = view_class.__name__
+    return Secured.as_view()
+
+
 def guarded(view):
     provider = provider_label(view.view_class.esp_name)
+    view = with_resolved_secret(view.view_class)
 
     @wraps(view)
     def guard(request, *args, **kwargs):
         if request.method != "POST":
             return view(request, *args, **kwargs)  # HEAD (some ESPs' URL check) and 405s: no state change
-        if not get_anymail_setting("webhook_secret", default=[]):
+        if not webhook_secret():
             return endpoint_off(provider, "ANYMAIL_WEBHOOK_SECRET")
         outcomes: list[str] = []
         token = _call_outcomes.set(outcomes)

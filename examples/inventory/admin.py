@@ -7,6 +7,7 @@ from examples.inventory.models import Product, StockMovement
 class ProductAdmin(admin.ModelAdmin):
     list_display = ("sku", "name", "stock", "threshold", "unit")
     search_fields = ("sku", "name")
+    filter_horizontal = ("alert_users",)
 
     def get_readonly_fields(self, request, obj=None):
         return ("stock",) if obj else ()  # an opening stock when adding; afterwards, movements only

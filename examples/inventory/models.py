@@ -19,6 +19,8 @@ class Product(models.Model):
                                     help_text="Falling below this alerts the people below, once per fall.")
     alert_emails = models.CharField(max_length=500, blank=True, help_text="Comma-separated addresses.")
     alert_phones = models.CharField(max_length=500, blank=True, help_text="Comma-separated, E.164 (+254…).")
+    alert_users = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+",
+                                         help_text="Users of the system told in the app (inbox, push) and by email.")
 
     class Meta:
         ordering = ["sku"]
@@ -35,6 +37,13 @@ class Product(models.Model):
 
     def alert_phone_list(self) -> list[str]:
         return split_list(self.alert_phones)
+
+    def alert_recipients(self) -> tuple[list[str], list[int]]:
+        """Who the alert goes to: the addresses (the list's, then the users'), and the users by id, which
+        the in-app inbox and push deliver to (an address can name a user only by a look-up)."""
+        users = list(self.alert_users.order_by("pk").values_list("pk", "email"))
+        addresses = list(dict.fromkeys([*self.alert_email_list(), *(email for _, email in users if email)]))
+        return addresses, [pk for pk, _ in users]
 
 
 class StockMovement(models.Model):

@@ -50,16 +50,19 @@ def record_movement(product: Product, change, reason: str, by) -> StockMovement:
         locked.save(update_fields=["stock"])
         movement = StockMovement.objects.create(product=locked, change=change, stock_after=after,
                                                 reason=reason.strip(), by=by, raised_alert=crossed)
+        addresses, user_ids = locked.alert_recipients()
         # A product nobody watches has no one to tell; the movement stands on its own.
-        if crossed and (locked.alert_email_list() or locked.alert_phone_list()):
+        if crossed and (addresses or user_ids or locked.alert_phone_list()):
             emit("inventory.stock_low", {
                 "product_id": locked.sku,
                 "product_name": locked.name,
                 "current_stock": plain(after),
                 "threshold": plain(locked.threshold),
                 "unit": locked.unit,
-                "recipients": locked.alert_email_list(),
+                "recipients": addresses,
                 "phones": locked.alert_phone_list(),
+                # The users it knows, by id: the inbox and push deliver to them, never to a guess from an address.
+                "recipient_user_ids": user_ids,
             }, actor=by)
     product.refresh_from_db(fields=["stock"])
     return movement

@@ -7,6 +7,7 @@ from pydantic import AwareDatetime, Field, model_validator
 from outbox.events.base import EventSchema, register
 from outbox.events.categories import Category
 from outbox.events.fields import Email, Name, OtpCode, Phone, TemporaryPassword, Url
+from outbox.events.users import UserId, user_of
 
 
 @register
@@ -71,6 +72,7 @@ class AccountApproved(EventSchema):
     role: str = Field(min_length=1, max_length=50)
     login_url: Url
     approved_by: Name
+    user_id: UserId | None = user_of("email")
 
 
 @register
@@ -88,6 +90,7 @@ class SecurityAlert(EventSchema):
     occurred_at: AwareDatetime
     ip_address: str = Field(default="", max_length=45)
     details: str = Field(default="", max_length=1000)
+    user_id: UserId | None = user_of("email")
 
 
 @register
@@ -101,3 +104,4 @@ class DailyEntryReminder(EventSchema):
     date: date
     entry_type: Literal["sales", "dispatch"]
     dashboard_url: Url
+    user_id: UserId | None = user_of("email")

@@ -4,12 +4,13 @@ from pydantic import Field
 from outbox.events.base import EventSchema, register
 from outbox.events.categories import Category
 from outbox.events.fields import Email, Identifier, Phone
+from outbox.events.users import UserId, user_of
 
 
 @register
 class DeliveryAssigned(EventSchema):
     """A delivery is on its way: an SMS to the customer's phone, and a push to the driver's app
-    when `driver_email` names the driver's account."""
+    (the user `driver_user_id` names, or else the one `driver_email` finds)."""
 
     event_type = "dispatch.delivery_assigned"
     category = Category.TRANSACTIONAL
@@ -21,3 +22,4 @@ class DeliveryAssigned(EventSchema):
     driver_name: str = Field(default="", max_length=150)
     vehicle: str = Field(default="", max_length=30)
     driver_email: Email | None = None  # the driver's user account, which the push channel notifies
+    driver_user_id: UserId | None = user_of("driver_email")

@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from outbox.events.base import EventSchema, register
 from outbox.events.categories import Category
 from outbox.events.fields import Email, Identifier, Name, Quantity
+from outbox.events.users import UserId, users_of
 
 
 class ScheduleLine(BaseModel):
@@ -26,6 +27,7 @@ class SchedulePublished(EventSchema):
     schedule_id: Identifier
     date: date
     recipients: list[Email] = Field(min_length=1, max_length=200)  # 1 to 200 addresses
+    recipient_user_ids: list[UserId] | None = users_of("recipients", 200)
     items: list[ScheduleLine] = Field(min_length=1, max_length=500)  # 1 to 500 lines
     published_by: Name
     notes: str = Field(default="", max_length=2000)

@@ -4,6 +4,7 @@ from pydantic import AwareDatetime, Field
 from outbox.events.base import EventSchema, register
 from outbox.events.categories import Category
 from outbox.events.fields import Email, Identifier, StoredFilePath
+from outbox.events.users import UserId, user_of
 
 
 @register
@@ -22,3 +23,4 @@ class ReportReady(EventSchema):
     period: str = Field(default="", max_length=100)
     generated_at: AwareDatetime | None = None
     report_id: Identifier | None = None
+    user_id: UserId | None = user_of("email")

@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from outbox.events.base import EventSchema, register
 from outbox.events.categories import Category
 from outbox.events.fields import Email, Identifier, Money, Name, Phone, Quantity, Url
+from outbox.events.users import UserId, user_of
 
 
 class OrderLine(BaseModel):
@@ -46,6 +47,7 @@ class InvoiceIssued(EventSchema):
     currency: str = Field(default="KES", pattern=r"^[A-Z]{3}$")
     due_date: date
     invoice_url: Url
+    customer_user_id: UserId | None = user_of("customer_email")  # a trade customer with an account
 
 
 @register

@@ -1,5 +1,7 @@
 """One realistic, valid payload per registered event type, as a caller would emit it
-(JSON-compatible: dates, datetimes and decimals are strings).
+(JSON-compatible: dates, datetimes and decimals are strings). Events that the in-app inbox or push
+deliver name their users by id (`user_id`, `recipient_user_ids`, …), as a business that knows them
+should (consumers/recipients.py).
 
 Used by the admin preview, the demo and the tests; `sample()` hands out a copy, so
 callers may change it freely.
@@ -41,6 +43,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "role": "Dispatch Officer",
         "login_url": "https://bms.chesanto.co.ke/login",
         "approved_by": "Grace Wambui",
+        "user_id": 1043,  # the business knows its user: the inbox goes to them, not to a look-up of the address
     },
     "auth.security_alert": {
         "email": "wanjiku.kamau@chesanto.co.ke",
@@ -50,6 +53,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "occurred_at": "2026-11-21T19:05:00+00:00",  # 22:05 EAT
         "ip_address": "102.68.79.201",
         "details": "Chrome on Windows, near Nakuru, Kenya.",
+        "user_id": 1042,
     },
     "auth.daily_entry_reminder": {
         "email": "kiprono.langat@chesanto.co.ke",
@@ -57,6 +61,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "date": "2026-11-21",
         "entry_type": "sales",
         "dashboard_url": "https://bms.chesanto.co.ke/sales/daily-entry",
+        "user_id": 1051,
     },
     # --- sales --------------------------------------------------------------
     "sales.order_confirmed": {
@@ -83,6 +88,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "currency": "KES",
         "due_date": "2026-12-05",
         "invoice_url": "https://bms.chesanto.co.ke/invoices/INV-2026-0981",
+        "customer_user_id": 2208,  # the trade customer's account in the bakery system
     },
     "sales.payment_received": {
         "receipt_number": "RCT-2026-1534",
@@ -108,6 +114,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         ],
         "published_by": "Mutua Kioko",
         "notes": "Oven 2 is down for service until 10:00; start the night shift on oven 1.",
+        "recipient_user_ids": [1007],  # Mutua Kioko; bakery.floor@ is a shared mailbox, no user
     },
     # --- inventory ----------------------------------------------------------
     "inventory.stock_low": {
@@ -118,6 +125,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "unit": "kg",
         "recipients": ["stores@chesanto.co.ke"],
         "phones": ["+254733445566"],
+        "recipient_user_ids": [1019],  # the storekeeper's account (stores@ is a shared mailbox)
     },
     # --- dispatch -----------------------------------------------------------
     "dispatch.delivery_assigned": {
@@ -127,6 +135,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "driver_name": "Baraka Mwangi",
         "vehicle": "KDA 123B",
         "driver_email": "baraka.mwangi@chesanto.co.ke",
+        "driver_user_id": 1064,
     },
     # --- reports ------------------------------------------------------------
     "reports.report_ready": {
@@ -136,6 +145,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "period": "21 Nov 2026",
         "generated_at": "2026-11-21T18:00:00+00:00",  # 21:00 EAT
         "report_id": "RPT-DS-20261121",
+        "user_id": 1002,
     },
 }
 

@@ -5,7 +5,8 @@
         proxy.restore()   # connections are accepted and forwarded again
 
 The service keeps running (an in-memory broker would lose its data if killed); only the
-network between it and the clients goes. Threads: one accepting, two per connection;
+network between it and the clients goes. The service may listen on a unix socket instead
+(`target_unix`: PostgreSQL's `<dir>/.s.PGSQL.<port>`); the clients still connect over TCP. Threads: one accepting, two per connection;
 everything is closed and joined by `stop()`.
 """
 from __future__ import annotations
@@ -20,8 +21,10 @@ CHUNK = 65536
 
 
 class TcpProxy:
-    def __init__(self, target_port: int, target_host: str = "127.0.0.1", port: int | None = None):
+    def __init__(self, target_port: int, target_host: str = "127.0.0.1", port: int | None = None,
+                 target_unix: str | None = None):
         self.target = (target_host, target_port)
+        self.target_unix = target_unix
         self.port = port or free_port()
         self._lock = threading.Lock()
         self._listener: socket.socket | None = None
@@ -79,13 +82,11 @@ class TcpProxy:
             except OSError:
                 return  # the listener was closed by cut()
             try:
-                upstream = socket.create_connection(self.target, timeout=5)
-                upstream.settimeout(None)
+                upstream = self._connect_upstream()
             except OSError:
                 _close(client)
                 continue
-            for sock in (client, upstream):
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             with self._lock:
                 if self._listener is not listener or len(self._connections) >= 2 * MAX_CONNECTIONS:
                     _close(client)
@@ -98,6 +99,21 @@ class TcpProxy:
                 self._pumps.update(pumps)
             for pump in pumps:
                 pump.start()
+
+    def _connect_upstream(self) -> socket.socket:
+        if self.target_unix:
+            upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            upstream.settimeout(5)
+            try:
+                upstream.connect(self.target_unix)
+            except OSError:
+                upstream.close()
+                raise
+        else:
+            upstream = socket.create_connection(self.target, timeout=5)
+            upstream.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        upstream.settimeout(None)
+        return upstream
 
     def _pump(self, source: socket.socket, sink: socket.socket) -> None:
         try:

@@ -1,5 +1,6 @@
 """The admin driven in headless Chromium, as the bakery's IT person uses it: from an event,
-find the email that failed; then requeue a parked outbox row."""
+find the email that failed; then requeue a parked outbox row. A colleague who may view the
+outbox but not the delivery logs sees the event's timeline without them."""
 from __future__ import annotations
 
 import os
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from consumers.models import EmailLog
@@ -94,3 +96,28 @@ def test_find_a_failed_email_from_its_event_and_requeue_a_parked_row(live_server
     page.screenshot(path=str(SCREENSHOTS / "requeued.png"), full_page=True)
     row = OutboxEvent.objects.get(id=parked_event)
     assert row.parked_at is None and row.attempts == 0
+
+
+def test_a_viewer_without_the_logs_permissions_sees_the_timeline_without_them(live_server, browser_page):
+    viewer = get_user_model().objects.create_user("viewer", "viewer@chesanto.local", "s3cret-pass", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(content_type__app_label="outbox", codename="view_outboxevent"))
+    event_id = emit("auth.otp_requested", {"email": "achieng@example.com", "name": "Achieng", "code": "771204"})
+    EmailLog.objects.create(event_id=event_id, recipient="achieng.inbox@example.com", template="auth_otp",
+                            subject="Your Verification Code - Chesanto Bakery", status="FAILED",
+                            error_message="SMTPRecipientsRefused: 550 mailbox unavailable")
+
+    page = browser_page
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "viewer")
+    page.fill("#id_password", "s3cret-pass")
+    page.click("input[type=submit]")
+    page.wait_for_selector("#site-name")
+    page.goto(f"{live_server.url}/admin/outbox/outboxevent/{event_id}/change/")
+    page.wait_for_selector("#timeline table.timeline")
+    shown = page.inner_text("#timeline")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "timeline-restricted.png"), full_page=True)
+    assert "emitted" in shown and "auth.otp_requested" in shown
+    assert "Some channels are hidden" in shown
+    assert "email FAILED" not in shown and page.locator("#timeline a").count() == 0  # no row, no link to one
+    assert "550 mailbox unavailable" not in page.content() and "achieng.inbox@example.com" not in page.content()

@@ -151,3 +151,63 @@ def test_requeue_needs_the_change_permission(client, login_with):
     assert 'value="requeue_rows"' in client.get(reverse("admin:outbox_outboxevent_changelist")).content.decode()
     assert run_action(client, "admin:outbox_outboxevent_changelist", "requeue_rows", event_id).status_code == 302
     assert OutboxEvent.objects.get(id=event_id).parked_at is None
+
+
+# --- the outbox timeline ----------------------------------------------------------------------
+WITHHELD = "Some channels are hidden"
+
+
+def timeline_of(client, event_id) -> str:
+    """The timeline part of the event's page (the payload above it names the addresses too)."""
+    response = client.get(reverse("admin:outbox_outboxevent_change", args=[event_id]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    start = page.index('<fieldset class="module aligned" id="timeline">')
+    return page[start:page.index("</fieldset>", start)]
+
+
+@pytest.fixture
+def delivered_event():
+    """An event with an email, an SMS and a dead letter: each holds something only its log shows."""
+    event_id = emit("auth.account_approved", {"email": "otieno@example.com", "name": "Otieno", "role": "Baker",
+                                              "login_url": "https://bms.example/login", "approved_by": "Grace"})
+    email_log(event_id=event_id, recipient="otieno.log@example.com", error_message="550 5.1.1 no such user")
+    sms_log(event_id=event_id, phone_number="+254711000333", error_message="InvalidPhoneNumber")
+    DeadLetter.objects.create(channel="whatsapp", source_topic="chesanto.auth", partition=0, event_id=event_id,
+                              offset=uuid.uuid4().int % 10**9,
+                              dead_letter_topic="chesanto.auth.dlq", value=b"{}", error_class="RenderError",
+                              error="template whatsapp_secret_thing failed")
+    return event_id
+
+
+def test_the_timeline_shows_only_the_logs_the_viewer_may_view(client, login_with, delivered_event):
+    email_shown, sms_shown, dead_shown = "550 5.1.1 no such user", "+254711000333", "whatsapp_secret_thing"
+
+    login_with("outbox.view_outboxevent")  # the event, none of its logs
+    shown = timeline_of(client, delivered_event)
+    assert "emitted" in shown and WITHHELD in shown
+    assert not any(text in shown for text in (email_shown, "otieno.log@example.com", sms_shown, dead_shown))
+    assert not any(text in shown for text in ("email FAILED", "SMS FAILED", "dead-lettered"))
+    page = client.get(reverse("admin:outbox_outboxevent_change", args=[delivered_event])).content.decode()
+    assert not any(text in page for text in (email_shown, sms_shown, dead_shown))  # nowhere on the page
+
+    login_with("outbox.view_outboxevent", "communications.view_emaillog")
+    shown = timeline_of(client, delivered_event)
+    assert email_shown in shown and "email FAILED" in shown and WITHHELD in shown
+    assert sms_shown not in shown and dead_shown not in shown
+
+    login_with("outbox.view_outboxevent", "communications.change_smslog", "communications.view_deadletter")
+    shown = timeline_of(client, delivered_event)  # change implies view, as on the log's own pages
+    assert sms_shown in shown and dead_shown in shown and email_shown not in shown and WITHHELD in shown
+
+
+def test_a_viewer_of_every_log_sees_the_whole_timeline_and_no_note(client, delivered_event):
+    client.force_login(get_user_model().objects.create_superuser("root-timeline", "root@example.com", "pw"))
+    shown = timeline_of(client, delivered_event)
+    assert all(text in shown for text in ("550 5.1.1 no such user", "+254711000333", "whatsapp_secret_thing"))
+    assert WITHHELD not in shown
+
+
+def test_the_timeline_is_not_shown_to_whoever_may_not_view_the_event(client, login_with, delivered_event):
+    login_with("communications.view_emaillog", "communications.view_smslog")
+    assert client.get(reverse("admin:outbox_outboxevent_change", args=[delivered_event])).status_code == 403

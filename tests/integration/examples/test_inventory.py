@@ -44,8 +44,20 @@ def test_crossing_the_threshold_emits_one_alert(flour, staff, new_events):
     assert row.payload == {
         "product_id": "RM-FLOUR-001", "product_name": "Wheat flour (baking)", "current_stock": "12.5",
         "threshold": "50", "unit": "kg", "recipients": ["stores@example.com", "mutua@example.com"],
-        "phones": ["+254733445566"],
+        "phones": ["+254733445566"], "recipient_user_ids": [],  # no user watches it: the inbox and push tell nobody
     }
+
+
+@pytest.mark.django_db
+def test_the_users_watching_a_product_are_named_by_id_and_get_the_email_too(flour, staff, django_user_model,
+                                                                            new_events):
+    keeper = django_user_model.objects.create_user("keeper", email="mutua@example.com")
+    baraka = django_user_model.objects.create_user("baraka", email="baraka@example.com")
+    flour.alert_users.add(baraka, keeper)
+    record_movement(flour, "-47.5", "production: night shift", by=staff)
+    [row] = new_events()
+    assert row.payload["recipient_user_ids"] == sorted([str(keeper.pk), str(baraka.pk)], key=int)
+    assert row.payload["recipients"] == ["stores@example.com", "mutua@example.com", "baraka@example.com"]
 
 
 @pytest.mark.django_db
@@ -79,6 +91,15 @@ def test_a_product_nobody_watches_falls_quietly(flour, staff, new_events):
     Product.objects.filter(pk=flour.pk).update(alert_emails="", alert_phones="")
     assert record_movement(flour, "-50", "production", by=staff).raised_alert
     assert new_events() == []
+
+
+@pytest.mark.django_db
+def test_a_product_only_users_watch_alerts_them(flour, staff, django_user_model, new_events):
+    Product.objects.filter(pk=flour.pk).update(alert_emails="", alert_phones="")
+    flour.alert_users.add(staff)
+    record_movement(flour, "-50", "production", by=staff)
+    [row] = new_events()
+    assert (row.payload["recipients"], row.payload["recipient_user_ids"]) == ([staff.email], [str(staff.pk)])
 
 
 @pytest.mark.django_db(transaction=True)

@@ -59,8 +59,8 @@ def _warm_up() -> None:
     from outbox.events.samples import sample
 
     address = f"warmup-{uuid.uuid4().hex[:8]}@example.com"
-    get_user_model().objects.create_user(address, address)
-    event_id = emit("auth.account_approved", {**sample("auth.account_approved"), "email": address})
+    user = get_user_model().objects.create_user(address, address)
+    event_id = emit("auth.account_approved", {**sample("auth.account_approved"), "email": address, "user_id": user.pk})
     wait_until(InboxItem.objects.filter(event_id=event_id, status="SENT").exists, timeout=60,
                what="the warm-up event's inbox item")
 

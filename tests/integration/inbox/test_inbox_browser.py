@@ -49,7 +49,7 @@ def browser_page(monkeypatch):
 def test_a_new_notification_arrives_live_and_a_click_marks_it_read(inbox_pipeline, live_server, browser_page):
     user = get_user_model().objects.create_user("mutua", "mutua.kioko@example.com", "s3cret-pass", is_staff=True)
     schedule = emit("production.schedule_published", {**sample("production.schedule_published"),
-                                                      "recipients": [user.email]})
+                                                      "recipients": [user.email], "recipient_user_ids": [user.pk]})
     item_for(schedule)
 
     page = browser_page
@@ -63,6 +63,7 @@ def test_a_new_notification_arrives_live_and_a_click_marks_it_read(inbox_pipelin
     page.evaluate("window.notReloaded = true")
 
     alert = emit("inventory.stock_low", {**sample("inventory.stock_low"), "recipients": [user.email],
+                                        "recipient_user_ids": [user.pk],
                                         "product_name": "Sugar (white)", "current_stock": "8", "unit": "kg"})
     arrived = page.wait_for_selector("li.item.unread >> text=Low stock: Sugar (white)")
     page.wait_for_function("document.getElementById('unread-count').textContent === '2'")

@@ -40,6 +40,7 @@ def test_replay_restores_a_lost_item_once_and_resend_adds_none(pipeline_topics, 
     time.sleep(1.2)  # the window starts after what earlier tests published
     since = timezone.now()
     kept, lost = (emit("reports.report_ready", {**sample("reports.report_ready"), "email": user.email,
+                                                 "user_id": user.pk,
                                                  "report_name": name}) for name in ("Kept", "Lost"))
     kept_seq = item_for(kept).feed_seq
     item_for(lost)

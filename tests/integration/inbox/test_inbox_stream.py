@@ -78,7 +78,8 @@ def stream_connections(user) -> int:
 
 
 def report_for(user, name: str):
-    return emit("reports.report_ready", {**sample("reports.report_ready"), "email": user.email, "report_name": name})
+    return emit("reports.report_ready", {**sample("reports.report_ready"), "email": user.email, "user_id": user.pk,
+                                         "report_name": name})
 
 
 def test_a_new_item_arrives_on_the_stream_and_a_reconnect_resumes_after_last_event_id(

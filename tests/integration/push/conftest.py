@@ -65,7 +65,8 @@ def _warm_up(server: FcmServer) -> None:
     from outbox.events.samples import sample
 
     owner, token = registered_device("warm-up")
-    emit("auth.daily_entry_reminder", {**sample("auth.daily_entry_reminder"), "email": owner.email})
+    emit("auth.daily_entry_reminder", {**sample("auth.daily_entry_reminder"), "email": owner.email,
+                                       "user_id": owner.pk})
     server.wait_for(lambda requests: bool(server.to(token)), timeout=60)
 
 

@@ -12,6 +12,7 @@ from consumers.push.models import PushDevice, PushLog
 from outbox import emit
 from outbox.events.samples import sample
 from tests.integration.push.conftest import registered_device
+from tests.support.events import by_address
 from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -32,8 +33,9 @@ def final_log(event_id, recipient: str | None = None, timeout: float = 40.0) -> 
 
 
 def addressed_to(event_type: str, email: str) -> dict:
+    """The event naming its user by address only (consumers/recipients.py looks it up)."""
     field, _ = ADDRESSED[event_type]
-    return {**sample(event_type), field: [email] if field == "recipients" else email}
+    return by_address(event_type, **{field: [email] if field == "recipients" else email})
 
 
 @pytest.mark.parametrize("event_type", sorted(ADDRESSED))
@@ -92,6 +94,22 @@ def test_a_user_without_a_device_is_skipped_with_the_reason(push_pipeline):
     assert log.error_message == f"not sent: user {nobody.pk} has no registered push device"
 
 
+def test_an_address_another_user_copied_is_skipped_and_the_id_reaches_its_owner(push_pipeline):
+    """The security review's case: a user set her address to BOB@…; a push for bob@… must not reach her phone."""
+    from django.contrib.auth import get_user_model
+
+    bob, bob_phone = registered_device("bob")
+    alice, alice_phone = registered_device("alice")
+    get_user_model().objects.filter(pk=alice.pk).update(email=bob.email.upper())
+    guessed = emit("auth.security_alert", by_address("auth.security_alert", email=bob.email))
+    named = emit("auth.security_alert", {**sample("auth.security_alert"), "email": bob.email, "user_id": bob.pk})
+    skipped, sent = final_log(guessed), final_log(named)
+    assert (skipped.status, skipped.recipient, skipped.user_id) == ("SKIPPED", f"{bob.email} (several users)", None)
+    assert f"several active users have the address {bob.email}" in skipped.error_message
+    assert (sent.status, sent.recipient, sent.user_id) == ("SENT", bob_phone, bob.pk)
+    assert len(push_pipeline.server.to(bob_phone)) == 1 and push_pipeline.server.to(alice_phone) == []
+
+
 def test_one_access_token_serves_every_sender(push_pipeline):
     devices = [registered_device(f"bulk{n}") for n in range(8)]
     event_ids = [emit("auth.daily_entry_reminder", addressed_to("auth.daily_entry_reminder", u.email))
@@ -110,7 +128,8 @@ def test_the_events_timeline_shows_each_push(push_pipeline):
     user, token = registered_device("manager")
     event_id = emit("auth.security_alert", addressed_to("auth.security_alert", user.email))
     log = final_log(event_id)
-    (entry,) = [e for e in timeline(OutboxEvent.objects.get(id=event_id)) if e.what.startswith("push")]
+    shown = timeline(OutboxEvent.objects.get(id=event_id), visible=lambda model: True)
+    (entry,) = [e for e in shown.entries if e.what.startswith("push")]
     assert entry.what == "push SENT" and entry.detail == f"push_auth_security_alert to {token}"
     assert entry.url == f"/admin/communications/pushlog/{log.pk}/change/"
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from consumers.models import EmailLog
 from tests.integration.webhooks.conftest import basic_auth
 
 pytestmark = pytest.mark.integration
@@ -143,11 +144,28 @@ def test_without_a_webhook_secret_the_endpoint_is_off(client, email_log, anymail
     assert callbacks.since_start("postmark") == {"refused_unsigned": 1}
 
 
-def test_the_flat_setting_from_the_environment_works_too(client, email_log, anymail_settings):
+def test_the_flat_django_setting_works_too(client, email_log, anymail_settings):
     anymail_settings.ANYMAIL = {}
     anymail_settings.ANYMAIL_WEBHOOK_SECRET = ["old-hook:old-password", CREDENTIALS]  # rotating
     row = email_log()
     assert post(client, delivery(row, timezone.now())).status_code == 200
+
+
+def test_the_environment_variable_reaches_anymail_with_each_pair_of_a_rotation(client, email_log, anymail_settings,
+                                                                                monkeypatch):
+    """Anymail itself never reads the environment; the app hands it what the resolver read there.
+    (test_standalone_project.py checks the same through config/settings.py in a real process.)"""
+    from chesanto_comms.conf import reset_cache
+
+    anymail_settings.ANYMAIL = {}
+    monkeypatch.setenv("ANYMAIL_WEBHOOK_SECRET", f"old-hook:old-password,{CREDENTIALS}")
+    reset_cache()
+    old, new, forged = email_log(), email_log(), email_log()
+    assert post(client, delivery(old, timezone.now()), credentials="old-hook:old-password").status_code == 200
+    assert post(client, delivery(new, timezone.now())).status_code == 200
+    assert post(client, delivery(forged, timezone.now()), credentials="old-hook:guessed").status_code == 400
+    assert [row.status for row in EmailLog.objects.filter(pk__in=[old.pk, new.pk, forged.pk]).order_by("pk")] == [
+        "DELIVERED", "DELIVERED", "SENT"]
 
 
 def test_an_event_older_than_the_replay_window_is_refused(client, email_log, anymail_settings, callbacks):

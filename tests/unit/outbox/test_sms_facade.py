@@ -25,7 +25,7 @@ def test_send_delivery_notification_emits_delivery_assigned():
     row = OutboxEvent.objects.get(id=SMSService.send_delivery_notification("+254722334455", 417, "today 2-3 pm"))
     assert (row.type, row.aggregateid) == ("dispatch.delivery_assigned", "417")
     assert row.payload == {"order_id": "417", "phone": "+254722334455", "eta": "today 2-3 pm", "driver_name": "", "vehicle": "",
-                           "driver_email": None}
+                           "driver_email": None, "driver_user_id": None}
 
 
 @pytest.mark.parametrize("eta, expected", [

@@ -10,11 +10,12 @@ from django.contrib.auth import get_user_model
 from consumers.events import InboundEvent
 from consumers.inbox.channel import InboxChannel
 from outbox.events import get_event_type
-from outbox.events.samples import sample
+from tests.support.events import by_address
 
 
 def inbound(event_type: str, **changes) -> InboundEvent:
-    data = get_event_type(event_type).parse({**sample(event_type), **changes})
+    """The sample event, naming its people by address unless `changes` gives their user ids."""
+    data = get_event_type(event_type).parse(by_address(event_type, **changes))
     emitted = datetime.now(timezone.utc)
     return InboundEvent(id=uuid.uuid4(), type=event_type, key=data.partition_key(), data=data,
                         headers={"ce_time": emitted.isoformat()}, emitted_at=emitted)

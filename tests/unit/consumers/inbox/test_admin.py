@@ -62,7 +62,7 @@ def test_the_events_timeline_shows_its_inbox_items(client, staff, channel, make_
     event_id = emit("reports.report_ready", {"email": "grace@example.com", "report_name": "Daily sales",
                                              "attachment_path": "x.pdf"})
     channel.deliver(dataclasses.replace(inbound("reports.report_ready", email="grace@example.com"), id=event_id))
-    (entry,) = [e for e in delivery_rows(event_id) if e.what.startswith("inbox")]
+    (entry,) = [e for e in delivery_rows(event_id, lambda model: True).entries if e.what.startswith("inbox")]
     assert (entry.what, entry.detail) == ("inbox SENT", f"inbox_reports_report_ready to {user.pk}")
     page = client.get(reverse("admin:outbox_outboxevent_change", args=[event_id])).content.decode()
     assert "inbox SENT" in page and f"inbox_reports_report_ready to {user.pk}" in page

@@ -72,6 +72,32 @@ def test_an_event_for_an_address_no_user_has_writes_nothing(channel, make_user, 
     assert "someone.else@example.com" in caplog.text
 
 
+def test_an_address_two_users_have_makes_no_item_and_the_id_reaches_its_user(channel, make_user, caplog):
+    bob = make_user("bob@example.com")
+    make_user("BOB@example.com")  # another user set her address to his: Django checks neither
+    alert = inbound("auth.security_alert", email="bob@example.com")
+    with caplog.at_level(logging.INFO, logger="consumers.inbox"):
+        assert channel.deliver(alert).outcomes == ()
+    assert not InboxItem.objects.filter(event_id=alert.id).exists()
+    (record,) = [r for r in caplog.records if "bob@example.com" in r.getMessage()]
+    assert record.levelname == "WARNING"
+    assert "several active users have the address bob@example.com" in record.getMessage()
+
+    named = inbound("auth.security_alert", email="bob@example.com", user_id=bob.pk)
+    assert channel.deliver(named).verdict is Verdict.DONE
+    assert list(InboxItem.objects.filter(event_id=named.id).values_list("user_id", flat=True)) == [bob.pk]
+
+
+def test_an_id_no_active_user_has_makes_no_item_and_a_warning(channel, make_user, caplog):
+    gone = make_user("gone@example.com", is_active=False)
+    make_user("stores@example.com")
+    alert = inbound("inventory.stock_low", recipients=["stores@example.com"], recipient_user_ids=[gone.pk])
+    with caplog.at_level(logging.INFO, logger="consumers.inbox"):
+        assert channel.deliver(alert).outcomes == ()  # the ids given are the users: stores@ is not looked up
+    assert f"inbox: no active user has the id {gone.pk}; no inbox item for it" in caplog.text
+    assert [r.levelname for r in caplog.records if r.name == "consumers.inbox.notifications"] == ["WARNING"]
+
+
 def test_items_are_numbered_in_the_order_they_enter_the_feed(channel, make_user):
     make_user("grace@example.com")
     first, second = (inbound("reports.report_ready", email="grace@example.com") for _ in range(2))

@@ -18,13 +18,15 @@ from consumers.push.channel import PushChannel
 from consumers.push.models import PushDevice, PushLog
 from outbox.events import get_event_type
 from outbox.events.samples import sample
+from tests.support.events import by_address
 from tests.unit.consumers.push.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
 
 def event(event_type: str, **changes) -> InboundEvent:
-    data = get_event_type(event_type).parse({**sample(event_type), **changes})
+    """The sample event, naming its people by address unless `changes` gives their user ids."""
+    data = get_event_type(event_type).parse(by_address(event_type, **changes))
     now = datetime.now(timezone.utc)
     return InboundEvent(id=uuid.uuid4(), type=event_type, key=data.partition_key(), data=data,
                         headers={"ce_time": now.isoformat()}, emitted_at=now)
@@ -104,6 +106,33 @@ def test_nobody_to_send_to_is_skipped_and_says_why(channel, fcm_server):
     }
     assert PushLog.objects.get(event_id=low.id, recipient__startswith="user").user == kiprono
     assert fcm_server.send_requests == []
+
+
+def test_an_address_two_users_have_is_skipped_and_the_id_reaches_its_user(channel, fcm_server):
+    bob = user("bob@example.com")
+    device(bob, "bob-phone")
+    device(user("BOB@example.com"), "alice-phone")  # she set her address to his
+    alert = event("auth.security_alert", email="bob@example.com")
+    assert channel.deliver(alert).verdict is Verdict.DONE
+    assert rows(alert.id) == {"bob@example.com (several users)": (
+        "SKIPPED", "not sent: several active users have the address bob@example.com, so it names none of them (an "
+        "address names a user only when exactly one active user has it: give the user's id in the event)")}
+    assert fcm_server.send_requests == []
+
+    named = event("auth.security_alert", email="bob@example.com", user_id=bob.pk)
+    channel.deliver(named)
+    assert rows(named.id) == {"bob-phone": ("SENT", "")}
+    assert len(fcm_server.to("bob-phone")) == 1 and fcm_server.to("alice-phone") == []
+
+
+def test_an_id_no_active_user_has_is_skipped_without_a_user(channel, fcm_server):
+    gone = user("gone-driver@example.com", is_active=False)
+    device(gone, "gone-driver-phone")
+    assigned = event("dispatch.delivery_assigned", driver_user_id=gone.pk)
+    channel.deliver(assigned)
+    assert rows(assigned.id) == {
+        f"user {gone.pk} (no user)": ("SKIPPED", f"not sent: no active user has the id {gone.pk}")}
+    assert PushLog.objects.get(event_id=assigned.id).user is None and fcm_server.send_requests == []
 
 
 def test_an_inactive_user_gets_no_push(channel, fcm_server):

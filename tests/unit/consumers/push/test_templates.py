@@ -77,7 +77,7 @@ def test_reserved_data_keys_and_oversized_pushes_are_render_errors():
     from consumers.push.recipients import devices_from
 
     def push(data):
-        return Notification("push_x", "push/inventory/low_stock", devices_from("recipients"),
+        return Notification("push_x", "push/inventory/low_stock", devices_from("recipients", "recipient_user_ids"),
                             subject="Low stock: {{ product_name }}", options={"push": PushOptions(data=data)})
     with pytest.raises(ValueError, match="data key 'google.c' is reserved"):
         render_push(push(lambda d: {"google.c": "x"}), parse("inventory.stock_low"))
@@ -89,7 +89,8 @@ def test_secret_fields_reach_a_push_template_masked_only():
     from consumers.notifications import Notification
     from consumers.push.recipients import devices_from
 
-    otp = Notification("push_otp", "push/inventory/low_stock", devices_from("email"), subject="Code {{ code }}",
+    otp = Notification("push_otp", "push/inventory/low_stock", devices_from("email", "user_id"),
+                       subject="Code {{ code }}",
                        extra_context=lambda d: {"current_stock": 1, "threshold": 2, "unit": "kg"})
     push = render_push(otp, parse("auth.otp_requested", code="482913"))
     assert "482913" not in json.dumps(push.payload("t")) and push.title == "Code **********"
