@@ -59,7 +59,8 @@ def _int_param(request: HttpRequest, name: str, minimum: int, maximum: int | Non
     raw = request.GET.get(name) if value is None else value
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or int(raw) < minimum or (maximum is not None and int(raw) > maximum):
+    # ASCII only: "²".isdigit() is True, and int("²") raises.
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < minimum or (maximum is not None and int(raw) > maximum):
         bounds = f"from {minimum} to {maximum}" if maximum is not None else f"{minimum} or more"
         raise BadRequest(f"{name}={raw[:40]!r}: give a whole number {bounds}")
     return int(raw)

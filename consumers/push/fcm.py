@@ -133,7 +133,7 @@ def retry_after(response: requests.Response, now: float | None = None) -> float 
     value = response.headers.get("Retry-After", "").strip()
     if not value:
         return None
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # "²".isdigit() is True too, and float("²") raises
         return float(value)
     try:
         moment = email.utils.parsedate_to_datetime(value)
