@@ -162,13 +162,18 @@ class LoggedChannel(Channel):
     def new_log_fields(self, event: InboundEvent, notification: Notification) -> dict[str, Any]:
         return {}
 
+    def logged_recipient(self, recipient: str) -> str:
+        """The recipient as log lines show it (the push channel masks device tokens); the log row keeps it whole."""
+        return recipient
+
     # --- the common sequence ------------------------------------------------
     def _deliver_one(self, entry: DeliveryLog, event: InboundEvent, notification: Notification, recipient: str,
                      final_attempt: bool) -> MessageResult:
         """What became of the message. The row's new values are set on `entry`; deliver_many writes
         them for the whole batch."""
         if entry.status != DeliveryStatus.PENDING:
-            log.info("event %s: %s to %s already %s; not sent again", event.id, notification.name, recipient, entry.status)
+            log.info("event %s: %s to %s already %s; not sent again", event.id, notification.name,
+                     self.logged_recipient(recipient), entry.status)
             return MessageResult(MessageOutcome.ALREADY_FINAL)
         if stop := withheld(event, notification, recipient, timezone.now()):
             self._finish(entry, stop.status, error=stop.reason)
@@ -185,7 +190,8 @@ class LoggedChannel(Channel):
         except PermanentError as exc:
             self._observe(notification, entry, started, exc.status)
             self._finish(entry, exc.status, error=str(exc), attempted=True)
-            log.warning("event %s: %s to %s %s: %s", event.id, notification.name, recipient, exc.status, exc)
+            log.warning("event %s: %s to %s %s: %s", event.id, notification.name, self.logged_recipient(recipient),
+                        exc.status, exc)
             return MessageResult(MessageOutcome.FAILED)
         except TransientError as exc:
             self._observe(notification, entry, started, "FAILED" if final_attempt else "retry")
@@ -194,7 +200,8 @@ class LoggedChannel(Channel):
                              attempted=True)
                 return MessageResult(MessageOutcome.FAILED, crowded=exc.crowded)
             self._finish(entry, DeliveryStatus.PENDING, error=f"will retry: {exc}", attempted=True)
-            log.info("event %s: %s to %s will be retried: %s", event.id, notification.name, recipient, exc)
+            log.info("event %s: %s to %s will be retried: %s", event.id, notification.name,
+                     self.logged_recipient(recipient), exc)
             return MessageResult(MessageOutcome.RETRY, retry_after=exc.retry_after, crowded=exc.crowded)
         entry.provider_message_id = sent.provider_message_id or entry.provider_message_id
         if sent.provider:
@@ -203,7 +210,7 @@ class LoggedChannel(Channel):
             entry.cost = sent.cost
         self._observe(notification, entry, started, "SENT")
         self._finish(entry, DeliveryStatus.SENT)
-        log.info("event %s: %s sent to %s", event.id, notification.name, recipient)
+        log.info("event %s: %s sent to %s", event.id, notification.name, self.logged_recipient(recipient))
         return MessageResult(MessageOutcome.SENT)
 
     def _observe(self, notification: Notification, entry: DeliveryLog, started: float, outcome: str) -> None:

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from consumers.push.models import TOKEN_MAX_LENGTH, PushDevice
+from consumers.push.tokens import masked
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ def register(user, token: str, platform: str) -> Registration:
         device, created = PushDevice.objects.update_or_create(
             token=token, defaults={"user": user, "platform": platform, "last_seen_at": timezone.now()})
     if previous is not None:
-        log.info("push device %s… moved from user %s to user %s", token[:12], previous, user.pk)
+        log.info("push device %s moved from user %s to user %s", masked(token), previous, user.pk)
     return Registration(device, created, previous)
 
 
