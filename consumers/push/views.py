@@ -7,7 +7,8 @@
 
 Session authentication, as the rest of the project: a request needs a signed-in user (else 401)
 and, for POST and DELETE, Django's CSRF token (the X-CSRFToken header), as Django checks for
-every session-authenticated change. Errors are JSON: {"error": "..."}.
+every session-authenticated change. Errors are JSON: {"error": "..."}. Another user's token is
+"not found" (404), as an unknown one: tokens cannot be probed (consumers/push/devices.py).
 """
 from __future__ import annotations
 
@@ -61,6 +62,7 @@ def device_list(request):
         return JsonResponse({"devices": [_shown(d) for d in request.user.push_devices.order_by("pk")]})
     body = _json_body(request)
     registration = devices.register(request.user, body.get("token"), body.get("platform"))
+    # A token that moved from another user is `created` for this one: the answer never tells it was someone's.
     answer = {**_shown(registration.device), "created": registration.created}
     return JsonResponse(answer, status=201 if registration.created else 200)
 
