@@ -1,10 +1,13 @@
 """The live stream over real HTTP: a client holds /comms/inbox/stream/ open against the live
 server, an event goes through the real relay and `consume inbox`, and the item arrives on the
-stream; a reconnect with Last-Event-ID gets what it missed; a client that goes away has its
-LISTEN connection closed; a stream ends after INBOX_SSE_MAX_SECONDS."""
+stream; a reconnect with Last-Event-ID gets what it missed; open streams share the process's one
+LISTEN connection and hold no other; a client that goes away is unsubscribed at the next
+keep-alive; a stream ends after INBOX_SSE_MAX_SECONDS. (Many streams against a small
+max_connections, on a real gunicorn: test_inbox_stream_capacity.py.)"""
 from __future__ import annotations
 
 import json
+import os
 import time
 
 import pytest
@@ -12,7 +15,7 @@ import requests
 from django.db import connection
 from django.test import Client
 
-from consumers.inbox.stream import APPLICATION_NAME
+from consumers.inbox.wakeups import APPLICATION_NAME, wakeups
 from outbox import emit
 from outbox.events.samples import sample
 from tests.integration.inbox.conftest import item_for
@@ -70,10 +73,11 @@ def session_of(user) -> str:
     return client.cookies["sessionid"].value
 
 
-def stream_connections(user) -> int:
+def listen_connections() -> int:
+    """The live server's LISTEN connections (it runs in this process)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
-                       [f"{APPLICATION_NAME} user {user.pk}"])
+                       [f"{APPLICATION_NAME} pid {os.getpid()}"])
         return cursor.fetchone()[0]
 
 
@@ -114,15 +118,22 @@ def test_a_new_item_arrives_on_the_stream_and_a_reconnect_resumes_after_last_eve
     again.close()
 
 
-def test_a_client_that_goes_away_has_its_database_connection_closed(inbox_pipeline, live_server, user_with_address):
-    user = user_with_address("otieno")
-    stream = EventStream(f"{live_server.url}/comms/inbox/stream/", session_of(user))
-    stream.until("comment")
-    assert stream_connections(user) == 1  # the stream's own LISTEN connection
-    stream.close()
+def test_streams_hold_no_connection_and_a_client_that_goes_away_is_unsubscribed(
+        inbox_pipeline, live_server, user_with_address):
+    users = [user_with_address("otieno"), user_with_address("akinyi")]
+    streams = [EventStream(f"{live_server.url}/comms/inbox/stream/", session_of(user)) for user in users * 2]
+    for stream in streams:
+        stream.until("comment")
+    assert [wakeups().streams(user.pk) for user in users] == [2, 2]
+    assert listen_connections() == 1  # four open streams, one LISTEN connection, no other held
+    for stream in streams[:2]:  # one of each user's
+        stream.close()
     started = time.monotonic()
-    wait_until(lambda: stream_connections(user) == 0, timeout=10, what="the stream's connection to close")
+    wait_until(lambda: wakeups().streams(users[0].pk) == 1, timeout=10, what="the closed stream to unsubscribe")
     assert time.monotonic() - started < 5  # noticed at the next keep-alive (1 s here)
+    wait_until(lambda: wakeups().streams(users[1].pk) == 1, timeout=5, what="the other closed stream to unsubscribe")
+    for stream in streams[2:]:
+        stream.close()
 
 
 def test_a_stream_ends_after_its_longest_time(live_server, user_with_address, settings):
@@ -136,4 +147,4 @@ def test_a_stream_ends_after_its_longest_time(live_server, user_with_address, se
     assert 5 <= time.monotonic() - started < 9
     assert messages[0] == {"retry": "3000"} and messages[-1] == {"comment": "stream ends; reconnect"}
     assert {"comment": "keep-alive"} in messages
-    wait_until(lambda: stream_connections(user) == 0, timeout=5, what="the stream's connection to close")
+    wait_until(lambda: wakeups().streams(user.pk) == 0, timeout=5, what="the stream to unsubscribe")
