@@ -66,7 +66,7 @@ def comment(text: str) -> str:
 def stream(user_id: int, after: int | None, timings: StreamTimings,
            listen: Callable[[int], Listener] = subscribe, clock: Callable[[], float] = time.monotonic) -> Iterator[str]:
     """The user's stream, as text chunks; `after` = the last item the client has (None: only new ones)."""
-    _close_orm_connection()  # the one the session check opened: a stream holds none while it waits
+    _close_orm_connection()  # any the request opened before (the session check closes its own): none while waiting
     yield f"retry: {round(timings.retry * 1000)}\n\n"
     try:
         listener = listen(user_id)
@@ -78,7 +78,7 @@ def stream(user_id: int, after: int | None, timings: StreamTimings,
         yield event(feed.dumps({"reason": str(exc)}), name="replaced")
         return
     try:
-        last = yield from _newer(user_id, _read(feed.latest, user_id) if after is None else after)
+        last = yield from _newer(user_id, read(feed.latest, user_id) if after is None else after)
         started = clock()
         next_beat = started + timings.heartbeat
         while (now := clock()) < started + timings.max_seconds:
@@ -101,7 +101,7 @@ def _newer(user_id: int, last: int) -> Iterator[str]:
     """Send what is numbered after `last`, then the unread count; return the new resume point."""
     sent = False
     while True:
-        items, more, unread = _read(_batch_after, user_id, last, sent)
+        items, more, unread = read(_batch_after, user_id, last, sent)
         for item in items:
             yield event(feed.dumps(feed.as_json(item)), name="notification", event_id=item.feed_seq)
         if items:
@@ -120,9 +120,10 @@ def _batch_after(user_id: int, last: int, sent: bool) -> tuple[list[InboxItem], 
     return items, more, (feed.unread_count(user_id) if not more and (items or sent) else None)
 
 
-def _read(query: Callable, *args):
+def read(query: Callable, *args):
     """One short read on the thread's ORM connection, at most READERS at once per process; the
-    connection is closed after it, so a waiting stream holds none."""
+    connection is closed after it, so a waiting stream holds none. (The stream view's session check
+    is one too: a crowd of browsers reconnecting at once opens at most READERS connections.)"""
     with _readers:
         try:
             return query(*args)

@@ -63,7 +63,8 @@ class Subscription:
     def wait(self, timeout: float) -> bool:
         """Whether the user's feed was notified within `timeout` seconds (since the last wait)."""
         woken = self._woken.wait(max(timeout, 0))
-        self._woken.clear()  # before the stream reads: a notify after this wakes the next wait
+        if woken:  # cleared before the stream reads: a notify after this wakes the next wait. Never
+            self._woken.clear()  # after a timeout: a wake-up just then would be lost, its item unsent
         if self.ended is not None:
             raise self.ended
         return woken

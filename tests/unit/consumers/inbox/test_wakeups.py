@@ -4,6 +4,7 @@ streams and the next one reconnects, and an idle process closes it."""
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 import psycopg
@@ -12,10 +13,10 @@ from django.db import connection
 
 from chesanto_comms.embedded.ports import free_port
 from consumers.inbox.stream import StreamTimings, stream
-from consumers.inbox.wakeups import APPLICATION_NAME, ListenerLost, Replaced, Wakeups
+from consumers.inbox.wakeups import APPLICATION_NAME, ListenerLost, Replaced, Subscription, Wakeups
 from tests.support.waiting import wait_until
 
-pytestmark = pytest.mark.django_db(transaction=True)
+on_the_database = pytest.mark.django_db(transaction=True)  # the LISTEN thread sees committed rows only
 
 
 @pytest.fixture
@@ -35,6 +36,7 @@ def listen_connections() -> list[int]:
         return [pid for (pid,) in cursor.fetchall()]
 
 
+@on_the_database
 def test_streams_share_one_connection_and_each_wakes_for_its_own_user(hub, make_user, add_item):
     mine, theirs = make_user(), make_user()
     waiting = [hub.subscribe(mine.pk, 5), hub.subscribe(mine.pk, 5)] + [hub.subscribe(theirs.pk, 5) for _ in range(3)]
@@ -46,6 +48,7 @@ def test_streams_share_one_connection_and_each_wakes_for_its_own_user(hub, make_
     assert waiting[0].wait(0.2) is False  # one wake-up per notification
 
 
+@on_the_database
 def test_beyond_the_limit_the_users_oldest_stream_ends(hub, make_user):
     user, other = make_user(), make_user()
     first, second = hub.subscribe(user.pk, 2), hub.subscribe(user.pk, 2)
@@ -57,6 +60,7 @@ def test_beyond_the_limit_the_users_oldest_stream_ends(hub, make_user):
     assert others.wait(0.1) is False
 
 
+@on_the_database
 def test_a_lost_connection_ends_the_streams_and_the_next_stream_reconnects(hub, make_user, add_item):
     user = make_user()
     waiting = hub.subscribe(user.pk, 5)
@@ -81,11 +85,13 @@ def test_without_a_database_a_stream_is_told_at_once():
     assert hub.streams() == 0 and hub.join(5)
 
 
+@on_the_database
 def test_an_idle_process_closes_its_connection(hub, make_user):
     hub.subscribe(make_user().pk, 5).close()
     assert hub.join(5) and listen_connections() == []
 
 
+@on_the_database
 def test_a_new_stream_replaces_the_users_oldest_which_says_so(hub, make_user):
     user = make_user()
     timings = StreamTimings(heartbeat=0.2, max_seconds=30, retry=3)
@@ -97,3 +103,18 @@ def test_a_new_stream_replaces_the_users_oldest_which_says_so(hub, make_user):
     assert list(first) == [] and hub.streams(user.pk) == 1
     second.close()
     wait_until(lambda: hub.streams(user.pk) == 0, timeout=2, what="the closed stream to unsubscribe")
+
+
+def test_a_wake_up_as_a_wait_times_out_is_kept_for_the_next_wait():
+    """A NOTIFY landing just as a wait gives up must wake the next one (else its item waits for another)."""
+    lost = 0
+    for _ in range(1000):
+        subscription = Subscription(None, "1")
+        waker = threading.Thread(target=lambda s=subscription: (time.sleep(0.0002), s._wake()))
+        waker.start()
+        deadline, seen = time.monotonic() + 0.01, False
+        while not seen and time.monotonic() < deadline:
+            seen = subscription.wait(0.00005)  # short waits: many end right as the wake-up comes
+        waker.join()
+        lost += not (seen or subscription.wait(0))
+    assert lost == 0
