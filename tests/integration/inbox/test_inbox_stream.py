@@ -11,7 +11,6 @@ import os
 import time
 
 import pytest
-import requests
 from django.db import connection
 from django.test import Client
 
@@ -19,6 +18,7 @@ from consumers.inbox.wakeups import APPLICATION_NAME, wakeups
 from outbox import emit
 from outbox.events.samples import sample
 from tests.integration.inbox.conftest import item_for
+from tests.support.event_stream import EventStream
 from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -27,44 +27,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 @pytest.fixture(autouse=True)
 def quick_heartbeat(settings):
     settings.INBOX_SSE_HEARTBEAT = 1  # the live server runs in this process: it reads these settings
-
-
-class EventStream:
-    """A plain HTTP client reading server-sent events (requests, one byte at a time: no buffering delay)."""
-
-    def __init__(self, url: str, session_id: str, last_event_id: int | None = None):
-        headers = {"Accept": "text/event-stream"}
-        if last_event_id is not None:
-            headers["Last-Event-ID"] = str(last_event_id)
-        self.response = requests.get(url, cookies={"sessionid": session_id}, headers=headers, stream=True,
-                                     timeout=(5, 10))
-        self.lines = self.response.iter_lines(chunk_size=1, decode_unicode=True)
-
-    def next(self) -> dict:
-        """The next event or comment: {"comment": …}, {"retry": …} or {"id", "event", "data"}."""
-        fields: dict = {}
-        for line in self.lines:
-            if line == "":
-                if fields:
-                    return fields
-                continue
-            name, _, value = line.partition(":")
-            if name == "":
-                return {"comment": value.strip()}
-            fields[name] = value[1:] if value.startswith(" ") else value
-        return {"end": True}
-
-    def until(self, event: str, timeout: float = 40.0) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            message = self.next()
-            if message.get("event") == event or (event == "comment" and "comment" in message):
-                return message
-            assert not message.get("end"), f"the stream ended before a {event} event"
-        raise AssertionError(f"no {event} event within {timeout}s")
-
-    def close(self) -> None:
-        self.response.close()
 
 
 def session_of(user) -> str:
