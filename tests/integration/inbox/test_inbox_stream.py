@@ -110,3 +110,21 @@ def test_a_stream_ends_after_its_longest_time(live_server, user_with_address, se
     assert messages[0] == {"retry": "3000"} and messages[-1] == {"comment": "stream ends; reconnect"}
     assert {"comment": "keep-alive"} in messages
     wait_until(lambda: wakeups().streams(user.pk) == 0, timeout=5, what="the stream to unsubscribe")
+
+
+def test_beyond_inbox_sse_max_per_user_the_users_oldest_stream_is_replaced(live_server, user_with_address, settings):
+    settings.INBOX_SSE_MAX_PER_USER = 2
+    user = user_with_address("wambui")
+    url, session = f"{live_server.url}/comms/inbox/stream/", session_of(user)
+    oldest, middle = EventStream(url, session), EventStream(url, session)
+    for stream in (oldest, middle):
+        stream.until("comment")
+    newest = EventStream(url, session)
+    newest.until("comment")
+    replaced = oldest.until("replaced", timeout=10)
+    assert json.loads(replaced["data"]) == {"reason": "more than INBOX_SSE_MAX_PER_USER=2 live streams of this user "
+                                                      "are open: this one, their oldest, ends"}
+    assert oldest.next() == {"end": True}
+    assert middle.until("comment") == {"comment": "keep-alive"} and wakeups().streams(user.pk) == 2
+    for stream in (oldest, middle, newest):
+        stream.close()
