@@ -126,6 +126,10 @@ class LoggedChannel(Channel):
     def new_log_fields(self, event: InboundEvent, notification: Notification) -> dict[str, Any]:
         return {}
 
+    def logged_recipient(self, recipient: str) -> str:
+        """The recipient as log lines show it (the push channel masks device tokens); the log row keeps it whole."""
+        return recipient
+
     # --- the common sequence ------------------------------------------------
     def deliver_message(self, opened: Opened, event: InboundEvent, notification: Notification, recipient: str,
                         final_attempt: bool, may_start: MayStart) -> MessageResult:
@@ -135,12 +139,12 @@ class LoggedChannel(Channel):
         call_started = False
         try:
             if entry.status != DeliveryStatus.PENDING:
-                log.info("event %s: %s to %s already %s; not sent again", event.id, notification.name, recipient,
-                         entry.status)
+                log.info("event %s: %s to %s already %s; not sent again", event.id, notification.name,
+                         self.logged_recipient(recipient), entry.status)
                 return MessageResult(MessageOutcome.ALREADY_FINAL)
             if not opened.held:
                 log.info("event %s: %s to %s is being sent by %s; looked at again later", event.id, notification.name,
-                         recipient, entry.attempted_by)
+                         self.logged_recipient(recipient), entry.attempted_by)
                 return MessageResult(MessageOutcome.BUSY)
             note = self._after_interruption(opened, event, notification) if opened.interrupted_by else ""
             if entry.status == DeliveryStatus.UNKNOWN:
@@ -162,11 +166,12 @@ class LoggedChannel(Channel):
         except (OperationalError, InterfaceError) as exc:  # the database, away in the middle of a send (the inbox)
             connection.close()  # this thread's connection is unusable now
             log.warning("event %s: %s to %s: database unavailable (%s); looked at again later", event.id,
-                        notification.name, recipient, exc)
+                        notification.name, self.logged_recipient(recipient), exc)
             self._release(entry)
             return MessageResult(MessageOutcome.NOT_STARTED)
         except Exception as exc:  # noqa: BLE001 - a bug must not take the batch's other messages with it
-            log.exception("event %s: %s to %s: unexpected error", event.id, notification.name, recipient)
+            log.exception("event %s: %s to %s: unexpected error", event.id, notification.name,
+                          self.logged_recipient(recipient))
             if call_started:  # the provider may have it: as if its process had died during the call
                 return self._after_unknown_call(entry, event, notification, exc)
             self._release(entry)
@@ -180,7 +185,8 @@ class LoggedChannel(Channel):
         except PermanentError as exc:
             self._observe(notification, entry, started, exc.status)
             self._finish(entry, exc.status, error=str(exc), called=True, failed=True)
-            log.warning("event %s: %s to %s %s: %s", event.id, notification.name, recipient, exc.status, exc)
+            log.warning("event %s: %s to %s %s: %s", event.id, notification.name, self.logged_recipient(recipient),
+                        exc.status, exc)
             return MessageResult(MessageOutcome.FAILED)
         except TransientError as exc:
             self._observe(notification, entry, started, "FAILED" if final_attempt else "retry")
@@ -189,7 +195,8 @@ class LoggedChannel(Channel):
                              called=True, failed=True)
                 return MessageResult(MessageOutcome.FAILED, crowded=exc.crowded)
             self._finish(entry, DeliveryStatus.PENDING, error=f"will retry: {exc}", called=True, failed=True)
-            log.info("event %s: %s to %s will be retried: %s", event.id, notification.name, recipient, exc)
+            log.info("event %s: %s to %s will be retried: %s", event.id, notification.name,
+                     self.logged_recipient(recipient), exc)
             return MessageResult(MessageOutcome.RETRY, retry_after=exc.retry_after, crowded=exc.crowded)
         entry.provider_message_id = sent.provider_message_id or entry.provider_message_id
         if sent.provider:
@@ -198,7 +205,7 @@ class LoggedChannel(Channel):
             entry.cost = sent.cost
         self._observe(notification, entry, started, "SENT")
         self._finish(entry, DeliveryStatus.SENT, error=note, called=True)
-        log.info("event %s: %s sent to %s", event.id, notification.name, recipient)
+        log.info("event %s: %s sent to %s", event.id, notification.name, self.logged_recipient(recipient))
         return MessageResult(MessageOutcome.SENT)
 
     # --- an attempt that was cut short ----------------------------------------------------------
@@ -214,9 +221,10 @@ class LoggedChannel(Channel):
         if rule is IfInterrupted.HOLD:
             self._finish(entry, DeliveryStatus.UNKNOWN, error=f"{what}; held for a decision (rule: hold)")
             log.warning("event %s: %s to %s: %s; UNKNOWN until an operator decides", event.id, notification.name,
-                        entry.recipient_value, what)
+                        self.logged_recipient(entry.recipient_value), what)
             return ""
-        log.warning("event %s: %s to %s: %s; sending again", event.id, notification.name, entry.recipient_value, what)
+        log.warning("event %s: %s to %s: %s; sending again", event.id, notification.name,
+                    self.logged_recipient(entry.recipient_value), what)
         return f"{what}; sent again (rule: resend)"
 
     def _after_unknown_call(self, entry: DeliveryLog, event: InboundEvent, notification: Notification,

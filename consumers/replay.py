@@ -314,7 +314,7 @@ class Replay:
             expiry = notification.expires(event.data, event.time) if event.time else None
             verb = "would expire" if expiry and timezone.now() >= expiry else "would send"
             expired += verb == "would expire"
-            self.reporter.say(f"{verb} {_describe(event, notification, recipient)}{f' (now {status})' if status else ''}")
+            self.reporter.say(f"{verb} {self._describe(event, notification, recipient)}{f' (now {status})' if status else ''}")
         if expired == len(todo):
             self.summary.skipped += 1
             self.summary.expired += 1
@@ -337,7 +337,7 @@ class Replay:
         after = {(n.name, r): status for n, r, status in self.channel.planned(event)}
         outcomes = [after.get((n.name, r)) for n, r, _ in todo]
         for (notification, recipient, _), status in zip(todo, outcomes):
-            self.reporter.say(f"{(status or 'no log row').lower()} {_describe(event, notification, recipient)}")
+            self.reporter.say(f"{(status or 'no log row').lower()} {self._describe(event, notification, recipient)}")
         if any(status not in DELIVERED_OK for status in outcomes):
             self.summary.failed += 1
         elif "SENT" in outcomes:
@@ -346,13 +346,12 @@ class Replay:
             self.summary.skipped += 1
             self.summary.expired += 1
 
+    def _describe(self, event: InboundEvent, notification: Notification, recipient: str) -> str:
+        return f"{event.id} {event.type} {notification.name} to {self.channel.logged_recipient(recipient)}"
+
     def _row(self, event: InboundEvent, notification: Notification, recipient: str):
         return self.channel.log_model.objects.filter(
             event_id=event.id, template=notification.name, **{self.channel.recipient_field: recipient})
-
-
-def _describe(event: InboundEvent, notification: Notification, recipient: str) -> str:
-    return f"{event.id} {event.type} {notification.name} to {recipient}"
 
 
 def _ms(moment: datetime, ceil: bool = True) -> int:

@@ -16,6 +16,8 @@ inbox_settings = Settings(
             "that went away is noticed within this", INT, at_least(1)),
     Setting("INBOX_SSE_MAX_SECONDS", 300, "seconds a live stream stays open before the browser is asked to "
             "reconnect (which checks its session again)", INT, at_least(5)),
+    Setting("INBOX_SSE_MAX_PER_USER", 5, "most live streams one user holds open per web-server process; opening "
+            "another ends their oldest (its page says so and stops)", INT, at_least(1)),
     Setting("INBOX_SSE_RETRY", 3, "seconds the browser waits before reconnecting (the stream's `retry:` hint)",
             INT, at_least(1)),
     *delivery_settings("INBOX", "inbox", concurrency=2, timeout=5.0, retention_days=180,

@@ -7,35 +7,39 @@
     event: unread                            the unread count, after each batch (no id: it does
     data: {"unread_count": 3}                not move the resume point)
     : keep-alive                             every INBOX_SSE_HEARTBEAT seconds
+    event: replaced                          the user opened more than INBOX_SSE_MAX_PER_USER
+    data: {"reason": "…"}                    streams here and this was their oldest: it ends
 
-A stream LISTENs on its own connection before it reads the feed, so an item committed between
+A stream holds no database connection while it waits: it subscribes to the process's one LISTEN
+connection (consumers/inbox/wakeups.py) *before* it reads the feed, so an item committed between
 the read and the first wait is announced, not lost; on (re)connect it first sends what is newer
-than Last-Event-ID. It ends after INBOX_SSE_MAX_SECONDS (the browser reconnects, and its session
-is checked again), when the database goes away, or when the client has gone: the keep-alive is
-the write that fails then, so a gone client is noticed within one heartbeat and the server
-closes this generator, which closes the connection.
+than Last-Event-ID. Each read takes the thread's ORM connection for one query or two and closes
+it, with at most READERS reads at once per process, so a burst of wake-ups cannot open a
+connection per stream. It ends after INBOX_SSE_MAX_SECONDS (the browser reconnects, and its
+session is checked again), when the database goes away, when replaced, or when the client has
+gone: the keep-alive is the write that fails then, so a gone client is noticed within one
+heartbeat and the server closes this generator, which unsubscribes it.
 """
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
-import psycopg
-from django.db import Error as DjangoDatabaseError
 from django.db import connections, router
 
 from consumers.inbox import feed
 from consumers.inbox.models import InboxItem
+from consumers.inbox.wakeups import DATABASE_ERRORS, ListenerLost, Replaced, subscribe
 
 log = logging.getLogger(__name__)
 
 BATCH = 100  # items per query when catching up
-# A database that is away: raw psycopg errors from the LISTEN connection, Django's from the ORM and the connect.
-DATABASE_ERRORS = (psycopg.Error, DjangoDatabaseError)
-CONNECT_TIMEOUT = 5  # seconds
-APPLICATION_NAME = "chesanto-inbox-stream"  # what pg_stat_activity shows for a stream's connection
+READERS = 4  # streams reading the feed at once, per process: the most ORM connections streams hold
+_readers = threading.BoundedSemaphore(READERS)
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,11 @@ class StreamTimings:
     heartbeat: float  # seconds between keep-alive comments
     max_seconds: float  # how long one stream stays open
     retry: float  # the browser's reconnect delay
+
+
+class Listener(Protocol):
+    def wait(self, timeout: float) -> bool: ...  # woken for the user; raises ListenerLost or Replaced
+    def close(self) -> None: ...
 
 
 def event(data: str, *, name: str | None = None, event_id: int | None = None) -> str:
@@ -54,45 +63,22 @@ def comment(text: str) -> str:
     return f": {text}\n\n"
 
 
-class Listener:
-    """A connection of its own that LISTENs for the feed's NOTIFY and wakes for one user."""
-
-    def __init__(self, user_id: int):
-        self.payload = str(user_id)
-        # A new connection from the project's own database settings, never from a pool: it keeps its LISTEN.
-        self.wrapper = connections.create_connection(router.db_for_read(InboxItem))
-        options = {k: v for k, v in self.wrapper.settings_dict.get("OPTIONS", {}).items() if k != "pool"}
-        self.wrapper.settings_dict = {**self.wrapper.settings_dict, "OPTIONS": {
-            "connect_timeout": CONNECT_TIMEOUT, "application_name": f"{APPLICATION_NAME} user {user_id}", **options}}
-        self.wrapper.ensure_connection()
-        self.conn: psycopg.Connection = self.wrapper.connection
-        self.conn.execute(f"LISTEN {feed.NOTIFY_CHANNEL}")
-
-    def wait(self, timeout: float) -> bool:
-        """Whether an item for the user was announced within `timeout` seconds."""
-        deadline = time.monotonic() + timeout
-        while (remaining := deadline - time.monotonic()) > 0:
-            for notify in self.conn.notifies(timeout=remaining, stop_after=1):
-                if notify.payload == self.payload:
-                    return True
-        return False
-
-    def close(self) -> None:
-        self.wrapper.close()
-
-
 def stream(user_id: int, after: int | None, timings: StreamTimings,
-           listen: Callable[[int], Listener] = Listener, clock: Callable[[], float] = time.monotonic) -> Iterator[str]:
+           listen: Callable[[int], Listener] = subscribe, clock: Callable[[], float] = time.monotonic) -> Iterator[str]:
     """The user's stream, as text chunks; `after` = the last item the client has (None: only new ones)."""
+    _close_orm_connection()  # any the request opened before (the session check closes its own): none while waiting
     yield f"retry: {round(timings.retry * 1000)}\n\n"
     try:
         listener = listen(user_id)
-    except DATABASE_ERRORS as exc:
+    except (*DATABASE_ERRORS, ListenerLost) as exc:
         log.warning("inbox stream for user %s: cannot listen (%s); the browser will retry", user_id, exc)
         yield comment("database unavailable; reconnect later")
         return
+    except Replaced as exc:  # a newer stream of the user's replaced this one while it was starting
+        yield event(feed.dumps({"reason": str(exc)}), name="replaced")
+        return
     try:
-        last = yield from _newer(user_id, feed.latest(user_id) if after is None else after)
+        last = yield from _newer(user_id, read(feed.latest, user_id) if after is None else after)
         started = clock()
         next_beat = started + timings.heartbeat
         while (now := clock()) < started + timings.max_seconds:
@@ -102,30 +88,51 @@ def stream(user_id: int, after: int | None, timings: StreamTimings,
                 yield comment("keep-alive")
                 next_beat = clock() + timings.heartbeat
         yield comment("stream ends; reconnect")
-    except DATABASE_ERRORS as exc:
+    except (*DATABASE_ERRORS, ListenerLost) as exc:
         log.warning("inbox stream for user %s ended: %s", user_id, exc)
         yield comment("database unavailable; reconnect later")
+    except Replaced as exc:
+        yield event(feed.dumps({"reason": str(exc)}), name="replaced")
     finally:
         listener.close()
-        _close_orm_connection()
 
 
 def _newer(user_id: int, last: int) -> Iterator[str]:
     """Send what is numbered after `last`, then the unread count; return the new resume point."""
     sent = False
-    while items := feed.newer_than(user_id, last, BATCH):
+    while True:
+        items, more, unread = read(_batch_after, user_id, last, sent)
         for item in items:
             yield event(feed.dumps(feed.as_json(item)), name="notification", event_id=item.feed_seq)
-        last, sent = items[-1].feed_seq, True
-    if sent:
-        yield event(feed.dumps({"unread_count": feed.unread_count(user_id)}), name="unread")
-    _close_orm_connection()
-    return last
+        if items:
+            last, sent = items[-1].feed_seq, True
+        if not more:
+            if unread is not None:
+                yield event(feed.dumps({"unread_count": unread}), name="unread")
+            return last
+
+
+def _batch_after(user_id: int, last: int, sent: bool) -> tuple[list[InboxItem], bool, int | None]:
+    """The next batch after `last`, whether more follow, and after the last batch of a catch-up that
+    sent something, the unread count (read on the same connection)."""
+    items = feed.newer_than(user_id, last, BATCH)
+    more = len(items) == BATCH
+    return items, more, (feed.unread_count(user_id) if not more and (items or sent) else None)
+
+
+def read(query: Callable, *args):
+    """One short read on the thread's ORM connection, at most READERS at once per process; the
+    connection is closed after it, so a waiting stream holds none. (The stream view's session check
+    is one too: a crowd of browsers reconnecting at once opens at most READERS connections.)"""
+    with _readers:
+        try:
+            return query(*args)
+        finally:
+            _close_orm_connection()
 
 
 def _close_orm_connection() -> None:
-    """Between reads, a stream holds only its LISTEN connection, not the thread's ORM one too (unless the
-    ORM's is inside a transaction, which is not the stream's to end)."""
+    """Close the thread's ORM connection (unless it is inside a transaction, which is not the stream's to end)."""
     orm = connections[router.db_for_read(InboxItem)]
     if not orm.in_atomic_block:
         orm.close()

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 
 from consumers.inbox import feed
 from consumers.inbox.settings import inbox_settings
-from consumers.inbox.stream import StreamTimings, stream
+from consumers.inbox.stream import StreamTimings, read, stream
 
 MAX_LIMIT = 100
 PAGE_TEMPLATES = Engine(dirs=[str(Path(__file__).resolve().parent / "templates")], autoescape=True)
@@ -34,12 +34,17 @@ def error(status: int, message: str) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
 
 
-def api(*methods: str) -> Callable:
-    """A JSON endpoint: the user logged in (else 401), one of `methods` (else 405), BadRequest → 400."""
+def _now(query: Callable[[], bool]) -> bool:
+    return query()
+
+
+def api(*methods: str, check_session: Callable[[Callable[[], bool]], bool] = _now) -> Callable:
+    """A JSON endpoint: the user logged in (else 401), one of `methods` (else 405), BadRequest → 400.
+    `check_session` runs the session's look-up (the live stream's: as one of its bounded reads)."""
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if not request.user.is_authenticated:
+            if not check_session(lambda: request.user.is_authenticated):
                 response = error(401, "log in first: the inbox API uses the session of a logged-in user")
                 response["WWW-Authenticate"] = 'Session realm="inbox"'
                 return response
@@ -59,7 +64,8 @@ def _int_param(request: HttpRequest, name: str, minimum: int, maximum: int | Non
     raw = request.GET.get(name) if value is None else value
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or int(raw) < minimum or (maximum is not None and int(raw) > maximum):
+    # ASCII only: "²".isdigit() is True, and int("²") raises.
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < minimum or (maximum is not None and int(raw) > maximum):
         bounds = f"from {minimum} to {maximum}" if maximum is not None else f"{minimum} or more"
         raise BadRequest(f"{name}={raw[:40]!r}: give a whole number {bounds}")
     return int(raw)
@@ -113,7 +119,7 @@ def archive(request: HttpRequest, item_id: int) -> JsonResponse:
     return JsonResponse({"item": feed.as_json(item), "unread_count": feed.unread_count(request.user.pk)})
 
 
-@api("GET")
+@api("GET", check_session=read)
 def live(request: HttpRequest) -> StreamingHttpResponse:
     """Server-sent events; resumes after the Last-Event-ID header, else after `?after=`, else from now."""
     header = request.headers.get("Last-Event-ID")

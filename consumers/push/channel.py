@@ -20,6 +20,7 @@ from consumers.push.models import PushDevice, PushLog
 from consumers.push.notifications import PUSH
 from consumers.push.recipients import unreachable
 from consumers.push.settings import push_settings
+from consumers.push.tokens import masked
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,9 @@ class PushChannel(LoggedChannel):
         return Preview(self.name, subject=push.title, text=push.body,
                        facts=(("priority", push.priority), ("data", ", ".join(f"{k}={v}" for k, v in push.data.items()))))
 
+    def logged_recipient(self, recipient: str) -> str:
+        return recipient if unreachable(recipient) else masked(recipient)
+
     def describe(self, message: PushMessage, entry: PushLog) -> None:
         entry.title = message.title[:255]
         entry.body = message.body
@@ -100,8 +104,8 @@ class PushChannel(LoggedChannel):
             return client.send(message.payload(recipient))
         except TokenRejected as exc:
             deleted, _ = PushDevice.objects.filter(token=recipient).delete()
-            log.warning("FCM refused the %s device token %s… of user %s (%s): device %s", device.platform,
-                        recipient[:12], device.user_id, exc.status, "deleted" if deleted else "already gone")
+            log.warning("FCM refused the %s device token %s of user %s (%s): device %s", device.platform,
+                        masked(recipient), device.user_id, exc.status, "deleted" if deleted else "already gone")
             raise
 
     def close(self) -> None:

@@ -1,4 +1,4 @@
-"""Mounted at /comms/push/ (consumers/urls.py): the mobile app's device-token endpoints."""
+"""Mounted at /comms/push/ (consumers/urls.py): the mobile app's device-token endpoints and its token."""
 from django.urls import path
 
 from consumers.push import views
@@ -8,4 +8,5 @@ urlpatterns = [
     path("devices/", views.device_list, name="devices"),
     path("devices/unregister/", views.device_unregister, name="device_unregister"),
     path("devices/<str:token>/", views.device_detail, name="device"),
+    path("app-token/", views.app_token, name="app_token"),
 ]

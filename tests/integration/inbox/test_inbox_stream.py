@@ -1,21 +1,24 @@
 """The live stream over real HTTP: a client holds /comms/inbox/stream/ open against the live
 server, an event goes through the real relay and `consume inbox`, and the item arrives on the
-stream; a reconnect with Last-Event-ID gets what it missed; a client that goes away has its
-LISTEN connection closed; a stream ends after INBOX_SSE_MAX_SECONDS."""
+stream; a reconnect with Last-Event-ID gets what it missed; open streams share the process's one
+LISTEN connection and hold no other; a client that goes away is unsubscribed at the next
+keep-alive; a stream ends after INBOX_SSE_MAX_SECONDS. (Many streams against a small
+max_connections, on a real gunicorn: test_inbox_stream_capacity.py.)"""
 from __future__ import annotations
 
 import json
+import os
 import time
 
 import pytest
-import requests
 from django.db import connection
 from django.test import Client
 
-from consumers.inbox.stream import APPLICATION_NAME
+from consumers.inbox.wakeups import APPLICATION_NAME, wakeups
 from outbox import emit
 from outbox.events.samples import sample
 from tests.integration.inbox.conftest import item_for
+from tests.support.event_stream import EventStream
 from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -26,54 +29,17 @@ def quick_heartbeat(settings):
     settings.INBOX_SSE_HEARTBEAT = 1  # the live server runs in this process: it reads these settings
 
 
-class EventStream:
-    """A plain HTTP client reading server-sent events (requests, one byte at a time: no buffering delay)."""
-
-    def __init__(self, url: str, session_id: str, last_event_id: int | None = None):
-        headers = {"Accept": "text/event-stream"}
-        if last_event_id is not None:
-            headers["Last-Event-ID"] = str(last_event_id)
-        self.response = requests.get(url, cookies={"sessionid": session_id}, headers=headers, stream=True,
-                                     timeout=(5, 10))
-        self.lines = self.response.iter_lines(chunk_size=1, decode_unicode=True)
-
-    def next(self) -> dict:
-        """The next event or comment: {"comment": …}, {"retry": …} or {"id", "event", "data"}."""
-        fields: dict = {}
-        for line in self.lines:
-            if line == "":
-                if fields:
-                    return fields
-                continue
-            name, _, value = line.partition(":")
-            if name == "":
-                return {"comment": value.strip()}
-            fields[name] = value[1:] if value.startswith(" ") else value
-        return {"end": True}
-
-    def until(self, event: str, timeout: float = 40.0) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            message = self.next()
-            if message.get("event") == event or (event == "comment" and "comment" in message):
-                return message
-            assert not message.get("end"), f"the stream ended before a {event} event"
-        raise AssertionError(f"no {event} event within {timeout}s")
-
-    def close(self) -> None:
-        self.response.close()
-
-
 def session_of(user) -> str:
     client = Client()
     client.force_login(user)
     return client.cookies["sessionid"].value
 
 
-def stream_connections(user) -> int:
+def listen_connections() -> int:
+    """The live server's LISTEN connections (it runs in this process)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
-                       [f"{APPLICATION_NAME} user {user.pk}"])
+                       [f"{APPLICATION_NAME} pid {os.getpid()}"])
         return cursor.fetchone()[0]
 
 
@@ -115,15 +81,22 @@ def test_a_new_item_arrives_on_the_stream_and_a_reconnect_resumes_after_last_eve
     again.close()
 
 
-def test_a_client_that_goes_away_has_its_database_connection_closed(inbox_pipeline, live_server, user_with_address):
-    user = user_with_address("otieno")
-    stream = EventStream(f"{live_server.url}/comms/inbox/stream/", session_of(user))
-    stream.until("comment")
-    assert stream_connections(user) == 1  # the stream's own LISTEN connection
-    stream.close()
+def test_streams_hold_no_connection_and_a_client_that_goes_away_is_unsubscribed(
+        inbox_pipeline, live_server, user_with_address):
+    users = [user_with_address("otieno"), user_with_address("akinyi")]
+    streams = [EventStream(f"{live_server.url}/comms/inbox/stream/", session_of(user)) for user in users * 2]
+    for stream in streams:
+        stream.until("comment")
+    assert [wakeups().streams(user.pk) for user in users] == [2, 2]
+    assert listen_connections() == 1  # four open streams, one LISTEN connection, no other held
+    for stream in streams[:2]:  # one of each user's
+        stream.close()
     started = time.monotonic()
-    wait_until(lambda: stream_connections(user) == 0, timeout=10, what="the stream's connection to close")
+    wait_until(lambda: wakeups().streams(users[0].pk) == 1, timeout=10, what="the closed stream to unsubscribe")
     assert time.monotonic() - started < 5  # noticed at the next keep-alive (1 s here)
+    wait_until(lambda: wakeups().streams(users[1].pk) == 1, timeout=5, what="the other closed stream to unsubscribe")
+    for stream in streams[2:]:
+        stream.close()
 
 
 def test_a_stream_ends_after_its_longest_time(live_server, user_with_address, settings):
@@ -137,4 +110,22 @@ def test_a_stream_ends_after_its_longest_time(live_server, user_with_address, se
     assert 5 <= time.monotonic() - started < 9
     assert messages[0] == {"retry": "3000"} and messages[-1] == {"comment": "stream ends; reconnect"}
     assert {"comment": "keep-alive"} in messages
-    wait_until(lambda: stream_connections(user) == 0, timeout=5, what="the stream's connection to close")
+    wait_until(lambda: wakeups().streams(user.pk) == 0, timeout=5, what="the stream to unsubscribe")
+
+
+def test_beyond_inbox_sse_max_per_user_the_users_oldest_stream_is_replaced(live_server, user_with_address, settings):
+    settings.INBOX_SSE_MAX_PER_USER = 2
+    user = user_with_address("wambui")
+    url, session = f"{live_server.url}/comms/inbox/stream/", session_of(user)
+    oldest, middle = EventStream(url, session), EventStream(url, session)
+    for stream in (oldest, middle):
+        stream.until("comment")
+    newest = EventStream(url, session)
+    newest.until("comment")
+    replaced = oldest.until("replaced", timeout=10)
+    assert json.loads(replaced["data"]) == {"reason": "more than INBOX_SSE_MAX_PER_USER=2 live streams of this user "
+                                                      "are open: this one, their oldest, ends"}
+    assert oldest.next() == {"end": True}
+    assert middle.until("comment") == {"comment": "keep-alive"} and wakeups().streams(user.pk) == 2
+    for stream in (oldest, middle, newest):
+        stream.close()

@@ -9,6 +9,7 @@ import pytest
 
 from chesanto_comms.embedded.fcm import FcmOutcome
 from consumers.push.models import PushDevice, PushLog
+from consumers.push.tokens import masked
 from outbox import emit
 from outbox.events.samples import sample
 from tests.integration.push.conftest import registered_device
@@ -155,6 +156,7 @@ def test_replay_sends_again_only_the_push_whose_row_was_lost(push_pipeline, sett
     call_command("replay", "--channel", "push", "--since", since.isoformat(), "--until", until.isoformat(), stdout=out)
 
     assert out.getvalue().splitlines()[-1] == "read 2, skipped 1, sent 1, failed 0, poison 0"
-    assert f"sent {lost} auth.daily_entry_reminder push_auth_daily_reminder to {lost_token}" in out.getvalue()
+    assert f"sent {lost} auth.daily_entry_reminder push_auth_daily_reminder to {masked(lost_token)}" in out.getvalue()
+    assert lost_token not in out.getvalue()  # the report, like the logs, shows a token masked
     assert len(push_pipeline.server.to(lost_token)) == 2 and len(push_pipeline.server.to(kept_token)) == 1
     assert PushLog.objects.get(event_id=lost).status == "SENT"

@@ -1,6 +1,8 @@
 """The inbox API with Django's test client: who may see and change what, pagination, errors."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 from django.test import Client
 
@@ -150,3 +152,15 @@ def test_a_bad_last_event_id_is_a_400(client):
     response = client.get(BASE + "stream/", headers={"Last-Event-ID": "yesterday"})
     assert response.status_code == 400
     assert response.json() == {"error": "Last-Event-ID='yesterday': give a whole number 0 or more"}
+
+
+# "²" and "١" (Arabic-Indic one) are digits to str.isdigit() but int() refuses "²": they must be a 400, never a 500.
+@pytest.mark.parametrize("digits", ["\u00b2", "1\u00b2", "\u0661"])
+def test_non_ascii_digits_are_a_400(client, digits):
+    for path, name in (("items/?before=", "before"), ("items/?limit=", "limit"), ("stream/?after=", "after")):
+        response = client.get(BASE + path + quote(digits))
+        assert response.status_code == 400, (name, response.status_code)
+        assert response.json()["error"].startswith(f"{name}={digits!r}: give a whole number")
+    response = client.get(BASE + "stream/", headers={"Last-Event-ID": digits})
+    assert response.status_code == 400
+    assert response.json()["error"].startswith(f"Last-Event-ID={digits!r}: give a whole number")

@@ -1,5 +1,6 @@
 """The live stream's protocol, with a scripted listener and clock (no waiting), and the NOTIFY
-the feed write sends, heard on a real LISTEN connection."""
+the feed write sends, heard on a real LISTEN connection. The shared LISTEN connection the streams
+wait on is tested in test_wakeups.py."""
 from __future__ import annotations
 
 import json
@@ -10,7 +11,8 @@ import pytest
 from django.db import connection, transaction
 
 from consumers.inbox import feed
-from consumers.inbox.stream import Listener, StreamTimings, comment, event, stream
+from consumers.inbox.stream import StreamTimings, comment, event, stream
+from consumers.inbox.wakeups import ListenerLost, Replaced
 
 TIMINGS = StreamTimings(heartbeat=10, max_seconds=35, retry=3)
 
@@ -36,6 +38,13 @@ class ScriptedListener:
 
     def close(self):
         self.closed = True
+
+
+def failing(error: Exception):
+    """A scripted wait that raises, as the shared listener's does when it is lost or the stream replaced."""
+    def fail():
+        raise error
+    return fail
 
 
 class Clock:
@@ -104,12 +113,30 @@ def test_a_client_that_goes_away_closes_the_listener(make_user):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("error", [psycopg.OperationalError, django.db.OperationalError])
+@pytest.mark.parametrize("error", [psycopg.OperationalError, django.db.OperationalError, ListenerLost])
 def test_a_stream_without_a_database_tells_the_browser_to_come_back(make_user, error):
     def unreachable(user_id):
         raise error("connection refused")
     assert list(stream(make_user().pk, None, TIMINGS, listen=unreachable)) == [
         "retry: 3000\n\n", comment("database unavailable; reconnect later")]
+
+
+@pytest.mark.django_db
+def test_a_stream_whose_listener_is_lost_ends_with_the_same_comment(make_user):
+    clock = Clock()
+    listener = ScriptedListener(clock, {2: failing(ListenerLost("terminated"))})
+    chunks = list(stream(make_user().pk, None, TIMINGS, listen=listener, clock=clock))
+    assert chunks[-2:] == [comment("keep-alive"), comment("database unavailable; reconnect later")]
+    assert listener.closed
+
+
+@pytest.mark.django_db
+def test_a_replaced_stream_says_so_and_ends(make_user):
+    clock = Clock()
+    listener = ScriptedListener(clock, {1: failing(Replaced("more than 5"))})
+    assert events(stream(make_user().pk, None, TIMINGS, listen=listener, clock=clock)) == [
+        ("retry", "3000"), (None, "replaced", {"reason": "more than 5"})]
+    assert listener.closed
 
 
 # --- NOTIFY, on real connections (committed transactions) -----------------------------
@@ -140,19 +167,3 @@ def test_a_delivery_notifies_its_user_id_once_and_only_after_commit(channel, mak
         assert heard(conn, 0.3) == []
     finally:
         conn.close()
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_listener_wakes_for_its_own_user_only(make_user, add_item):
-    mine, theirs = make_user(), make_user()
-    listener = Listener(mine.pk)
-    try:
-        add_item(theirs)
-        assert listener.wait(0.5) is False
-        add_item(mine)
-        assert listener.wait(2) is True
-        row = listener.conn.execute("SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()").fetchone()
-        assert row == (f"chesanto-inbox-stream user {mine.pk}",)
-    finally:
-        listener.close()
-    assert listener.wrapper.connection is None

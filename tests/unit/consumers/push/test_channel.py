@@ -3,48 +3,21 @@ the local FCM server and the database, without Kafka."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 
 from chesanto_comms.embedded.fcm import FcmOutcome
 from consumers.channels import get_channel
-from consumers.events import InboundEvent
 from consumers.outcomes import Verdict
 from consumers.providers import PermanentError
 from consumers.push.channel import PushChannel
 from consumers.push.models import PushDevice, PushLog
 from outbox.events import get_event_type
 from outbox.events.samples import sample
-from tests.support.events import by_address
-from tests.unit.consumers.push.conftest import client_for
+from tests.unit.consumers.push.conftest import device, event, user
 
 pytestmark = pytest.mark.django_db
-
-
-def event(event_type: str, **changes) -> InboundEvent:
-    """The sample event, naming its people by address unless `changes` gives their user ids."""
-    data = get_event_type(event_type).parse(by_address(event_type, **changes))
-    now = datetime.now(timezone.utc)
-    return InboundEvent(id=uuid.uuid4(), type=event_type, key=data.partition_key(), data=data,
-                        headers={"ce_time": now.isoformat()}, emitted_at=now)
-
-
-def user(email: str, **fields):
-    return get_user_model().objects.create_user(email, email=email, **fields)
-
-
-def device(owner, token: str, platform: str = "android") -> PushDevice:
-    return PushDevice.objects.create(user=owner, token=token, platform=platform)
-
-
-@pytest.fixture
-def channel(fcm_server, account):
-    channel = PushChannel(client=client_for(fcm_server, account))
-    yield channel
-    channel.close()
 
 
 def rows(event_id) -> dict[str, tuple[str, str]]:

@@ -93,6 +93,7 @@ def test_retry_after_is_seconds_or_an_http_date():
     now = 1_800_000_000
     assert retry_after(_response(503, "", {"Retry-After": formatdate(now + 30, usegmt=True)}), now=now) == 30.0
     assert retry_after(_response(503, "", {"Retry-After": "soon"})) is None
+    assert retry_after(_response(503, "", {"Retry-After": "\u00b2"})) is None  # a digit to str.isdigit, not to float()
     assert retry_after(_response(503, "")) is None
 
 
