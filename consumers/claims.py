@@ -111,9 +111,10 @@ class ProcessLease:
         while not self._stop.is_set():
             try:
                 now = timezone.now()
+                started = self.clock()
                 DeliveryProcess.objects.create(token=self.token, role=self.role, host=socket.gethostname()[:255],
                                                pid=os.getpid(), started_at=now, seen_at=now, lease_seconds=self.lease)
-                self._seen(self.clock(), healthy=True)
+                self.beat_taken(started)
                 break
             except DatabaseError as exc:
                 log.warning("cannot register this process for its claims yet (%s); again in %.0fs", exc, HEARTBEAT)
@@ -149,15 +150,19 @@ class ProcessLease:
             if self._healthy_since is not None:
                 log.warning("heartbeat failed (%s); no new sends after %.0fs without one", exc,
                             self.lease - self.provider_timeout - 2 * HEARTBEAT)
-            self._healthy_since = None
+            self.beat_failed()
             return False
-        self._seen(started, healthy=self._healthy_since is None)
+        self.beat_taken(started)
         return True
 
-    def _seen(self, at: float, healthy: bool) -> None:
-        self._seen_at = at  # the time the beat started: the database took it no earlier
-        if healthy:
+    def beat_taken(self, at: float) -> None:
+        """The database took a heartbeat that started at `at` (monotonic): it was seen no earlier."""
+        self._seen_at = at
+        if self._healthy_since is None:
             self._healthy_since = at
+
+    def beat_failed(self) -> None:
+        self._healthy_since = None
 
     def _beat_forever(self) -> None:
         try:

@@ -216,6 +216,7 @@ class LoggedChannel(Channel):
         """The row's previous attempt died during its provider call: apply the rule. Held, the row is
         finished UNKNOWN; else the note its row keeps when it is sent again."""
         entry, rule = opened.entry, self._rule(event, notification)
+        entry.interrupted_by = opened.interrupted_by
         metrics.INTERRUPTED.labels(self.name, rule.value).inc()
         what = f"attempt {entry.attempts - 1} by {opened.interrupted_by} was interrupted during its provider call"
         if rule is IfInterrupted.HOLD:
@@ -230,6 +231,7 @@ class LoggedChannel(Channel):
     def _after_unknown_call(self, entry: DeliveryLog, event: InboundEvent, notification: Notification,
                             exc: Exception) -> MessageResult:
         rule = self._rule(event, notification)
+        entry.interrupted_by = entry.attempted_by
         metrics.INTERRUPTED.labels(self.name, rule.value).inc()
         what = f"the provider call ended in an unexpected error ({type(exc).__name__}: {exc})"
         if rule is IfInterrupted.HOLD:

@@ -54,6 +54,7 @@ class DeliveryLog(models.Model):
     attempted_at = models.DateTimeField(null=True, blank=True)
     attempted_by = models.CharField(max_length=64, blank=True)  # the process: its consumers/claims.py token
     claimed = models.BooleanField(default=False)  # a process holds the row: only it may send it now
+    interrupted_by = models.CharField(max_length=64, blank=True)  # the last process whose call was cut short
 
     # Provider metadata
     provider = models.CharField(max_length=50)

@@ -125,6 +125,8 @@ class ProviderApiServer:
         self.port = port or free_port()
         self.delay = delay
         self.outcomes = dict(outcomes or {})
+        # Asked first, for every number: a fault a test switches on for a while (a 503 burst, a hang); None: none now
+        self.fault: Callable[[str], Outcome | None] | None = None
         self.requests: list[RecordedRequest] = []
         self._changed = threading.Condition()
         self._server: _Server | None = None
@@ -139,6 +141,8 @@ class ProviderApiServer:
         self.outcomes[number] = outcome
 
     def outcome_for(self, number: str) -> Outcome:
+        if self.fault is not None and (fault := self.fault(number)) is not None:
+            return fault
         return self.outcomes.get(number) or self.builtin_outcome(number)
 
     def builtin_outcome(self, number: str) -> Outcome:

@@ -1,7 +1,8 @@
 """A local SMTP server (aiosmtpd) that records what it accepted.
 
 It can refuse chosen recipients with a given SMTP reply, wait before accepting
-(a slow provider), refuse connections beyond a number open at once (as a provider
+(a slow provider), answer a message's DATA with a reply of a test's choosing instead of
+accepting it, after a wait (`data_fault`: a provider that hangs past the client's timeout), refuse connections beyond a number open at once (as a provider
 that limits concurrent connections does, with a 421 greeting), and save each
 message's HTML part to a folder.
 """
@@ -45,6 +46,14 @@ class ReceivedEmail:
         return part.get_content() if part is not None else ""
 
 
+@dataclass(frozen=True)
+class DataFault:
+    """What the sink answers a message's DATA with instead of accepting it."""
+
+    reply: str  # e.g. "451 4.3.0 Try again later": the message is not accepted
+    after: float = 0.0  # seconds before answering (longer than the client's timeout: it has gone)
+
+
 class _RecordingHandler:
     def __init__(self, sink: "SmtpSink"):
         self.sink = sink
@@ -57,6 +66,9 @@ class _RecordingHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.sink.data_fault is not None and (fault := self.sink.data_fault(list(envelope.rcpt_tos))) is not None:
+            await asyncio.sleep(fault.after)
+            return fault.reply
         if self.sink.delay:
             await asyncio.sleep(self.sink.delay)
         self.sink.record(ReceivedEmail(envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
@@ -107,12 +119,14 @@ class SmtpSink:
         delay: float = 0.0,
         save_dir: str | Path | None = None,
         max_connections: int | None = None,
+        data_fault: Callable[[list[str]], DataFault | None] | None = None,
     ):
         self.port = port or free_port()
         self.refuse = refuse
         self.delay = delay
         self.save_dir = Path(save_dir) if save_dir else None
         self.max_connections = max_connections  # None: any number
+        self.data_fault = data_fault
         self.received: list[ReceivedEmail] = []
         self.open_connections = self.peak_connections = self.refused_connections = 0
         self._changed = threading.Condition()

@@ -12,12 +12,11 @@ from __future__ import annotations
 import uuid
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from outbox.emitter import NOTIFY_CHANNEL
 from outbox.models import OutboxEvent
+from outbox.requeue import republish
 
 BATCH_SIZE = 500  # rows per transaction
 
@@ -92,15 +91,5 @@ class Command(BaseCommand):
             return
         count = 0
         for at in range(0, len(chosen), batch_size):
-            count += self._republish([row[0] for row in chosen[at:at + batch_size]])
+            count += republish([row[0] for row in chosen[at:at + batch_size]])
         self.stdout.write(self.style.SUCCESS(f"re-published {count} outbox events; the relay publishes them again{note}"))
-
-    @staticmethod
-    def _republish(ids: list[uuid.UUID]) -> int:
-        """One batch, one transaction; the NOTIFY wakes the relay when it commits."""
-        with transaction.atomic():
-            count = OutboxEvent.objects.filter(pk__in=ids, published_at__isnull=False).update(
-                published_at=None, attempts=0, retry_at=None, parked_at=None, last_error="")
-            with connection.cursor() as cursor:
-                cursor.execute(f"NOTIFY {NOTIFY_CHANNEL}")
-        return count

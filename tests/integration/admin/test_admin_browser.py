@@ -121,3 +121,40 @@ def test_a_viewer_without_the_logs_permissions_sees_the_timeline_without_them(li
     assert "Some channels are hidden" in shown
     assert "email FAILED" not in shown and page.locator("#timeline a").count() == 0  # no row, no link to one
     assert "550 mailbox unavailable" not in page.content() and "achieng.inbox@example.com" not in page.content()
+
+
+def test_an_operator_decides_on_a_receipt_held_unknown(live_server, browser_page):
+    """A payment receipt whose consumer died during the provider call is held UNKNOWN; an operator who may
+    change SMS logs sees why, and marks it as arrived (the provider's dashboard showed it)."""
+    from consumers.models import SMSLog
+
+    operator = get_user_model().objects.create_user("operator", "operator@chesanto.local", "s3cret-pass", is_staff=True)
+    operator.user_permissions.add(*Permission.objects.filter(content_type__app_label="communications",
+                                                             codename__in=["view_smslog", "change_smslog"]))
+    held = SMSLog.objects.create(phone_number="+254722334455", template="sms_sales_payment_receipt", status="UNKNOWN",
+                                 message="Chesanto: payment of KES 3,050.00 received", attempts=1,
+                                 interrupted_by="sms@bakery-1:4182:1a2b3c",
+                                 error_message="attempt 1 by sms@bakery-1:4182:1a2b3c was interrupted during its "
+                                               "provider call; held for a decision (rule: hold)")
+    SMSLog.objects.create(phone_number="+254711000111", template="sms_sales_payment_receipt", status="SENT")
+
+    page = browser_page
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "operator")
+    page.fill("#id_password", "s3cret-pass")
+    page.click("input[type=submit]")
+    page.wait_for_selector("#site-name")
+    page.goto(f"{live_server.url}/admin/communications/smslog/?status__exact=UNKNOWN")
+    rows = page.locator("#result_list tbody tr")
+    assert rows.count() == 1 and "+254722334455" in rows.first.inner_text()
+    assert "Unknown (held for a decision)" in rows.first.inner_text()
+    rows.first.locator("input.action-select").check()
+    page.select_option("select[name=action]", "mark_arrived")
+    page.click("button[name=index]")
+    page.wait_for_selector("ul.messagelist")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "unknown-decided.png"), full_page=True)
+    assert "It arrived: 1 UNKNOWN rows changed" in page.inner_text("ul.messagelist")
+    held.refresh_from_db()
+    assert held.status == "SENT" and held.error_message.startswith("it arrived: decided by operator at ")
+    assert page.locator("#result_list tbody tr").count() == 0  # the filter shows no UNKNOWN row any more

@@ -22,7 +22,7 @@ from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
-HANG = 3.0  # seconds the provider takes for the hung numbers (within WHATSAPP_TIMEOUT: a slow answer, not a timeout)
+HANG = 6.0  # seconds the provider takes for the hung numbers (within WHATSAPP_TIMEOUT: a slow answer, not a timeout)
 
 
 def phones(n: int) -> list[str]:
@@ -31,7 +31,7 @@ def phones(n: int) -> list[str]:
 
 def test_sends_the_provider_accepted_are_not_repeated_after_a_kill(comms_env):
     with WhatsAppCloudServer() as server:
-        env = own_env(comms_env, "crash", **{**whatsapp_env(server), "WHATSAPP_TIMEOUT": "4"})  # lease 18 s
+        env = own_env(comms_env, "crash", **{**whatsapp_env(server), "WHATSAPP_TIMEOUT": "7"})  # lease 24 s
         relay = ManagedProcess("relay", env=env)
         first = started(ManagedProcess("consume", "whatsapp", env=env))
         second = None
@@ -46,7 +46,9 @@ def test_sends_the_provider_accepted_are_not_repeated_after_a_kill(comms_env):
             rows = WhatsAppLog.objects.filter(phone_number__in=[*quick, hung_code, hung_receipt])
             wait_until(lambda: all(server.to(phone) for phone in [*quick, hung_code, hung_receipt]), timeout=60,
                        interval=0.02, what="every send to reach the provider")
-            time.sleep(0.5)  # the quick ones answered; the hung ones have 2.5 s to go
+            time.sleep(0.5)  # the quick ones answered
+            hung = rows.filter(phone_number__in=[hung_code, hung_receipt], status="PENDING", claimed=True)
+            assert hung.count() == 2, "the kill must land while the hung sends are in their provider call"
             killed = lease_token(first)
             assert first.stop(signal.SIGKILL) == -signal.SIGKILL  # mid-call for the two hung numbers
             time.sleep(HANG)  # the provider accepts the hung ones too, answering a client that is gone
