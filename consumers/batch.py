@@ -21,6 +21,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.db import InterfaceError, OperationalError
+
 from chesanto_comms.logging import log_context
 from consumers.claims import ProcessLease, UnregisteredLease, new_token
 from consumers.delivery import LoggedChannel, MessageResult
@@ -91,23 +93,32 @@ class Batch:
         self._settled: queue.SimpleQueue[int] = queue.SimpleQueue()
         self._reported: set[int] = set()
         self._lock = threading.Lock()
+
+    # --- before any send ---------------------------------------------------------------
+    def _plan(self) -> None:
+        """Each event's messages: its notifications × their recipients. Finding recipients may read the
+        database (users, devices): an outage there raises (the caller tries again); anything else is a
+        bug or a lookup of this event's own, and fails only it."""
+        self.messages, self.broken = [], {}
         for i, event in enumerate(self.events):
             with log_context(event_id=event.id, trace_id=event.trace_id):  # what finding recipients logs names it
                 try:
                     planned = [Message(i, notification, recipient)
                                for notification in self.channel.notifications.get(event.type, [])
                                for recipient in notification.recipients(event.data)]
-                except Exception as exc:  # noqa: BLE001 - a bug (or a lookup) of this event's: only it fails
+                except (OperationalError, InterfaceError):
+                    raise
+                except Exception as exc:  # noqa: BLE001 - only this event fails
                     log.exception("the recipients of event %s cannot be found", event.id)
                     self.broken[i] = exc
                     continue
             self.messages.extend(planned)
 
-    # --- before any send ---------------------------------------------------------------
     def open(self) -> None:
-        """Reserve every message's key in this process, then open the rows of those reserved (rows another
-        thread of this process has are busy here); a database error releases them, so the caller may try
-        again. Rows this process does not come to hold are settled by `tasks` (final, or busy)."""
+        """Find the messages, reserve every message's key in this process, then open the rows of those
+        reserved (rows another thread of this process has are busy here); a database error releases them,
+        so the caller may try again. Rows this process does not come to hold are settled by `tasks`."""
+        self._plan()
         if not self.messages:
             return
         model = self.channel.log_model

@@ -15,7 +15,7 @@ import threading
 import uuid
 
 from confluent_kafka import Producer
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 
 from chesanto_comms.backoff import Backoff
@@ -96,6 +96,7 @@ def _record(channel: str, source: tuple[str, int, int], fields: dict, stopping: 
                                                       offset=offset, defaults=fields)
             return row
         except (OperationalError, InterfaceError) as exc:
+            connection.close()  # a terminated connection stays unusable until closed: the next try opens a new one
             if stopping.is_set():
                 raise
             delay = backoff.next_delay()

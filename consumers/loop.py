@@ -85,6 +85,7 @@ class ChannelConsumer:
         self._fences: dict[tuple[str, int], Fence] = defaultdict(Fence)  # the partitions held now
         self._held: dict[tuple[str, int], int] = defaultdict(int)  # records in flight per partition
         self._revoking: set[tuple[str, int]] = set()  # partitions being handed over (on_revoke)
+        self._assigned: list = []  # partitions assigned since the loop last looked: their pause state is set afresh
         self._in_flight = 0
         self._waiting_retries: dict[tuple[str, int], float] = {}  # retry partitions paused until due
         self._throttled = False
@@ -113,6 +114,7 @@ class ChannelConsumer:
                  self.lease.token)
         try:
             while not self.stopping.is_set():
+                self._start_assigned()
                 self._resume_due_retries()
                 if self._wait_for_senders():
                     continue
@@ -192,6 +194,16 @@ class ChannelConsumer:
         self.consumer.seek(partition)
         self.consumer.pause([partition])
         self._waiting_retries[tp] = due
+
+    def _start_assigned(self) -> None:
+        """librdkafka keeps a partition paused across a rebalance that gives it back to this consumer
+        (librdkafka#1849): a retry partition paused for a record it no longer waits for would never be
+        read again. So each newly assigned partition starts afresh: read, or paused while throttled."""
+        if self._assigned:
+            partitions, self._assigned = self._assigned, []
+            # a retry partition already waiting for a record read since (the same poll) stays paused until it is due
+            partitions = [tp for tp in partitions if (tp.topic, tp.partition) not in self._waiting_retries]
+            (self.consumer.pause if self._throttled else self.consumer.resume)(partitions)
 
     def _resume_due_retries(self) -> None:
         now = time.time()
@@ -333,8 +345,10 @@ class ChannelConsumer:
                         "at shutdown" if partitions is None else "on revoke")
 
     def _on_assign(self, consumer: Consumer, partitions) -> None:
-        """Only says so; the client applies the assignment itself (incrementally, for cooperative groups)."""
+        """Says so; the client applies the assignment itself (incrementally, for cooperative groups) once this
+        returns, and the loop then sets the partitions' pause state afresh (_start_assigned)."""
         log.info("%s consumer assigned %d partitions: %s", self.name, len(partitions), partition_list(partitions))
+        self._assigned.extend(partitions)
 
     def _on_revoke(self, consumer: Consumer, partitions) -> None:
         """Fence the partitions (queued records dropped, no new provider call for them), let the sends in

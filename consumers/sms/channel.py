@@ -11,7 +11,7 @@ from consumers.sms.notifications import SMS
 from consumers.sms.providers import get_provider
 from consumers.sms.providers.base import SmsConfigError, SmsProvider
 from consumers.sms.settings import sms_settings
-from outbox.events.phones import InvalidPhoneNumber, e164
+from outbox.events.phones import InvalidPhoneNumber, e164, masked_phone
 
 
 class SMSChannel(LoggedChannel):
@@ -37,6 +37,9 @@ class SMSChannel(LoggedChannel):
     def check(self) -> None:
         super().check()
         self.provider  # noqa: B018 - builds it: an unknown SMS_PROVIDER or a missing key raises SmsConfigError
+
+    def logged_recipient(self, recipient: str) -> str:
+        return masked_phone(recipient)
 
     def new_log_fields(self, event: InboundEvent, notification: Notification) -> dict:
         return {"message": "", "provider": self._provider.name if self._provider else sms_settings.SMS_PROVIDER}

@@ -25,6 +25,7 @@ from consumers.whatsapp.models import WhatsAppLog
 from consumers.whatsapp.notifications import WHATSAPP
 from consumers.whatsapp.settings import whatsapp_settings
 from consumers.whatsapp.template_config import TemplateConfig
+from outbox.events.phones import masked_phone
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,9 @@ class WhatsAppChannel(LoggedChannel):
             raise ImproperlyConfigured("WhatsApp templates not ready to send: " + "; ".join(problems)
                                        + " (submit them as docs/whatsapp.md shows, or fix WHATSAPP_TEMPLATES)")
 
+    def logged_recipient(self, recipient: str) -> str:
+        return masked_phone(recipient)
+
     def new_log_fields(self, event: InboundEvent, notification: Notification) -> dict:
         return {"message": "", "provider": PROVIDER}
 
@@ -132,7 +136,7 @@ class WhatsAppChannel(LoggedChannel):
         except MetaRefused as exc:
             if exc.code != RE_ENGAGEMENT or message.fallback is None:
                 raise
-            log.info("the window of %s closed before the text went: sending the template", recipient)
+            log.info("the window of %s closed before the text went: sending the template", masked_phone(recipient))
             self.describe(message.fallback, entry)
             return client.send(message.fallback.payload)
 

@@ -54,3 +54,16 @@ def _e164(number: str, region: str | None) -> str:
             f"{number!r} is not a valid phone number in {where} (national numbers are read in "
             f"COMMS_PHONE_REGION={region or comms.COMMS_PHONE_REGION}; e.g. {_EXAMPLE})")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def masked_phone(number: str) -> str:
+    """How a phone number appears in log lines: its country code and last three digits (`+254•••••678`).
+    The whole number is in the log row, where access is the admin's."""
+    try:
+        code = str(phonenumbers.parse(number).country_code) if number.startswith("+") else ""
+    except phonenumbers.NumberParseException:
+        code = ""
+    digits = number.lstrip("+")
+    if len(digits) < 7 or len(digits) <= len(code) + 3:  # too short to show any of
+        return "•" * len(number)
+    return f"{'+' if number.startswith('+') else ''}{code}{'•' * (len(digits) - len(code) - 3)}{digits[-3:]}"

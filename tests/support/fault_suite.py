@@ -236,15 +236,16 @@ class FaultSuite:
             self._stop.wait(rng.uniform(0, 2))
             self._start_relay()
         elif name == "kill_consumer":
-            channel = rng.choice(CHANNELS)
-            victim = self.consumers[channel].pop(rng.randrange(len(self.consumers[channel])))
+            channel, victim = self._joined_consumer()
+            self.consumers[channel].remove(victim)
             self._retire(victim, signal.SIGKILL)
             self._stop.wait(rng.uniform(0, 2))
             self._start_consumer(channel)
         elif name == "join_or_leave":
-            channel = rng.choice(CHANNELS)
+            channel, leaving = self._joined_consumer()
             if len(self.consumers[channel]) > 1 and rng.random() < 0.5:
-                self._retire(self.consumers[channel].pop(rng.randrange(len(self.consumers[channel]))), signal.SIGTERM)
+                self.consumers[channel].remove(leaving)
+                self._retire(leaving, signal.SIGTERM)
             else:
                 self._start_consumer(channel)
         elif name in ("provider_errors", "provider_hang"):
@@ -252,6 +253,21 @@ class FaultSuite:
             self._stop.wait(rng.uniform(2, 4))
             self._provider_fault = None
         self.report.faults[name] += 1
+
+    def _joined_consumer(self) -> tuple[str, ManagedProcess]:
+        """A consumer that has had partitions at least once, of a random channel (waiting a moment for one).
+
+        Only those: Tansu's group coordinator, when a member is SIGKILLed or leaves before its first join
+        has completed, can leave the group without an assignment for minutes (the restarted members'
+        SyncGroup is never answered); Apache Kafka expires such a member after session.timeout.ms."""
+        for _ in range(50):
+            channel = self.rng.choice(CHANNELS)
+            joined = [p for p in self.consumers[channel] if " assigned " in p.log()]
+            if joined:
+                return channel, self.rng.choice(joined)
+            self._stop.wait(0.2)
+        channel = self.rng.choice(CHANNELS)
+        return channel, self.rng.choice(self.consumers[channel])
 
     def _control(self, until: Callable[[], bool]) -> None:
         """Faults at random moments, in a shuffled round of every kind, so a run of a few rounds has each."""

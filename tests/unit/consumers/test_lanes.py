@@ -113,3 +113,20 @@ def test_a_record_revoked_before_its_call_is_given_back_for_later(pool, monkeypa
     assert [o.verdict for o in pool._run(FakeProvider(), [job])] == [Verdict.LATER]
     row = EmailLog.objects.get(recipient="f@example.com")
     assert FakeProvider.received == [] and (row.status, row.claimed, row.attempts) == ("PENDING", False, 0)
+
+
+def test_a_database_outage_while_finding_recipients_is_waited_out_not_dead_lettered(pool, monkeypatch):
+    calls = []
+    real = FakeProvider.notifications["auth.otp_requested"][0]
+
+    def recipients(data):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("terminating connection due to administrator command")
+        return [data.email]
+
+    monkeypatch.setattr(FakeProvider, "notifications", {"auth.otp_requested": [
+        Notification(real.name, real.template, recipients)]})
+    monkeypatch.setattr("chesanto_comms.backoff.Backoff.next_delay", lambda self: 0.01)
+    assert [o.verdict for o in pool._run(FakeProvider(), [otp("g@example.com")])] == [Verdict.DONE]
+    assert FakeProvider.received == ["g@example.com"] and len(calls) == 2

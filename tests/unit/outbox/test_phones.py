@@ -76,3 +76,18 @@ def test_every_phone_in_a_list_is_normalised_and_a_bad_one_is_named():
     with pytest.raises(InvalidEventData) as caught:
         schema.parse({**sample("inventory.stock_low"), "phones": ["+254733445566", "07３３445566"]})
     assert set(caught.value.problems) == {"phones.1"}
+
+
+def test_log_lines_show_a_number_by_its_country_code_and_last_three_digits():
+    from outbox.events.phones import masked_phone
+
+    assert masked_phone("+254712345678") == "+254••••••678"
+    assert masked_phone("+14155550100") == "+1•••••••100"
+    assert masked_phone("0712345678") == "•••••••678"
+    assert masked_phone("+2547") == "•••••"  # too short to show anything of
+
+
+def test_an_sms_log_line_never_holds_the_whole_number():
+    from consumers.sms.channel import SMSChannel
+
+    assert SMSChannel(provider=object()).logged_recipient("+254712345678") == "+254••••••678"
