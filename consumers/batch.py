@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -169,15 +170,20 @@ class Batch:
         self.messages[position].result = result
         self._settled.put(position)
 
-    def settled(self, timeout: float | None = None) -> list[int]:
-        """Positions settled since the last call: waits up to `timeout` for the first, then takes the rest."""
+    def settled(self, timeout: float | None = None, gather: float = 0.0) -> list[int]:
+        """Positions settled since the last call: waits up to `timeout` for the first, then up to `gather`
+        seconds more for others, so that sends returning together are written in one UPDATE."""
         try:
             positions = [self._settled.get(timeout=timeout) if timeout else self._settled.get_nowait()]
         except queue.Empty:
             return []
+        deadline = time.monotonic() + gather
         while True:
+            remaining = deadline - time.monotonic()
+            if remaining > 0 and all(message.result is not None for message in self.messages):
+                remaining = 0  # every send has returned: nothing more to wait for
             try:
-                positions.append(self._settled.get_nowait())
+                positions.append(self._settled.get(timeout=remaining) if remaining > 0 else self._settled.get_nowait())
             except queue.Empty:
                 return positions
 

@@ -32,8 +32,16 @@ class Opened:
     interrupted_by: str = ""  # the process whose attempt it took over, which died during it (held only)
 
 
+CLAIM = ("claimed", "attempts", "attempted_at", "attempted_by")  # the same for every row a batch opens or ends
+
+
 def _columns(model: type[models.Model]) -> list[models.Field]:
     return [f for f in model._meta.concrete_fields if not f.primary_key]
+
+
+def _row_columns(model: type[models.Model]) -> list[models.Field]:
+    """The columns whose values differ from row to row of a batch: sent as arrays."""
+    return [f for f in _columns(model) if f.name not in CLAIM]
 
 
 def saved_values(entry: models.Model) -> dict[str, Any]:
@@ -56,14 +64,16 @@ def senders(actors: set[str | None]) -> dict[str, int]:
 
 @lru_cache(maxsize=None)
 def _insert_sql(model: type[models.Model], alias: str) -> str:
-    """One statement for any number of rows (the columns as arrays, unnested), so its text, and
-    psycopg's parse of it, is the same for every batch."""
+    """One statement for any number of rows (the columns as arrays, unnested; the claim, the same for all,
+    as values), so its text, and psycopg's parse of it, is the same for every batch."""
     connection = connections[alias]
     quote = connection.ops.quote_name
-    columns = _columns(model)
+    columns = _row_columns(model)
     arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in columns)
-    return (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) "
-            f"SELECT * FROM unnest({arrays}) ON CONFLICT ({_key(model, alias)}) DO NOTHING "
+    names = ", ".join(quote(f.column) for f in columns) + ", claimed, attempts, attempted_at, attempted_by"
+    return (f"INSERT INTO {quote(model._meta.db_table)} ({names}) "
+            f"SELECT u.*, true, 1, %s::timestamptz, %s FROM unnest({arrays}) AS u "
+            f"ON CONFLICT ({_key(model, alias)}) DO NOTHING "
             f"RETURNING {quote(model._meta.pk.column)}, {_key(model, alias)}")
 
 
@@ -98,9 +108,9 @@ def open_rows(model: type[DeliveryLog], rows: list[tuple[dict[str, Any], dict[st
     claim = {"claimed": True, "attempts": 1, "attempted_at": now, "attempted_by": token}
     entries = [model(**key, **fields, **claim) for key, fields in rows]
     recipient = model.RECIPIENT_FIELD
-    arrays = [[f.get_db_prep_save(f.pre_save(e, True), connection) for e in entries] for f in _columns(model)]
+    arrays = [[f.get_db_prep_save(f.pre_save(e, True), connection) for e in entries] for f in _row_columns(model)]
     with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(model, alias), arrays)
+        cursor.execute(_insert_sql(model, alias), [now, token, *arrays])
         inserted = {(event_id, template, str(to)): pk for pk, event_id, template, to in cursor.fetchall()}
     opened: list[Opened | None] = []
     for entry in entries:  # recipients compared as text: a column of user ids reads back as numbers
@@ -167,13 +177,13 @@ def finish_rows(entries: list[DeliveryLog], token: str) -> tuple[dict[int, Excep
 
 
 def _update_held(entries: list[DeliveryLog], token: str) -> int:
-    """One UPDATE … FROM unnest(…) of the columns any of the rows changed; the number not written
-    because another process holds them now."""
-    changed = {f for entry in entries for f in _changed(entry)}
-    model = type(entries[0]) if entries else None
-    columns = tuple(f for f in _columns(model) if f in changed) if model else ()
-    if not columns:
+    """One UPDATE … FROM unnest(…) of the columns any of the rows changed, ending their claims; the number
+    not written because another process holds them now."""
+    if not entries:
         return 0
+    model = type(entries[0])
+    changed = {f for entry in entries for f in _changed(entry)}
+    columns = tuple(f for f in _row_columns(model) + [model._meta.get_field("attempts")] if f in changed)
     alias = entries[0]._state.db
     connection = connections[alias]
     arrays = [[entry.pk for entry in entries]]
@@ -194,6 +204,6 @@ def _update_sql(model: type[models.Model], alias: str, columns: tuple[models.Fie
     arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in (pk, *columns))
     names = ", ".join(quote(f.column) for f in (pk, *columns))
     return (f"UPDATE {quote(model._meta.db_table)} AS t SET "
-            + ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in columns)
+            + "".join(f"{quote(f.column)} = v.{quote(f.column)}, " for f in columns) + "claimed = false"
             + f" FROM unnest({arrays}) AS v({names}) WHERE t.{quote(pk.column)} = v.{quote(pk.column)}"
             + " AND t.claimed AND t.attempted_by = %s")

@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 BATCH = 32  # records one lane opens together: their log rows in one INSERT
 LANES = 4  # lanes per process, each with one database connection
 SETTLE_WAIT = 0.5  # seconds a lane waits for a send to return before it looks around again
+# Seconds a lane gathers the sends returning after the first before it writes their rows, in one UPDATE:
+# a row written a few milliseconds later, instead of one UPDATE per message (measured: bench/email_bench.py).
+GATHER = 0.005
 
 
 class Fence:
@@ -195,7 +198,7 @@ class WorkerPool:
                     yield Outcome(live[i], delivery.verdict, delivery.error, delivery.retry_after)
                 if batch.all_written:
                     return
-                self._write(batch, batch.settled(timeout=SETTLE_WAIT))
+                self._write(batch, batch.settled(timeout=SETTLE_WAIT, gather=GATHER))
         except Abandoned:
             for i, delivery in batch.finished():
                 yield Outcome(live[i], delivery.verdict, delivery.error, delivery.retry_after)
