@@ -3,9 +3,12 @@ had already accepted are not sent again, and the one caught mid-call follows its
 (an OTP is resent; a payment receipt, where a second copy reads as a second payment, is held UNKNOWN)."""
 from __future__ import annotations
 
+import itertools
 import random
 import signal
 import time
+import uuid
+import zlib
 
 import pytest
 from django.db import transaction
@@ -13,6 +16,7 @@ from django.db import transaction
 from chesanto_comms.embedded.provider_api import Outcome
 from chesanto_comms.embedded.whatsapp import WhatsAppCloudServer
 from consumers.whatsapp.models import WhatsAppLog
+from consumers.workers import LANES
 from outbox import emit
 from outbox.events.samples import sample
 from tests.integration.faults.conftest import lease_token, own_env, started
@@ -22,16 +26,22 @@ from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
-HANG = 6.0  # seconds the provider takes for the hung numbers (within WHATSAPP_TIMEOUT: a slow answer, not a timeout)
+HANG = 8.0  # seconds the provider takes for the hung numbers (within WHATSAPP_TIMEOUT: a slow answer, not a timeout)
 
 
 def phones(n: int) -> list[str]:
     return [f"+25471{number:07d}" for number in random.sample(range(10**7), n)]
 
 
+def keys_in_lanes(lanes: list[int], n: int) -> list[str]:
+    """`n` record keys that consumers/workers.py sends from the given lanes."""
+    keys = (f"crash-{uuid.uuid4().hex}" for _ in itertools.count())
+    return list(itertools.islice((k for k in keys if zlib.crc32(k.encode()) % LANES in lanes), n))
+
+
 def test_sends_the_provider_accepted_are_not_repeated_after_a_kill(comms_env):
     with WhatsAppCloudServer() as server:
-        env = own_env(comms_env, "crash", **{**whatsapp_env(server), "WHATSAPP_TIMEOUT": "7"})  # lease 24 s
+        env = own_env(comms_env, "crash", **{**whatsapp_env(server), "WHATSAPP_TIMEOUT": "9"})  # lease 28 s
         relay = ManagedProcess("relay", env=env)
         first = started(ManagedProcess("consume", "whatsapp", env=env))
         second = None
@@ -39,14 +49,19 @@ def test_sends_the_provider_accepted_are_not_repeated_after_a_kill(comms_env):
             quick, (hung_code, hung_receipt) = phones(8), phones(2)
             server.script(hung_code, Outcome(delay=HANG))
             server.script(hung_receipt, Outcome(delay=HANG))
+            # Keys that put each hung send in a lane of its own and the quick ones in the others: a lane
+            # sends its key's records in order, so a quick one behind a hung one would wait out the hang.
+            hung_keys, quick_keys = keys_in_lanes([0], 1) + keys_in_lanes([1], 1), keys_in_lanes([2, 3], 8)
             with transaction.atomic():
-                codes = {phone: emit("auth.otp_requested", {"phone": phone, "code": "4821"}) for phone in
-                         [*quick, hung_code]}
-                receipt = emit("sales.payment_received", {**sample("sales.payment_received"), "phone": hung_receipt})
+                codes = {phone: emit("auth.otp_requested", {"phone": phone, "code": "4821"}, key=key)
+                         for phone, key in [*zip(quick, quick_keys), (hung_code, hung_keys[0])]}
+                receipt = emit("sales.payment_received", {**sample("sales.payment_received"), "phone": hung_receipt},
+                               key=hung_keys[1])
             rows = WhatsAppLog.objects.filter(phone_number__in=[*quick, hung_code, hung_receipt])
             wait_until(lambda: all(server.to(phone) for phone in [*quick, hung_code, hung_receipt]), timeout=60,
                        interval=0.02, what="every send to reach the provider")
-            time.sleep(0.5)  # the quick ones answered
+            wait_until(lambda: rows.filter(phone_number__in=quick, status="SENT").count() == len(quick), timeout=3,
+                       interval=0.02, what="the quick sends answered and written")
             hung = rows.filter(phone_number__in=[hung_code, hung_receipt], status="PENDING", claimed=True)
             assert hung.count() == 2, "the kill must land while the hung sends are in their provider call"
             killed = lease_token(first)
