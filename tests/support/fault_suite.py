@@ -41,6 +41,12 @@ REFUSED_DOMAIN = "refused.example"  # the SMTP provider refuses every recipient 
 INVALID_NUMBER = "+254700000403"  # Africa's Talking answers InvalidPhoneNumber: REJECTED, never sent
 TIMEOUT = 3  # EMAIL_TIMEOUT and SMS_TIMEOUT: a hang outlasts it; the lease is 2 x 3 + 10 = 16 s
 CHANNELS = ("email", "sms", "inbox")
+
+
+def assignments(process: ManagedProcess) -> int:
+    """How many times the consumer has been given partitions (an eager group assigns every member anew
+    at each rebalance)."""
+    return process.log().count(" assigned ")
 FAULTS = ("terminate_connections", "cut_broker", "kill_relay", "kill_consumer", "join_or_leave",
           "provider_errors", "provider_hang")
 
@@ -125,6 +131,8 @@ class FaultSuite:
         self.killed_tokens: set[str] = set()
         self.relays: list[ManagedProcess] = []
         self.consumers: dict[str, list[ManagedProcess]] = defaultdict(list)
+        # each channel's members and how many assignments each had when its membership last changed
+        self._before_change: dict[str, dict[ManagedProcess, int]] = defaultdict(dict)
         self.retired: list[ManagedProcess] = []  # stopped or killed, kept for their logs
         self._provider_fault: str | None = None  # "errors" or "hang" while a provider fault lasts
         self._stop = threading.Event()
@@ -236,13 +244,15 @@ class FaultSuite:
             self._stop.wait(rng.uniform(0, 2))
             self._start_relay()
         elif name == "kill_consumer":
-            channel, victim = self._joined_consumer()
+            channel, victim = self._settled_consumer()
+            self._changing(channel)
             self.consumers[channel].remove(victim)
             self._retire(victim, signal.SIGKILL)
             self._stop.wait(rng.uniform(0, 2))
             self._start_consumer(channel)
         elif name == "join_or_leave":
-            channel, leaving = self._joined_consumer()
+            channel, leaving = self._settled_consumer()
+            self._changing(channel)
             if len(self.consumers[channel]) > 1 and rng.random() < 0.5:
                 self.consumers[channel].remove(leaving)
                 self._retire(leaving, signal.SIGTERM)
@@ -254,20 +264,26 @@ class FaultSuite:
             self._provider_fault = None
         self.report.faults[name] += 1
 
-    def _joined_consumer(self) -> tuple[str, ManagedProcess]:
-        """A consumer that has had partitions at least once, of a random channel (waiting a moment for one).
+    def _settled_consumer(self) -> tuple[str, ManagedProcess]:
+        """A consumer of a random channel whose group has settled since its last change (waiting for one).
 
-        Only those: Tansu's group coordinator, when a member is SIGKILLed or leaves before its first join
-        has completed, can leave the group without an assignment for minutes (the restarted members'
-        SyncGroup is never answered); Apache Kafka expires such a member after session.timeout.ms."""
-        for _ in range(50):
+        One membership change at a time per group: Tansu's group coordinator, when a member is SIGKILLed
+        or leaves while a rebalance is under way, can leave the others without an assignment for good
+        (a soak stranded the SMS group for the rest of its run); Apache Kafka expires such a member after
+        session.timeout.ms. The changes still land while records are queued and sends are in flight."""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not self._stop.is_set():
             channel = self.rng.choice(CHANNELS)
-            joined = [p for p in self.consumers[channel] if " assigned " in p.log()]
-            if joined:
-                return channel, self.rng.choice(joined)
+            before = self._before_change[channel]
+            if all(assignments(p) > before.get(p, 0) for p in self.consumers[channel]):
+                return channel, self.rng.choice(self.consumers[channel])
             self._stop.wait(0.2)
         channel = self.rng.choice(CHANNELS)
         return channel, self.rng.choice(self.consumers[channel])
+
+    def _changing(self, channel: str) -> None:
+        """Note each member's assignments before a change to the channel's group."""
+        self._before_change[channel] = {p: assignments(p) for p in self.consumers[channel]}
 
     def _control(self, until: Callable[[], bool]) -> None:
         """Faults at random moments, in a shuffled round of every kind, so a run of a few rounds has each."""

@@ -15,6 +15,7 @@ from chesanto_comms.embedded.smtp import SmtpSink
 from consumers.models import EmailLog
 from outbox import emit
 from tests.integration.faults.conftest import own_env, started
+from tests.support.fault_suite import assignments
 from tests.support.processes import ManagedProcess
 from tests.support.waiting import wait_until
 
@@ -22,10 +23,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 EVENTS = 150
 CHANGES = 6  # joins and leaves while the events go out
-
-
-def assignments(process: ManagedProcess) -> int:
-    return process.log().count(" assigned ")
 
 
 def settled(consumers: list[ManagedProcess], before: dict[ManagedProcess, int], stopped: list[ManagedProcess]) -> None:
