@@ -28,6 +28,7 @@ class InboxChannel(LoggedChannel):
     template_extensions = (".txt",)
     log_model = InboxItem
     notifications = INBOX
+    idempotent_sends = True  # a row enters the feed once (consumers/inbox/feed.py): an interrupted one is resent
 
     def check(self) -> None:
         super().check()

@@ -2,12 +2,14 @@
 exactly one feed item per user; a redelivery none more; an address without a user none at all."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from consumers.inbox.models import InboxItem
+from consumers.notifications import IfInterrupted
 from consumers.outcomes import MessageOutcome, Verdict
 from tests.unit.consumers.inbox.conftest import inbound
 
@@ -146,3 +148,13 @@ def test_a_template_that_cannot_render_fails_the_row_and_dead_letters_the_record
     item = InboxItem.objects.get(event_id=report.id)
     assert item.status == "RENDER_FAILED" and item.feed_seq is None
     assert "use an http(s) URL or a path starting with /" in item.error_message
+
+
+def test_an_interrupted_attempt_is_resent_whatever_its_rule_as_the_feed_takes_a_row_once(channel):
+    # A notification held for an operator on a provider's channel (two copies would reach the person)
+    # is simply sent again in the inbox: entering the feed is keyed by the row, so nobody sees two.
+    invoice = channel.notifications["sales.invoice_issued"][0]
+    event = inbound("sales.invoice_issued")
+    held = dataclasses.replace(invoice, if_interrupted=IfInterrupted.HOLD)
+    assert held.rule_if_interrupted(event.data) is IfInterrupted.HOLD
+    assert channel._rule(event, held) is IfInterrupted.RESEND
