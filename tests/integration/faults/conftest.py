@@ -2,11 +2,14 @@
 a retry topic, never reach another module's consumers), and the means to break things."""
 from __future__ import annotations
 
+import itertools
 import uuid
+import zlib
 
 import pytest
 from django.db import connection
 
+from consumers.workers import LANES
 from tests.support.processes import ManagedProcess
 from tests.support.waiting import wait_until
 
@@ -41,3 +44,10 @@ def lease_token(process: ManagedProcess) -> str:
     """The token a consumer claims log rows under, from its start-up line."""
     line = next(line for line in process.log().splitlines() if "claims as " in line)
     return line.rsplit("claims as ", 1)[1].strip()
+
+
+def keys_in_lanes(lanes: list[int], n: int) -> list[str]:
+    """`n` record keys that a consumer sends from the given lanes (consumers/workers.py). A lane sends
+    its keys' records in order, so records meant to be in flight together need lanes of their own."""
+    keys = (f"fault-{uuid.uuid4().hex}" for _ in itertools.count())
+    return list(itertools.islice((k for k in keys if zlib.crc32(k.encode()) % LANES in lanes), n))

@@ -3,12 +3,9 @@ had already accepted are not sent again, and the one caught mid-call follows its
 (an OTP is resent; a payment receipt, where a second copy reads as a second payment, is held UNKNOWN)."""
 from __future__ import annotations
 
-import itertools
 import random
 import signal
 import time
-import uuid
-import zlib
 
 import pytest
 from django.db import transaction
@@ -16,10 +13,9 @@ from django.db import transaction
 from chesanto_comms.embedded.provider_api import Outcome
 from chesanto_comms.embedded.whatsapp import WhatsAppCloudServer
 from consumers.whatsapp.models import WhatsAppLog
-from consumers.workers import LANES
 from outbox import emit
 from outbox.events.samples import sample
-from tests.integration.faults.conftest import lease_token, own_env, started
+from tests.integration.faults.conftest import keys_in_lanes, lease_token, own_env, started
 from tests.integration.whatsapp.conftest import whatsapp_env
 from tests.support.processes import ManagedProcess
 from tests.support.waiting import wait_until
@@ -31,12 +27,6 @@ HANG = 8.0  # seconds the provider takes for the hung numbers (within WHATSAPP_T
 
 def phones(n: int) -> list[str]:
     return [f"+25471{number:07d}" for number in random.sample(range(10**7), n)]
-
-
-def keys_in_lanes(lanes: list[int], n: int) -> list[str]:
-    """`n` record keys that consumers/workers.py sends from the given lanes."""
-    keys = (f"crash-{uuid.uuid4().hex}" for _ in itertools.count())
-    return list(itertools.islice((k for k in keys if zlib.crc32(k.encode()) % LANES in lanes), n))
 
 
 def test_sends_the_provider_accepted_are_not_repeated_after_a_kill(comms_env):

@@ -10,7 +10,7 @@ from django.db import transaction
 from chesanto_comms.embedded.smtp import SmtpSink
 from consumers.models import EmailLog
 from outbox import emit
-from tests.integration.faults.conftest import own_env, started, terminate_connections
+from tests.integration.faults.conftest import keys_in_lanes, own_env, started, terminate_connections
 from tests.support.processes import ManagedProcess
 from tests.support.waiting import wait_until
 
@@ -27,9 +27,10 @@ def test_connections_terminated_mid_send_send_each_email_once(comms_env, unique_
             sink.wait_for(lambda received: any(warm_up in r.rcpt_tos for r in received), timeout=60)
 
             addresses = [unique_email("blip") for _ in range(3)]
+            keys = [key for lane in range(3) for key in keys_in_lanes([lane], 1)]  # all three in flight at once
             with transaction.atomic():
-                for address in addresses:
-                    emit("auth.otp_requested", {"email": address, "name": "Achieng", "code": "4821"})
+                for address, key in zip(addresses, keys):
+                    emit("auth.otp_requested", {"email": address, "name": "Achieng", "code": "4821"}, key=key)
             rows = EmailLog.objects.filter(recipient__in=addresses)
             wait_until(lambda: rows.filter(status="PENDING", claimed=True).count() == 3, timeout=30, interval=0.02,
                        what="the three sends to be in flight")
