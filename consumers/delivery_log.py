@@ -15,7 +15,8 @@ from django.db import models
 
 
 class DeliveryStatus(models.TextChoices):
-    """The statuses every channel's log knows; a channel's own Status adds to these."""
+    """Every status a log row can have, the one vocabulary code names them by. A channel's log model
+    declares (as its Status choices and STATUS_RANK) the subset its provider can report."""
 
     PENDING = "PENDING", "Pending"
     SENT = "SENT", "Sent"
@@ -27,6 +28,13 @@ class DeliveryStatus(models.TextChoices):
     # Its process died during the provider call, and the notification's rule says a second copy costs more
     # than a missed one: held for an operator to decide (the admin's actions; consumers/claims.py).
     UNKNOWN = "UNKNOWN", "Unknown (held for a decision)"
+    # Reported by some channels' providers only
+    UNDELIVERED = "UNDELIVERED", "Undelivered"  # SMS: the carrier could not deliver it
+    BOUNCED = "BOUNCED", "Bounced"  # email
+    COMPLAINED = "COMPLAINED", "Complained (marked as spam)"  # email
+    UNREGISTERED = "UNREGISTERED", "Token unregistered (device removed)"  # push
+    INVALID_TOKEN = "INVALID_TOKEN", "Token invalid (device removed)"  # push
+    SKIPPED = "SKIPPED", "Skipped (no device to send to)"  # push
 
 
 class DeliveryLog(models.Model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import smtplib
 import socket
 
+from consumers.delivery_log import DeliveryStatus
 from consumers.providers import PermanentError, TransientError
 
 # Authentication failures are 5xx but are ours to fix (a rotated app password), not the
@@ -28,18 +29,18 @@ def classify(exc: Exception) -> Exception:
         detail = "; ".join(f"{rcpt}: {code} {msg.decode(errors='replace')}" for rcpt, (code, msg) in exc.recipients.items())
         if all(400 <= code < 500 for code in codes):
             return TransientError(f"SMTP recipient deferred: {detail}")
-        return PermanentError(f"SMTPRecipientsRefused: {detail}", status="FAILED")
+        return PermanentError(f"SMTPRecipientsRefused: {detail}", status=DeliveryStatus.FAILED)
     if isinstance(exc, smtplib.SMTPResponseException):
         text = f"{type(exc).__name__}: {exc.smtp_code} {exc.smtp_error.decode(errors='replace') if isinstance(exc.smtp_error, bytes) else exc.smtp_error}"
         if 400 <= exc.smtp_code < 500 or exc.smtp_code in SMTP_AUTH_CODES:
             return TransientError(text, crowded=is_crowded(exc))
-        return PermanentError(text, status="FAILED")
+        return PermanentError(text, status=DeliveryStatus.FAILED)
     if isinstance(exc, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, socket.timeout, OSError)):
         return TransientError(f"{type(exc).__name__}: {exc}")
     anymail = _classify_anymail(exc)
     if anymail is not None:
         return anymail
-    return PermanentError(f"{type(exc).__name__}: {exc}", status="FAILED")
+    return PermanentError(f"{type(exc).__name__}: {exc}", status=DeliveryStatus.FAILED)
 
 
 def _classify_anymail(exc: Exception) -> Exception | None:
@@ -48,10 +49,10 @@ def _classify_anymail(exc: Exception) -> Exception | None:
     except ImportError:  # anymail is optional at run time
         return None
     if isinstance(exc, AnymailRecipientsRefused):
-        return PermanentError(f"ESP rejected the recipient: {exc}", status="REJECTED")
+        return PermanentError(f"ESP rejected the recipient: {exc}", status=DeliveryStatus.REJECTED)
     if isinstance(exc, AnymailAPIError):
         status = getattr(exc, "status_code", None)
         if status is None or status == 429 or status >= 500:
             return TransientError(f"ESP error {status}: {exc}")
-        return PermanentError(f"ESP error {status}: {exc}", status="FAILED")
+        return PermanentError(f"ESP error {status}: {exc}", status=DeliveryStatus.FAILED)
     return None

@@ -14,6 +14,7 @@ from typing import Protocol
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 
+from consumers.delivery_log import DeliveryStatus
 from consumers.email import mime
 from consumers.email.compose import RenderedEmail
 from consumers.providers import PermanentError, Sent
@@ -120,7 +121,7 @@ class BackendTransport:
             email.send(fail_silently=False)
         status = getattr(email, "anymail_status", None)
         if status is not None and status.status and status.status <= {"rejected", "invalid"}:
-            raise PermanentError(f"ESP status {sorted(status.status)}", status="REJECTED")
+            raise PermanentError(f"ESP status {sorted(status.status)}", status=DeliveryStatus.REJECTED)
         return Sent(provider_message_id=status.message_id if status is not None and status.message_id else message_id)
 
     def close(self) -> None:

@@ -12,13 +12,23 @@ from __future__ import annotations
 import email.utils
 import time
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any
 
 import requests
 
 from chesanto_comms.numbers import is_whole_number
-from consumers.providers import PermanentError, Sent, TransientError
+from consumers.delivery_log import DeliveryStatus
+from consumers.providers import (
+    AddressRejected,
+    PermanentError,
+    ProviderVerdict,
+    Sent,
+    TransientError,
+    drop_address,
+    failed,
+    http_verdict,
+    transient,
+)
 from consumers.push.credentials import AccessTokens
 
 DEFAULT_BASE_URL = "https://fcm.googleapis.com"
@@ -26,65 +36,31 @@ FCM_ERROR = "type.googleapis.com/google.firebase.fcm.v1.FcmError"
 BAD_REQUEST = "type.googleapis.com/google.rpc.BadRequest"
 
 
-class Action(Enum):
-    RETRY = "retry"  # TransientError, after the Retry-After FCM sent
-    DROP_TOKEN = "drop_token"  # the token will never work again: its device is deleted
-    FAIL = "fail"  # PermanentError; the token is kept
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """How to treat one FCM error."""
-
-    action: Action
-    status: str  # the PushLog status when not retried
-    meaning: str
-
-
-def retry(meaning: str) -> Verdict:
-    return Verdict(Action.RETRY, "FAILED", meaning)
-
-
-def drop_token(status: str, meaning: str) -> Verdict:
-    return Verdict(Action.DROP_TOKEN, status, meaning)
-
-
-def fail(meaning: str, status: str = "FAILED") -> Verdict:
-    return Verdict(Action.FAIL, status, meaning)
-
-
 # FCM's errorCode (https://firebase.google.com/docs/reference/fcm/rest/v1/ErrorCode) -> what we do.
-ERROR_CODES: dict[str, Verdict] = {
-    "UNREGISTERED": drop_token("UNREGISTERED", "the app instance unregistered its token (uninstalled, or the "
-                               "token expired): its device is removed"),
-    "SENDER_ID_MISMATCH": fail("the token belongs to another Firebase project than PUSH_PROJECT_ID: the app was "
-                               "built with another project's configuration", status="REJECTED"),
-    "QUOTA_EXCEEDED": retry("sending limit exceeded (the project's, or this device's)"),
-    "UNAVAILABLE": retry("FCM is overloaded"),
-    "INTERNAL": retry("FCM internal error"),
-    "THIRD_PARTY_AUTH_ERROR": fail("APNs or web push credentials missing or invalid: upload the APNs key or the web "
-                                   "push certificate in the Firebase console (Project settings > Cloud Messaging)"),
+ERROR_CODES: dict[str, ProviderVerdict] = {
+    "UNREGISTERED": drop_address(DeliveryStatus.UNREGISTERED, "the app instance unregistered its token (uninstalled, "
+                                 "or the token expired): its device is removed"),
+    "SENDER_ID_MISMATCH": failed("the token belongs to another Firebase project than PUSH_PROJECT_ID: the app was "
+                                 "built with another project's configuration", status=DeliveryStatus.REJECTED),
+    "QUOTA_EXCEEDED": transient("sending limit exceeded (the project's, or this device's)"),
+    "UNAVAILABLE": transient("FCM is overloaded"),
+    "INTERNAL": transient("FCM internal error"),
+    "THIRD_PARTY_AUTH_ERROR": failed("APNs or web push credentials missing or invalid: upload the APNs key or the "
+                                     "web push certificate in the Firebase console (Project settings > Cloud Messaging)"),
 }
-INVALID_TOKEN = drop_token("INVALID_TOKEN", "not a valid FCM registration token: its device is removed")
-INVALID_MESSAGE = fail("FCM refused the message as malformed (a bug in the push channel or a template)")
+INVALID_TOKEN = drop_address(DeliveryStatus.INVALID_TOKEN, "not a valid FCM registration token: its device is removed")
+INVALID_MESSAGE = failed("FCM refused the message as malformed (a bug in the push channel or a template)")
 # Errors without an FcmError detail, by google.rpc status: the request, not the recipient, is wrong.
 # Ours to fix (credentials, the project, its API): transient, so messages go once it is fixed.
-RPC_STATUS: dict[str, Verdict] = {
-    "UNAUTHENTICATED": retry("FCM refused the access token: check PUSH_SERVICE_ACCOUNT"),
-    "PERMISSION_DENIED": retry("the service account may not send for this project: enable the Firebase Cloud "
-                               "Messaging API (V1) and give the account the Firebase Cloud Messaging API Admin role"),
-    "NOT_FOUND": retry("no such Firebase project: check PUSH_PROJECT_ID"),
+RPC_STATUS: dict[str, ProviderVerdict] = {
+    "UNAUTHENTICATED": transient("FCM refused the access token: check PUSH_SERVICE_ACCOUNT"),
+    "PERMISSION_DENIED": transient("the service account may not send for this project: enable the Firebase Cloud "
+                                   "Messaging API (V1) and give the account the Firebase Cloud Messaging API Admin role"),
+    "NOT_FOUND": transient("no such Firebase project: check PUSH_PROJECT_ID"),
 }
 
 
-def http_verdict(status_code: int) -> Verdict:
-    if status_code == 429 or status_code >= 500:
-        return retry("FCM busy or failing")
-    return fail("request refused")
-
-
-class TokenRejected(PermanentError):
-    """FCM says the device token will never work: the channel deletes its device."""
+TokenRejected = AddressRejected  # FCM says the device token will never work: the channel deletes its device
 
 
 @dataclass(frozen=True)
@@ -115,14 +91,14 @@ class FcmError:
         return cls(response.status_code, code, str(error.get("status", "")), message[:500], about_token)
 
     @property
-    def verdict(self) -> Verdict:
+    def verdict(self) -> ProviderVerdict:
         if self.error_code == "INVALID_ARGUMENT" or (self.error_code is None and self.rpc_status == "INVALID_ARGUMENT"):
             return INVALID_TOKEN if self.about_token else INVALID_MESSAGE
         if self.error_code in ERROR_CODES:
             return ERROR_CODES[self.error_code]
         if self.error_code is None and self.rpc_status in RPC_STATUS:
             return RPC_STATUS[self.rpc_status]
-        return http_verdict(self.http_status)
+        return http_verdict(self.http_status, busy="FCM busy or failing")
 
     def __str__(self) -> str:
         code = self.error_code or self.rpc_status or "no error code"
@@ -188,11 +164,7 @@ class FcmClient:
         error = FcmError.read(response)
         verdict = error.verdict
         detail = f"{error} ({verdict.meaning})"
-        if verdict.action is Action.RETRY:
-            raise TransientError(detail, retry_after=retry_after(response))
-        if verdict.action is Action.DROP_TOKEN:
-            raise TokenRejected(detail, status=verdict.status)
-        raise PermanentError(detail, status=verdict.status)
+        raise verdict.error(detail, retry_after=retry_after(response) if verdict.retry else None)
 
     def close(self) -> None:
         self.session.close()

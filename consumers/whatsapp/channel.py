@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from chesanto_comms.env import SettingError
 from consumers.delivery import LoggedChannel
+from consumers.delivery_log import DeliveryStatus
 from consumers.events import InboundEvent
 from consumers.notifications import Notification
 from consumers.providers import Sent, TransientError
@@ -125,7 +126,7 @@ class WhatsAppChannel(LoggedChannel):
 
     def send(self, message: WhatsAppMessage, recipient: str, entry: WhatsAppLog) -> Sent:
         if not E164.fullmatch(recipient):
-            raise MetaRefused(f"{recipient!r} is not an E.164 phone number (+, country code, number)", status="REJECTED")
+            raise MetaRefused(f"{recipient!r} is not an E.164 phone number (+, country code, number)", status=DeliveryStatus.REJECTED)
         try:
             client = self.client
         except WhatsAppConfigError as exc:

@@ -14,8 +14,8 @@ from typing import Any
 import requests
 from django.core.exceptions import ImproperlyConfigured
 
-from consumers.providers import Sent, TransientError
-from consumers.whatsapp.errors import failed, verdict_for
+from consumers.providers import Sent, TransientError, failed
+from consumers.whatsapp.errors import meta_error, verdict_for
 from consumers.whatsapp.settings import whatsapp_settings
 
 PROVIDER = "meta"  # WhatsAppLog.provider and the metrics' provider label
@@ -69,8 +69,8 @@ class CloudApiClient:
         messages = body.get("messages")
         message_id = messages[0].get("id") if isinstance(messages, list) and messages and isinstance(messages[0], dict) else None
         if not message_id:  # not retried: the message may have gone out
-            raise failed("unreadable answer").error(f"Cloud API HTTP {response.status_code} without a message id: "
-                                                    f"{self._excerpt(response)}")
+            raise meta_error(failed("unreadable answer"), f"Cloud API HTTP {response.status_code} without a message id: "
+                                                          f"{self._excerpt(response)}")
         return Sent(provider_message_id=str(message_id), provider=PROVIDER)
 
     def approved_templates(self) -> dict[tuple[str, str], ApprovedTemplate]:
@@ -112,8 +112,8 @@ class CloudApiClient:
         details = (error.get("error_data") or {}).get("details") if isinstance(error.get("error_data"), dict) else None
         text = "; ".join(str(part) for part in (error.get("message"), details) if part) or self._excerpt(response)
         trace = f", fbtrace_id {error['fbtrace_id']}" if error.get("fbtrace_id") else ""
-        return verdict.error(f"Cloud API HTTP {response.status_code} error {code}: {text} ({verdict.meaning}{trace})",
-                             code=code, retry_after=_retry_after(response))
+        return meta_error(verdict, f"Cloud API HTTP {response.status_code} error {code}: {text} ({verdict.meaning}{trace})",
+                          code=code, retry_after=_retry_after(response))
 
     @staticmethod
     def _json(response: requests.Response) -> dict[str, Any]:

@@ -11,23 +11,8 @@ cannot get is REJECTED; everything else that retrying cannot change is FAILED.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from consumers.providers import PermanentError, TransientError
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """How to treat one Cloud API error code."""
-
-    retry: bool  # True: TransientError (try again later); False: PermanentError
-    status: str  # the WhatsAppLog status a permanent failure records
-    meaning: str
-
-    def error(self, detail: str, code: int | None = None, retry_after: float | None = None) -> Exception:
-        if self.retry:
-            return MetaBusy(detail, code=code, retry_after=retry_after)
-        return MetaRefused(detail, status=self.status, code=code)
+from consumers.delivery_log import DeliveryStatus
+from consumers.providers import PermanentError, ProviderVerdict, TransientError, failed, rejected, transient
 
 
 class MetaBusy(TransientError):
@@ -37,27 +22,22 @@ class MetaBusy(TransientError):
 
 
 class MetaRefused(PermanentError):
-    def __init__(self, message: str, status: str = "FAILED", code: int | None = None):
+    def __init__(self, message: str, status: DeliveryStatus = DeliveryStatus.FAILED, code: int | None = None):
         super().__init__(message, status=status)
         self.code = code
 
 
-def transient(meaning: str) -> Verdict:
-    return Verdict(True, "FAILED", meaning)
-
-
-def rejected(meaning: str) -> Verdict:
-    """The recipient cannot get this message: never retried."""
-    return Verdict(False, "REJECTED", meaning)
-
-
-def failed(meaning: str) -> Verdict:
-    return Verdict(False, "FAILED", meaning)
+def meta_error(verdict: ProviderVerdict, detail: str, code: int | None = None,
+               retry_after: float | None = None) -> MetaBusy | MetaRefused:
+    """The verdict's error, carrying the Cloud API's error code."""
+    if verdict.retry:
+        return MetaBusy(detail, code=code, retry_after=retry_after)
+    return MetaRefused(detail, status=verdict.status, code=code)
 
 
 RE_ENGAGEMENT = 131047  # text outside the customer-service window: the channel resends it as the template
 
-ERROR_CODES: dict[int, Verdict] = {
+ERROR_CODES: dict[int, ProviderVerdict] = {
     # Authorization: ours to fix
     0: transient("AuthException: the access token is invalid; renew WHATSAPP_ACCESS_TOKEN"),
     3: transient("capability or permissions issue: check the token's whatsapp_business_messaging permission"),
@@ -109,7 +89,7 @@ ERROR_CODES: dict[int, Verdict] = {
 }
 
 
-def verdict_for(code: int | None, http_status: int | None = None) -> Verdict:
+def verdict_for(code: int | None, http_status: int | None = None) -> ProviderVerdict:
     """How to treat a Cloud API error code; codes not in the table by their family, then by the HTTP status."""
     if code in ERROR_CODES:
         return ERROR_CODES[code]

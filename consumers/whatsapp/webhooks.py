@@ -30,6 +30,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from chesanto_comms.numbers import is_whole_number
+from consumers.delivery_log import DeliveryStatus
 from consumers.webhooks import replay
 from consumers.webhooks.base import (
     APPLIED,
@@ -78,18 +79,18 @@ def describe_error(errors: Any) -> tuple[str, str]:
     verdict = verdict_for(code)
     details = (error.get("error_data") or {}).get("details") if isinstance(error.get("error_data"), dict) else None
     said = "; ".join(str(part) for part in (error.get("title") or error.get("message"), details) if part)
-    status = "FAILED" if verdict.retry else verdict.status  # Meta gave up on it: a retry cannot follow a callback
+    status = DeliveryStatus.FAILED if verdict.retry else verdict.status  # Meta gave up on it: a retry cannot follow a callback
     return status, f"WhatsApp failed, error {code if code is not None else '-'}: {said or 'no details'} ({verdict.meaning})"
 
 
 def change_for(status: dict[str, Any]) -> Change:
     word, at = str(status.get("status", "")), moment(status.get("timestamp"))
     if word == "sent":
-        return Change(status="SENT")
+        return Change(status=DeliveryStatus.SENT)
     if word == "delivered":
-        return Change(status="DELIVERED", at=at)
+        return Change(status=DeliveryStatus.DELIVERED, at=at)
     if word == "read":  # read implies delivered, should the delivery report come late or never
-        return Change(status="DELIVERED", at=at, opened_at=at or timezone.now())
+        return Change(status=DeliveryStatus.DELIVERED, at=at, opened_at=at or timezone.now())
     if word == "failed":
         new_status, error = describe_error(status.get("errors"))
         return Change(status=new_status, error=error)

@@ -9,16 +9,13 @@ from typing import ClassVar
 
 import requests
 
+from consumers.providers import ProviderVerdict, failed, rejected, transient
 from consumers.sms.providers.base import (
     HttpCall,
     SmsProvider,
     SmsSent,
-    Verdict,
-    failed,
     http_verdict,
     money,
-    rejected,
-    transient,
 )
 
 SUCCESS = {100: "Processed", 101: "Sent", 102: "Queued"}
@@ -26,7 +23,7 @@ SUCCESS = {100: "Processed", 101: "Sent", 102: "Queued"}
 # Per-recipient statusCode -> what we do. "Ours to fix" (account, sender ID, balance,
 # routing) is transient: once the operator fixes it, a retry delivers. What is about the
 # number or its owner's choice is REJECTED and never retried.
-RECIPIENT_STATUS: dict[int, Verdict] = {
+RECIPIENT_STATUS: dict[int, ProviderVerdict] = {
     401: transient("RiskHold: the account is held for review; contact Africa's Talking"),
     402: transient("InvalidSenderId: SMS_SENDER_ID is not approved for this account/network"),
     403: rejected("InvalidPhoneNumber"),

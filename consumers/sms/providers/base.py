@@ -15,7 +15,8 @@ from typing import Any, ClassVar
 import requests
 from django.core.exceptions import ImproperlyConfigured
 
-from consumers.providers import PermanentError, Sent, TransientError
+from consumers import providers
+from consumers.providers import ProviderVerdict, Sent, TransientError, transient
 from consumers.sms.settings import sms_settings
 
 CENT = Decimal("0.01")  # SMSLog.cost keeps 2 decimal places, as in the seed
@@ -42,42 +43,13 @@ class HttpCall:
     auth: tuple[str, str] | None = None
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """How to treat one provider status or error code."""
-
-    retry: bool  # True: TransientError (try again later); False: PermanentError
-    status: str  # the SMSLog status a permanent failure records
-    meaning: str
-
-    def error(self, detail: str) -> Exception:
-        if self.retry:
-            return TransientError(detail)
-        return PermanentError(detail, status=self.status)
-
-
-def transient(meaning: str) -> Verdict:
-    return Verdict(True, "FAILED", meaning)
-
-
-def rejected(meaning: str) -> Verdict:
-    """The recipient cannot get this SMS (bad number, opted out): never retried."""
-    return Verdict(False, "REJECTED", meaning)
-
-
-def failed(meaning: str) -> Verdict:
-    return Verdict(False, "FAILED", meaning)
-
-
-def http_verdict(status_code: int) -> Verdict:
+def http_verdict(status_code: int) -> ProviderVerdict:
     """For an HTTP error the provider did not explain further."""
     if status_code == 401:
         # A wrong or rotated API key is ours to fix, not the recipient's: once it is
         # fixed a retry delivers, so it is transient (as SMTP auth errors are for email).
         return transient("authentication failed: check SMS_USERNAME / SMS_API_KEY")
-    if status_code == 429 or status_code >= 500:
-        return transient("provider busy or failing")
-    return failed("request refused")
+    return providers.http_verdict(status_code)
 
 
 def money(amount: str | None) -> Decimal | None:

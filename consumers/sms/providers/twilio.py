@@ -13,17 +13,14 @@ import requests
 from django.urls import reverse
 
 from chesanto_comms.conf import comms
+from consumers.providers import ProviderVerdict, failed, rejected, transient
 from consumers.sms.providers.base import (
     HttpCall,
     SmsConfigError,
     SmsProvider,
     SmsSent,
-    Verdict,
-    failed,
     http_verdict,
     money,
-    rejected,
-    transient,
 )
 
 ACCEPTED = {"accepted", "queued", "sending", "sent", "scheduled", "delivered"}
@@ -31,7 +28,7 @@ ACCEPTED = {"accepted", "queued", "sending", "sent", "scheduled", "delivered"}
 # Twilio error code -> what we do. 2xxxx come back on the send request; 3xxxx are
 # delivery errors reported later on status callbacks (the webhook work reuses
 # `verdict_for_code`). "Ours to fix" (credentials, permissions, sender) is transient.
-ERROR_CODES: dict[int, Verdict] = {
+ERROR_CODES: dict[int, ProviderVerdict] = {
     20003: transient("Authentication error: check SMS_USERNAME (Account SID) / SMS_API_KEY (auth token)"),
     20429: transient("Too many requests"),
     20500: transient("Twilio internal server error"),
@@ -49,7 +46,7 @@ ERROR_CODES: dict[int, Verdict] = {
 }
 
 
-def verdict_for_code(code: int | None, http_status: int | None = None) -> Verdict:
+def verdict_for_code(code: int | None, http_status: int | None = None) -> ProviderVerdict:
     """How to treat a Twilio error code; falls back on the HTTP status, then on 'failed'."""
     if code in ERROR_CODES:
         return ERROR_CODES[code]

@@ -8,8 +8,8 @@ import pytest
 import requests
 
 from chesanto_comms.embedded.fcm import FcmOutcome
-from consumers.providers import PermanentError, TransientError
-from consumers.push.fcm import ERROR_CODES, Action, FcmError, TokenRejected, retry_after
+from consumers.providers import Action, PermanentError, TransientError
+from consumers.push.fcm import ERROR_CODES, FcmError, TokenRejected, retry_after
 from tests.unit.consumers.push.conftest import client_for, message
 
 
@@ -64,7 +64,7 @@ def test_the_wrong_project_is_ours_to_fix(fcm_server, account):
 
 def test_every_error_code_has_a_verdict():
     assert {code: verdict.action for code, verdict in ERROR_CODES.items()} == {
-        "UNREGISTERED": Action.DROP_TOKEN, "SENDER_ID_MISMATCH": Action.FAIL, "QUOTA_EXCEEDED": Action.RETRY,
+        "UNREGISTERED": Action.DROP_ADDRESS, "SENDER_ID_MISMATCH": Action.FAIL, "QUOTA_EXCEEDED": Action.RETRY,
         "UNAVAILABLE": Action.RETRY, "INTERNAL": Action.RETRY, "THIRD_PARTY_AUTH_ERROR": Action.FAIL}
 
 
@@ -78,7 +78,7 @@ def _response(status: int, body: str, headers: dict | None = None) -> requests.R
 @pytest.mark.parametrize("status, body, action", [
     (400, '{"error": {"code": 400, "status": "INVALID_ARGUMENT", "message": "bad", "details": [{"@type": '
           '"type.googleapis.com/google.rpc.BadRequest", "fieldViolations": [{"field": "message.token"}]}]}}',
-     Action.DROP_TOKEN),
+     Action.DROP_ADDRESS),
     (400, '{"error": {"code": 400, "status": "INVALID_ARGUMENT", "message": "Invalid JSON payload received."}}',
      Action.FAIL),
     (502, "<html>Bad Gateway</html>", Action.RETRY),

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from consumers.providers import PermanentError, TransientError
-from consumers.whatsapp.errors import ERROR_CODES, MetaBusy, MetaRefused, verdict_for
+from consumers.whatsapp.errors import ERROR_CODES, MetaBusy, MetaRefused, meta_error, verdict_for
 
 
 @pytest.mark.parametrize("code", [4, 80007, 130429, 131048, 131056])
@@ -42,8 +42,8 @@ def test_every_meaning_says_something():
 
 
 def test_the_errors_raised_carry_the_code_and_the_providers_wait():
-    busy = verdict_for(130429).error("slow down", code=130429, retry_after=30.0)
-    refused = verdict_for(131026).error("no WhatsApp", code=131026)
+    busy = meta_error(verdict_for(130429), "slow down", code=130429, retry_after=30.0)
+    refused = meta_error(verdict_for(131026), "no WhatsApp", code=131026)
     assert isinstance(busy, MetaBusy) and isinstance(busy, TransientError)
     assert (busy.code, busy.retry_after) == (130429, 30.0)
     assert isinstance(refused, MetaRefused) and isinstance(refused, PermanentError)
