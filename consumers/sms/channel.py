@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from consumers.delivery import LoggedChannel
+from consumers.delivery_log import DeliveryStatus
 from consumers.events import InboundEvent
 from consumers.models import SMSLog
 from consumers.notifications import Notification
@@ -62,7 +63,7 @@ class SMSChannel(LoggedChannel):
         try:
             number = e164(recipient)  # the schemas' rule: a record from another producer may break it
         except InvalidPhoneNumber as exc:
-            raise PermanentError(str(exc), status="REJECTED") from None
+            raise PermanentError(str(exc), status=DeliveryStatus.REJECTED) from None
         try:
             provider = self.provider
         except SmsConfigError as exc:
