@@ -143,3 +143,14 @@ def test_no_webhook_url_or_secret_reaches_a_log_line_or_row(chat_pipeline):
     rows = " ".join(f"{r.error_message} {r.text} {r.provider_message_id}" for r in ChatLog.objects.all())
     for credential in ("xoxsecret", "local-token-", "key=AIza", "webhookb2/", SECRET):
         assert credential not in logs and credential not in rows
+
+
+def test_consume_chat_refuses_to_start_without_rooms(comms_env):
+    env = {**comms_env, "DJANGO_SETTINGS_MODULE": "chat_host_settings", "CHAT_ROOMS": "{}",
+           "PYTHONPATH": os.pathsep.join([str(HOST_SETTINGS), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+    consumer = ManagedProcess("consume", "chat", env=env)
+    try:
+        consumer.process.wait(60)
+    finally:
+        code = consumer.stop()
+    assert code != 0 and "the chat channel has no rooms: set CHAT_ROOMS" in consumer.log(), consumer.log()
