@@ -20,6 +20,7 @@ import queue
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 
@@ -29,7 +30,7 @@ from chesanto_comms.startup import services_summary
 from chesanto_comms.status_server import StatusServer
 from chesanto_comms.topics import ensure_topics, topic_for
 from consumers import metrics, retry
-from consumers.channels import get_channel
+from consumers.channels import Channel, get_channel
 from consumers.claims import ProcessLease
 from consumers.dead_letters import dead_letter, dead_letter_topic
 from consumers.events import POISON, PoisonRecord, check_signature, decode_headers, event_from_message, read_headers
@@ -68,8 +69,15 @@ def group_id_for(channel_name: str) -> str:
 
 class ChannelConsumer:
     def __init__(self, channel_name: str, group_id: str | None = None, concurrency: int | None = None,
-                 metrics_port: int | None = None):
-        self.channel = get_channel(channel_name)  # the loop's own instance: routing only, never sends
+                 metrics_port: int | None = None, *, channel_factory: Callable[[], Channel] | None = None,
+                 consumer_factory: Callable[[dict], Consumer] = Consumer,
+                 producer_factory: Callable[[dict], Producer] = Producer,
+                 topic_creator: Callable[[list[str]], object] = ensure_topics):
+        """The keyword-only factories are a seam for tests (consumers/testing/memory_broker.py): by default
+        the registered channel, confluent_kafka's clients and the broker's own topics."""
+        self._new_channel = channel_factory or (lambda: get_channel(channel_name))
+        self._new_consumer, self._new_producer, self._create_topics = consumer_factory, producer_factory, topic_creator
+        self.channel = self._new_channel()  # the loop's own instance: routing only, never sends
         self.name = channel_name
         self.group_id = group_id or group_id_for(channel_name)
         self.delivery = self.channel.delivery
@@ -99,11 +107,12 @@ class ChannelConsumer:
     # --- lifecycle ----------------------------------------------------------
     def run(self) -> None:
         read = self.source_topics + [self.retry_topic]
-        ensure_topics(read + [dead_letter_topic(t) for t in read])
-        self.consumer = Consumer(consumer_properties({**CONSUMER_DEFAULTS, **client_properties(), "group.id": self.group_id}))
-        self.producer = Producer(producer_properties({**PRODUCER_DEFAULTS, **client_properties()}))
+        self._create_topics(read + [dead_letter_topic(t) for t in read])
+        self.consumer = self._new_consumer(
+            consumer_properties({**CONSUMER_DEFAULTS, **client_properties(), "group.id": self.group_id}))
+        self.producer = self._new_producer(producer_properties({**PRODUCER_DEFAULTS, **client_properties()}))
         self.lease = ProcessLease.for_role(self.name, self.delivery.timeout).start()
-        self.pool = WorkerPool(lambda: get_channel(self.name), self.concurrency, self.stopping, self.lease,
+        self.pool = WorkerPool(self._new_channel, self.concurrency, self.stopping, self.lease,
                                on_limit=metrics.SENDERS.labels(self.name).set)
         self.consumer.subscribe(self.source_topics + [self.retry_topic], on_assign=self._on_assign,
                                 on_revoke=self._on_revoke)
