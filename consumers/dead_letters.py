@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from chesanto_comms.backoff import Backoff
 from consumers.channels import log_models
-from consumers.delivery_log import DeliveryStatus
+from consumers.log_rows import reopen_unrendered
 from consumers.models import DeadLetter
 from consumers.publish import RecordTooLarge, publish_and_wait
 
@@ -112,7 +112,7 @@ def republish(producer: Producer, rows) -> int:
     channel, so the channels try them again (a final row is otherwise never sent again)."""
     event_ids = [row.event_id for row in rows if row.event_id]
     for model in log_models().values():
-        model.objects.filter(event_id__in=event_ids, status=DeliveryStatus.RENDER_FAILED).update(status="PENDING")
+        reopen_unrendered(model.objects.filter(event_id__in=event_ids))
     count = 0
     for row in rows:
         headers = (unpack_headers(bytes(row.raw_headers)) if row.raw_headers is not None

@@ -6,7 +6,7 @@
     → the policy steps (consumers/policy.py: expiry, …)
     → render (a failure is RENDER_FAILED and dead-letters the record)
     → send (the provider raises TransientError or PermanentError, consumers/providers.py)
-    → finish the row, as soon as its own send returned (consumers/batch.py writes it).
+    → finish the row, as soon as its own send returned (consumers/log_rows.py sets it, consumers/batch.py writes it).
 
 A channel subclasses `LoggedChannel` and supplies its log model, how to render and how to send.
 """
@@ -23,7 +23,7 @@ from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 from jinja2 import TemplateError
 
-from consumers import metrics, rendering
+from consumers import log_rows, metrics, rendering
 from consumers.channels import Channel
 from consumers.claims import ProcessLease
 from consumers.delivery_log import DeliveryLog, DeliveryStatus
@@ -150,16 +150,16 @@ class LoggedChannel(Channel):
             if entry.status == DeliveryStatus.UNKNOWN:
                 return MessageResult(MessageOutcome.HELD)
             if stop := withheld(event, notification, recipient, timezone.now()):
-                self._finish(entry, stop.status, error=stop.reason)
+                log_rows.finish(entry, stop.status, error=stop.reason)
                 return MessageResult(MessageOutcome.WITHHELD)
             try:
                 message = self.render(notification, event, recipient)
             except (TemplateError, ValueError) as exc:
-                self._finish(entry, DeliveryStatus.RENDER_FAILED, error=f"{type(exc).__name__}: {exc}")
+                log_rows.finish(entry, DeliveryStatus.RENDER_FAILED, error=f"{type(exc).__name__}: {exc}")
                 return MessageResult(MessageOutcome.RENDER_FAILED, render_error=f"{notification.name}: {exc}")
             self.describe(message, entry)
             if not may_start():
-                self._release(entry)
+                log_rows.release(entry)
                 return MessageResult(MessageOutcome.NOT_STARTED)
             call_started = True
             return self._call_provider(message, entry, event, notification, recipient, final_attempt, note)
@@ -167,14 +167,14 @@ class LoggedChannel(Channel):
             connection.close()  # this thread's connection is unusable now
             log.warning("event %s: %s to %s: database unavailable (%s); looked at again later", event.id,
                         notification.name, self.logged_recipient(recipient), exc)
-            self._release(entry)
+            log_rows.release(entry)
             return MessageResult(MessageOutcome.NOT_STARTED)
         except Exception as exc:  # noqa: BLE001 - a bug must not take the batch's other messages with it
             log.exception("event %s: %s to %s: unexpected error", event.id, notification.name,
                           self.logged_recipient(recipient))
             if call_started:  # the provider may have it: as if its process had died during the call
                 return self._after_unknown_call(entry, event, notification, exc)
-            self._release(entry)
+            log_rows.release(entry)
             return MessageResult(MessageOutcome.BROKEN, broken=exc)
 
     def _call_provider(self, message: Any, entry: DeliveryLog, event: InboundEvent, notification: Notification,
@@ -184,17 +184,17 @@ class LoggedChannel(Channel):
             sent = self.send(message, recipient, entry)
         except PermanentError as exc:
             self._observe(notification, entry, started, exc.status)
-            self._finish(entry, exc.status, error=str(exc), called=True, failed=True)
+            log_rows.finish(entry, exc.status, error=str(exc), called=True, failed=True)
             log.warning("event %s: %s to %s %s: %s", event.id, notification.name, self.logged_recipient(recipient),
                         exc.status, exc)
             return MessageResult(MessageOutcome.FAILED)
         except TransientError as exc:
-            self._observe(notification, entry, started, "FAILED" if final_attempt else "retry")
+            self._observe(notification, entry, started, DeliveryStatus.FAILED if final_attempt else "retry")
             if final_attempt:
-                self._finish(entry, DeliveryStatus.FAILED, error=f"gave up after {entry.retry_count + 1} attempts: {exc}",
-                             called=True, failed=True)
+                log_rows.finish(entry, DeliveryStatus.FAILED,
+                                error=f"gave up after {entry.retry_count + 1} attempts: {exc}", called=True, failed=True)
                 return MessageResult(MessageOutcome.FAILED, crowded=exc.crowded)
-            self._finish(entry, DeliveryStatus.PENDING, error=f"will retry: {exc}", called=True, failed=True)
+            log_rows.finish(entry, DeliveryStatus.PENDING, error=f"will retry: {exc}", called=True, failed=True)
             log.info("event %s: %s to %s will be retried: %s", event.id, notification.name,
                      self.logged_recipient(recipient), exc)
             return MessageResult(MessageOutcome.RETRY, retry_after=exc.retry_after, crowded=exc.crowded)
@@ -203,8 +203,8 @@ class LoggedChannel(Channel):
             entry.provider = sent.provider
         if sent.cost is not None and hasattr(entry, "cost"):
             entry.cost = sent.cost
-        self._observe(notification, entry, started, "SENT")
-        self._finish(entry, DeliveryStatus.SENT, error=note, called=True)
+        self._observe(notification, entry, started, DeliveryStatus.SENT)
+        log_rows.finish(entry, DeliveryStatus.SENT, error=note, called=True)
         log.info("event %s: %s sent to %s", event.id, notification.name, self.logged_recipient(recipient))
         return MessageResult(MessageOutcome.SENT)
 
@@ -220,7 +220,7 @@ class LoggedChannel(Channel):
         metrics.INTERRUPTED.labels(self.name, rule.value).inc()
         what = f"attempt {entry.attempts - 1} by {opened.interrupted_by} was interrupted during its provider call"
         if rule is IfInterrupted.HOLD:
-            self._finish(entry, DeliveryStatus.UNKNOWN, error=f"{what}; held for a decision (rule: hold)")
+            log_rows.finish(entry, DeliveryStatus.UNKNOWN, error=f"{what}; held for a decision (rule: hold)")
             log.warning("event %s: %s to %s: %s; UNKNOWN until an operator decides", event.id, notification.name,
                         self.logged_recipient(entry.recipient_value), what)
             return ""
@@ -235,34 +235,14 @@ class LoggedChannel(Channel):
         metrics.INTERRUPTED.labels(self.name, rule.value).inc()
         what = f"the provider call ended in an unexpected error ({type(exc).__name__}: {exc})"
         if rule is IfInterrupted.HOLD:
-            self._finish(entry, DeliveryStatus.UNKNOWN, error=f"{what}; held for a decision (rule: hold)",
-                         called=True, failed=True)
+            log_rows.finish(entry, DeliveryStatus.UNKNOWN, error=f"{what}; held for a decision (rule: hold)",
+                            called=True, failed=True)
             return MessageResult(MessageOutcome.HELD)
-        self._finish(entry, DeliveryStatus.PENDING, error=f"{what}; will retry (rule: resend)", called=True,
-                     failed=True)
+        log_rows.finish(entry, DeliveryStatus.PENDING, error=f"{what}; will retry (rule: resend)", called=True,
+                        failed=True)
         return MessageResult(MessageOutcome.RETRY)
 
     def _observe(self, notification: Notification, entry: DeliveryLog, started: float, outcome: str) -> None:
         provider = entry.provider or "unknown"
         metrics.SEND_SECONDS.labels(self.name, provider).observe(time.monotonic() - started)
         metrics.SENDS.labels(self.name, notification.name, provider, outcome).inc()
-
-    @staticmethod
-    def _finish(entry: DeliveryLog, status: str, error: str = "", called: bool = False, failed: bool = False) -> None:
-        """The row's outcome; the claim ends with it. Without a provider call (`called`) the claim's attempt is
-        not counted; a provider's refusal (`failed`) counts as a retry, as in the seed's retry_count."""
-        entry.status = status
-        entry.error_message = error[:4000]
-        entry.claimed = False
-        if status == DeliveryStatus.SENT:
-            entry.delivered_at = timezone.now()  # as in the seed: handed to the provider
-        if not called:
-            entry.attempts -= 1
-        if failed:
-            entry.retry_count += 1
-
-    @staticmethod
-    def _release(entry: DeliveryLog) -> None:
-        """Give the row back unsent: PENDING and claimed by nobody, its claim's attempt not counted."""
-        entry.claimed = False
-        entry.attempts -= 1

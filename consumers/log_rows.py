@@ -1,4 +1,6 @@
-"""Writing a batch's log rows: opened (and claimed for this process) before their sends, finished after.
+"""A log row's life, in one place: opened (and claimed for this process) before its send, its attempt
+finished or given back after it, advanced by a provider's callback, reopened by a replay, a dead letter's
+re-publication or an operator's decision. Every other module changes a row's status through here.
 
 Opening is one INSERT … ON CONFLICT DO NOTHING RETURNING for the batch, with new rows born claimed
 (consumers/claims.py), and only when some rows were there already, one SELECT for them and one UPDATE
@@ -7,15 +9,19 @@ that claims those still PENDING. The caller has reserved the rows' keys in this 
 cut short by the database, never a row another thread is sending: it is claimed again.
 Finishing is one UPDATE … FROM unnest(…) of the columns that changed, and only of rows this process
 still holds. SQL the ORM would also send, without its per-call overhead (docs/performance-email.md).
+A callback's change moves a status only forward (`advance`, below).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import DataError, IntegrityError, connections, models, router
+from django.db.models import F, QuerySet, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from chesanto_comms.numbers import is_whole_number
@@ -207,3 +213,98 @@ def _update_sql(model: type[models.Model], alias: str, columns: tuple[models.Fie
             + "".join(f"{quote(f.column)} = v.{quote(f.column)}, " for f in columns) + "claimed = false"
             + f" FROM unnest({arrays}) AS v({names}) WHERE t.{quote(pk.column)} = v.{quote(pk.column)}"
             + " AND t.claimed AND t.attempted_by = %s")
+
+
+# --- an attempt's outcome, set on the row (the batch writes it with `finish_rows`) ---------------
+def finish(entry: DeliveryLog, status: DeliveryStatus, error: str = "", called: bool = False,
+           failed: bool = False) -> None:
+    """The row's outcome; the claim ends with it. Without a provider call (`called`) the claim's attempt is
+    not counted; a provider's refusal (`failed`) counts as a retry, as in the seed's retry_count."""
+    entry.status = status
+    entry.error_message = error[:4000]
+    entry.claimed = False
+    if status == DeliveryStatus.SENT:
+        entry.delivered_at = timezone.now()  # as in the seed: handed to the provider
+    if not called:
+        entry.attempts -= 1
+    if failed:
+        entry.retry_count += 1
+
+
+def release(entry: DeliveryLog) -> None:
+    """Give the row back unsent: PENDING and claimed by nobody, its claim's attempt not counted."""
+    entry.claimed = False
+    entry.attempts -= 1
+
+
+# --- a provider's callback ------------------------------------------------------------------------
+# Statuses only move forward, and each timestamp is set once, so callbacks arriving late, out of order
+# or twice change nothing. A status's rank says how far a message got (each channel's log model declares
+# its STATUS_RANK); a callback's status is applied only when it ranks above the row's. Final outcomes
+# share the top rank, so the first one reported wins (a "delivered" after "undelivered" is ignored, as is
+# a late "sent" after "delivered").
+@dataclass(frozen=True)
+class Change:
+    """What one callback reports about one message."""
+
+    status: DeliveryStatus | str = ""  # the log status it implies; "" = none (an open, a deferral, ...)
+    at: datetime | None = None  # when the provider says it happened (None: now)
+    error: str = ""  # why, for a failure
+    opened_at: datetime | None = None
+    clicked_at: datetime | None = None
+
+
+def callback_changes(entry: DeliveryLog, change: Change) -> dict[str, Any]:
+    """The fields `change` would set on the row: empty when it brings nothing new."""
+    ranks = type(entry).STATUS_RANK
+    # A status this table does not know (added later) is treated as final: never overwritten.
+    current = ranks.get(entry.status, max(ranks.values()))
+    updates: dict[str, Any] = {}
+    if change.status and ranks[change.status] > current:
+        updates["status"] = change.status
+        if change.status == DeliveryStatus.DELIVERED:
+            # Until now delivered_at said when the provider took the message (as in the seed).
+            updates["delivered_at"] = change.at or timezone.now()
+        if change.error:
+            updates["error_message"] = change.error[:4000]
+    for name in ("opened_at", "clicked_at"):  # the first open / click, even if reported late
+        value, known = getattr(change, name), getattr(entry, name, None)
+        if value is not None and (known is None or value < known):
+            updates[name] = value
+    return updates
+
+
+def advance(entry: DeliveryLog, change: Change) -> list[str]:
+    """Apply a callback's `change` to the row (locked by the caller) and save it; return the fields changed."""
+    updates = callback_changes(entry, change)
+    for name, value in updates.items():
+        setattr(entry, name, value)
+    if updates:
+        entry.save(update_fields=list(updates))
+    return list(updates)
+
+
+# --- reopening: a final row made PENDING again, for a channel to send it ------------------------------
+def reopen(rows: QuerySet, note: str) -> int:
+    """Rows a replay sends again (--resend): back to PENDING, noting why; the number reopened."""
+    return rows.exclude(status=DeliveryStatus.PENDING).update(status=DeliveryStatus.PENDING, error_message=note)
+
+
+def note_reopened(rows: QuerySet, note: str) -> None:
+    """After the reopened rows' send (which rewrote error_message): put the note back in front."""
+    rows.filter(error_message="").update(error_message=note)
+    rows.exclude(error_message__startswith=note).update(error_message=Concat(Value(f"{note}; "), F("error_message")))
+
+
+def reopen_unrendered(rows: QuerySet) -> int:
+    """Rows that could not be rendered, back to PENDING (their dead letters are re-published)."""
+    return rows.filter(status=DeliveryStatus.RENDER_FAILED).update(status=DeliveryStatus.PENDING)
+
+
+def decide_held(rows: QuerySet, status: DeliveryStatus, note: str) -> int:
+    """An operator's decision on rows held UNKNOWN (consumers/unknown.py): `status`, with who decided in
+    `note`; PENDING sends them again, SENT says they arrived. Rows not UNKNOWN are left as they are."""
+    changes: dict[str, Any] = {"status": status, "claimed": False, "error_message": note}
+    if status == DeliveryStatus.SENT:
+        changes["delivered_at"] = timezone.now()
+    return rows.filter(status=DeliveryStatus.UNKNOWN).update(**changes)

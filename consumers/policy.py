@@ -4,7 +4,8 @@ Each step looks at one message (the event, the notification, the recipient) and 
 pass (None) or withholds it with a `Withheld` whose status becomes the log row's final status.
 The order is documented and fixed: expiry → the recipient's preferences and consent (critical
 messages bypass) → suppression → quiet hours → rate limit → the provider, with failover. Steps
-land in POLICY as they are built; today it holds expiry.
+land in POLICY as they are built; today it holds expiry. Whatever else asks whether a message would be
+withheld (replay's dry run) asks `withheld`, so the decision is made here only.
 """
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from consumers.delivery_log import DeliveryStatus
 from consumers.events import InboundEvent
 from consumers.notifications import Notification
 
 
 @dataclass(frozen=True)
 class Withheld:
-    status: str  # the log status: EXPIRED, SUPPRESSED, SKIPPED, …
+    status: DeliveryStatus  # the log status: EXPIRED, SKIPPED, …
     reason: str  # the log row's error_message
 
 
@@ -31,7 +33,7 @@ def expiry(event: InboundEvent, notification: Notification, recipient: str, now:
     """A time-critical message (an OTP) past its expiry is not sent."""
     expires_at = notification.expires(event.data, event.time) if event.time else None
     if expires_at and now >= expires_at:
-        return Withheld("EXPIRED", f"not sent: expired at {expires_at.isoformat()}")
+        return Withheld(DeliveryStatus.EXPIRED, f"not sent: expired at {expires_at.isoformat()}")
     return None
 
 

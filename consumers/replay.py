@@ -29,8 +29,6 @@ from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 
 from confluent_kafka import TIMESTAMP_NOT_AVAILABLE, Consumer, KafkaError, KafkaException, TopicPartition
-from django.db.models import F, Value
-from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -39,12 +37,14 @@ from chesanto_comms.kafka import client_properties, consumer_properties
 from chesanto_comms.numbers import is_whole_number
 from chesanto_comms.startup import services_summary
 from chesanto_comms.topics import topic_for
-from consumers import retry
+from consumers import log_rows, retry
 from consumers.channels import UnknownChannel, get_channel
 from consumers.claims import ProcessLease
 from consumers.delivery import LoggedChannel
+from consumers.delivery_log import DeliveryStatus
 from consumers.events import InboundEvent, event_from_message
 from consumers.notifications import Notification
+from consumers.policy import withheld
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,8 @@ FETCH_BATCH = 200  # records per consume() call
 POLL_TIMEOUT = 0.5  # seconds per consume() call
 IDLE_TIMEOUT = 30.0  # seconds with neither a record nor a partition end before giving up
 LOOKUP_TIMEOUT = 15.0  # seconds for metadata, watermark and time look-ups
-DELIVERED_OK = ("SENT", "EXPIRED")  # what a message delivered now may end as without counting as failed
+# what a message delivered now may end as without counting as failed
+DELIVERED_OK = (DeliveryStatus.SENT, DeliveryStatus.EXPIRED)
 EPOCH = datetime(1970, 1, 1, tzinfo=dt_timezone.utc)
 
 
@@ -300,7 +301,7 @@ class Replay:
             return
         self._seen.add(event.id)
         planned = self.channel.planned(event)
-        todo = planned if self.request.resend else [p for p in planned if p[2] in (None, "PENDING")]
+        todo = planned if self.request.resend else [p for p in planned if p[2] in (None, DeliveryStatus.PENDING)]
         if not todo:
             self.summary.skipped += 1
         elif self.request.dry_run:
@@ -311,9 +312,12 @@ class Replay:
     def _preview(self, event: InboundEvent, todo: list[tuple[Notification, str, str | None]]) -> None:
         expired = 0
         for notification, recipient, status in todo:
-            expiry = notification.expires(event.data, event.time) if event.time else None
-            verb = "would expire" if expiry and timezone.now() >= expiry else "would send"
-            expired += verb == "would expire"
+            stop = withheld(event, notification, recipient, timezone.now())  # the policy decides, as on delivery
+            if stop is None:
+                verb = "would send"
+            else:
+                verb = "would expire" if stop.status == DeliveryStatus.EXPIRED else f"would end {stop.status}"
+            expired += stop is not None
             self.reporter.say(f"{verb} {self._describe(event, notification, recipient)}{f' (now {status})' if status else ''}")
         if expired == len(todo):
             self.summary.skipped += 1
@@ -322,25 +326,21 @@ class Replay:
             self.summary.would_send += 1
 
     def _deliver(self, event: InboundEvent, todo: list[tuple[Notification, str, str | None]]) -> None:
-        reopened = [(n, r) for n, r, status in todo if status not in (None, "PENDING")]
+        reopened = [(n, r) for n, r, status in todo if status not in (None, DeliveryStatus.PENDING)]
         for notification, recipient in reopened:  # --resend: the same row goes back to PENDING
-            self._row(event, notification, recipient).exclude(status="PENDING").update(
-                status="PENDING", error_message=self.note)
+            log_rows.reopen(self._row(event, notification, recipient), self.note)
         delivery, = self.channel.deliver_many([event], [True], lease=self.lease)
         if delivery.error:  # its rows are RENDER_FAILED; not dead-lettered here
             log.warning("event %s: %s", event.id, delivery.error)
         for notification, recipient in reopened:  # the send rewrote error_message: note the resend again
-            rows = self._row(event, notification, recipient)
-            rows.filter(error_message="").update(error_message=self.note)
-            rows.exclude(error_message__startswith=self.note).update(
-                error_message=Concat(Value(f"{self.note}; "), F("error_message")))
+            log_rows.note_reopened(self._row(event, notification, recipient), self.note)
         after = {(n.name, r): status for n, r, status in self.channel.planned(event)}
         outcomes = [after.get((n.name, r)) for n, r, _ in todo]
         for (notification, recipient, _), status in zip(todo, outcomes):
             self.reporter.say(f"{(status or 'no log row').lower()} {self._describe(event, notification, recipient)}")
         if any(status not in DELIVERED_OK for status in outcomes):
             self.summary.failed += 1
-        elif "SENT" in outcomes:
+        elif DeliveryStatus.SENT in outcomes:
             self.summary.sent += 1
         else:
             self.summary.skipped += 1

@@ -10,18 +10,19 @@ from django.db.models.functions import Cast, Round
 from django.utils import timezone
 
 from consumers.channels import channel_class, log_models
+from consumers.delivery_log import DeliveryStatus
 
 
 def failures_last_24h(model, limit: int = 200):
     """Failed messages in the last 24 hours, newest first."""
     since = timezone.now() - timedelta(hours=24)
-    return model.objects.filter(status="FAILED", sent_at__gte=since).order_by("-sent_at")[:limit]
+    return model.objects.filter(status=DeliveryStatus.FAILED, sent_at__gte=since).order_by("-sent_at")[:limit]
 
 
 def success_rate_by_template(model, days: int = 7):
     """Per template over `days`: total, sent, success rate in percent (SENT, or DELIVERED once confirmed)."""
     since = timezone.now() - timedelta(days=days)
-    succeeded = Q(status="SENT") | Q(status="DELIVERED")
+    succeeded = Q(status=DeliveryStatus.SENT) | Q(status=DeliveryStatus.DELIVERED)
     return (
         model.objects.filter(sent_at__gte=since)
         .values("template")

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from chesanto_comms.publication import publisher
 from consumers.delivery_log import DeliveryStatus
+from consumers.log_rows import decide_held
 from outbox.models import OutboxEvent
 from outbox.requeue import republish
 
@@ -39,10 +40,7 @@ def decide(rows: QuerySet, decision: Decision, who: str) -> Decided:
     note = f"{decision.value}: decided by {who} at {timezone.now().isoformat(timespec='seconds')}"
     status = {Decision.SEND_AGAIN: DeliveryStatus.PENDING, Decision.ARRIVED: DeliveryStatus.SENT,
               Decision.NOT_ARRIVED: DeliveryStatus.FAILED}[decision]
-    changes = {"status": status, "claimed": False, "error_message": note}
-    if decision is Decision.ARRIVED:
-        changes["delivered_at"] = timezone.now()
-    held.update(**changes)
+    decide_held(held, status, note)
     missing = 0
     if decision is Decision.SEND_AGAIN:
         events = {event_id for _, event_id in unknown if event_id}

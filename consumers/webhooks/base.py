@@ -12,9 +12,9 @@ from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from consumers.log_rows import Change, advance
 from consumers.metrics import WEBHOOK_CALLBACKS
-from consumers.webhooks import replay, transitions
-from consumers.webhooks.transitions import Change
+from consumers.webhooks import replay
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,6 @@ def settle(provider: str, content_digest: str, rows: models.QuerySet, change: Ch
             return UNKNOWN_MESSAGE  # no receipt either: the row may exist when the provider retries
         if not replay.remember(provider, content_digest):
             return REFUSED_REPLAY
-        outcome = APPLIED if transitions.apply(entry, change) else DUPLICATE
+        outcome = APPLIED if advance(entry, change) else DUPLICATE
     replay.purge_now_and_then()
     return outcome

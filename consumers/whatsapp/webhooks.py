@@ -7,7 +7,7 @@ POST carries `messages` changes, signed: X-Hub-Signature-256 = "sha256=" + the h
 the raw body, keyed with the app secret (WHATSAPP_APP_SECRET), compared in constant time. An
 unsigned or forged body is refused (403) and counted, never read. An authentic body may hold:
 - `statuses`: sent, delivered, read (opened_at), failed (with `errors`) of the messages we sent, each applied
-  once to the WhatsAppLog row of its message id (wamid) through transitions.py; a status seen
+  once to the WhatsAppLog row of its message id (wamid) through consumers/log_rows.py (`advance`); a status seen
   before is a replay (receipts, base.py) and one older than the replay window is refused;
 - `messages`: what customers wrote, which opens their customer-service window (window.py).
 Statuses are answered together: 409 when every one was a replay, else 200 (Meta retries others).
@@ -31,6 +31,7 @@ from django.views.decorators.http import require_http_methods
 
 from chesanto_comms.numbers import is_whole_number
 from consumers.delivery_log import DeliveryStatus
+from consumers.log_rows import Change
 from consumers.webhooks import replay
 from consumers.webhooks.base import (
     APPLIED,
@@ -45,7 +46,6 @@ from consumers.webhooks.base import (
     endpoint_off,
     settle,
 )
-from consumers.webhooks.transitions import Change
 from consumers.whatsapp import window
 from consumers.whatsapp.errors import verdict_for
 from consumers.whatsapp.models import WhatsAppLog

@@ -36,3 +36,21 @@ def test_render_errors_travel_as_one_error():
 def test_an_unexpected_error_is_the_records_error():
     bug = KeyError("total")
     assert Delivery(outcomes=(O.BROKEN,), broken=bug).error is bug
+
+
+@pytest.mark.parametrize("outcome", list(MessageOutcome))
+def test_a_record_of_one_message_has_the_verdict_of_that_message(outcome):
+    expected = {O.RETRY: Verdict.RETRY, O.BUSY: Verdict.LATER, O.NOT_STARTED: Verdict.LATER,
+                O.RENDER_FAILED: Verdict.DEAD_LETTER, O.BROKEN: Verdict.DEAD_LETTER}.get(outcome, Verdict.DONE)
+    assert Delivery(outcomes=(outcome,)).verdict is expected
+
+
+def test_dead_lettering_outranks_retrying_which_outranks_looking_again_later():
+    assert Delivery(outcomes=(O.BUSY, O.RETRY, O.RENDER_FAILED)).verdict is Verdict.DEAD_LETTER
+    assert Delivery(outcomes=(O.NOT_STARTED, O.RETRY)).verdict is Verdict.RETRY
+    assert Delivery(outcomes=(O.SENT,), broken=KeyError("x")).verdict is Verdict.DEAD_LETTER
+
+
+def test_a_record_that_is_done_carries_no_error():
+    delivery = Delivery(outcomes=(O.SENT, O.WITHHELD), retry_after=30.0)
+    assert delivery.verdict is Verdict.DONE and delivery.error is None
