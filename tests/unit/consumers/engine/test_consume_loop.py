@@ -2,8 +2,8 @@
 (consumers/testing/memory_broker.py): the real ChannelConsumer, its lanes and senders (consumers/workers.py),
 its offset tracking (consumers/offsets.py) and the real database; a fake provider behind a LoggedChannel.
 
-Each test runs the loop on a thread of its own and stops it at the end; nothing waits on a clock except
-for what the loop itself does (its 0.1 s polls). The lanes, the lease and the loop write from threads of
+Each test runs the loop on a thread of its own and stops it at the end; the tests wait for what the loop
+does, never for a fixed time (two retry records are due 0.6 s after they are published). The lanes, the lease and the loop write from threads of
 their own, so the rows must be committed for real: rather than a transactional test's flush of every table
 (~2 s a test), each test runs in an ordinary test transaction (its own reads) and the `database` fixture
 deletes the rows this module's fake channel committed."""
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 import zlib
 from datetime import datetime, timezone
@@ -105,12 +106,12 @@ def event_record(email: str) -> tuple[bytes, list[tuple[str, bytes]]]:
 
 
 def keys_in_distinct_lanes(count: int) -> list[bytes]:
-    """Keys the workers put in `count` different lanes (lane = crc32(key) % lanes)."""
-    keys, lanes = [], set()
+    """Keys the workers put in `count` different lanes (lane = crc32(key) % lanes, consumers/workers.py)."""
+    keys, lanes, lane_count = [], set(), min(LANES, FakeChannel.delivery.concurrency)
     for n in range(1000):
         key = f"key-{n}".encode()
-        if zlib.crc32(key) % LANES not in lanes:
-            lanes.add(zlib.crc32(key) % LANES)
+        if zlib.crc32(key) % lane_count not in lanes:
+            lanes.add(zlib.crc32(key) % lane_count)
             keys.append(key)
             if len(keys) == count:
                 return keys
@@ -300,3 +301,38 @@ def test_on_revoke_queued_records_are_dropped_and_the_one_in_its_call_finishes_a
     assert fetched() == [0, 1, 2, 1, 2]  # the dropped two were read again from the committed offset
     assert provider.calls.count("second@example.com") == provider.calls.count("third@example.com") == 1
     assert [kind for _, kind, _ in broker.rebalances] == ["assign", "revoke", "assign", "revoke"]  # join, ours, close
+
+
+def retry_record(email: str, due_in: float) -> tuple[bytes, list[tuple[str, bytes]]]:
+    value, headers = event_record(email)
+    return value, headers + [(retry.ATTEMPT, b"1"), (retry.NOT_BEFORE, str(int((time.time() + due_in) * 1000)).encode()),
+                             (retry.SOURCE, f"{SOURCE}:0:5".encode()), (retry.LAST_ERROR, b"transient failure")]
+
+
+def test_a_retry_not_yet_due_pauses_only_its_partition_and_is_delivered_once_due(loop, broker, provider):
+    value, headers = retry_record("later@example.com", due_in=0.6)
+    broker.publish(RETRY, value, b"a", headers)
+    broker.wait_for(lambda: (RETRY, 0) in broker.consumers[0].paused(), WAIT, "the retry partition to be paused")
+    value, headers = event_record("now@example.com")
+    broker.publish(SOURCE, value, b"b", headers)
+    broker.wait_for(lambda: provider.sent == ["now@example.com"], WAIT, "the source record to be delivered meanwhile")
+    assert stored(broker, RETRY) == []
+
+    broker.wait_for(lambda: stored(broker, RETRY) == [1], WAIT, "the retry record to be delivered once due")
+    assert provider.sent == ["now@example.com", "later@example.com"]
+    assert (RETRY, 0) not in broker.consumers[0].paused()
+
+
+def test_a_retry_partition_paused_when_a_rebalance_gives_it_back_is_read_again(loop, broker, provider):
+    """librdkafka keeps a partition paused across a rebalance that returns it (the broker does too): the loop
+    resumes newly assigned partitions, or a retry record waited for before the rebalance is never read."""
+    value, headers = retry_record("waiting@example.com", due_in=0.6)
+    broker.publish(RETRY, value, b"a", headers)
+    broker.wait_for(lambda: (RETRY, 0) in broker.consumers[0].paused(), WAIT, "the retry partition to be paused")
+    broker.rebalance(GROUP)
+    broker.wait_for(lambda: [kind for _, kind, _ in broker.rebalances] == ["assign", "revoke", "assign"], WAIT,
+                    "the partitions to come back")
+    broker.wait_for(lambda: stored(broker, RETRY) == [1], WAIT, "the retry record to be delivered")
+    assert provider.sent == ["waiting@example.com"]
+    reads = [o for _, t, _, o in broker.fetched if t == RETRY]
+    assert set(reads) == {0} and len(reads) >= 2  # read, revoked while waiting, read again (and again once due)
