@@ -43,6 +43,12 @@ INSTALLED_APPS = [
     "relay",
     "consumers",
     "consumers.webhooks",  # delivery-status callbacks (docs/webhooks.md)
+    # The channels: each an app; leave one out and it has no tables, admin, checks or consumer.
+    "consumers.email",
+    "consumers.sms",
+    "consumers.whatsapp",
+    "consumers.inbox",
+    "consumers.push",
 ]
 # The example business modules (examples/: how a module emits its events) and their staff
 # views, for the demo and the tests; off unless asked for.

@@ -1,8 +1,6 @@
 """Admin for the message templates (with previews), dead letters and the seed's monitoring
-reports; each channel's delivery log registers its own admin (`consumers/<channel>/admin.py`),
-imported here through the channel registry."""
-from importlib import import_module
-
+reports; each channel app registers its own delivery log's admin (its `admin` module, which
+Django's admin discovers like any app's)."""
 from confluent_kafka import Producer
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -11,15 +9,11 @@ from django.urls import path
 from django.utils.html import format_html, format_html_join
 
 from chesanto_comms.kafka import client_properties, producer_properties
-from consumers.channels import channel_packages, log_models
+from consumers.channels import log_models
 from consumers.dead_letters import republish
 from consumers.models import DeadLetter, MessageTemplate
 from consumers.reports import reports_context
 from consumers.template_preview import preview
-
-for _package in channel_packages():
-    import_module(f"{_package}.admin")
-
 
 @admin.register(MessageTemplate)
 class MessageTemplateAdmin(admin.ModelAdmin):

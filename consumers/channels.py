@@ -1,25 +1,27 @@
 """The channel interface and registry.
 
-A channel turns an event into messages on one medium and logs each one. Adding a
-channel is one package `consumers/<name>/` with a `Channel` subclass and one line
-in CHANNELS below.
+A channel turns an event into messages on one medium and logs each one. Each channel is a Django
+app whose AppConfig is a ChannelApp (consumers/channel_app.py); the registry is the installed ones,
+in INSTALLED_APPS order. The built-in channels are apps under consumers/ (BUILT_IN names them, so
+that a name that is not installed gets a clear answer); another package may bring its own.
 """
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from importlib import import_module
 
 from chesanto_comms.conf import Settings
+from consumers.channel_app import ChannelApp
 from consumers.channel_settings import DeliverySettings, read_delivery_settings
 from consumers.events import InboundEvent
 from consumers.outcomes import Delivery
 
-CHANNELS = {
-    "email": "consumers.email.channel.EmailChannel",
-    "sms": "consumers.sms.channel.SMSChannel",
-    "whatsapp": "consumers.whatsapp.channel.WhatsAppChannel",
-    "inbox": "consumers.inbox.channel.InboxChannel",
-    "push": "consumers.push.channel.PushChannel",
+# The channels this distribution ships, each an app a host adds to INSTALLED_APPS, by channel name.
+BUILT_IN = {
+    "email": "consumers.email",
+    "sms": "consumers.sms",
+    "whatsapp": "consumers.whatsapp",
+    "inbox": "consumers.inbox",
+    "push": "consumers.push",
 }
 
 
@@ -67,39 +69,48 @@ class Channel(ABC):
         """Release provider connections."""
 
 
+def installed() -> dict[str, ChannelApp]:
+    """Every installed channel app, by channel name, in INSTALLED_APPS order."""
+    from django.apps import apps
+
+    return {app.channel_name: app for app in apps.get_app_configs() if isinstance(app, ChannelApp)}
+
+
 class UnknownChannel(LookupError):
     def __init__(self, name: str):
-        super().__init__(f"unknown channel {name!r}; available: {', '.join(sorted(CHANNELS))}")
+        available = ", ".join(installed()) or "none"
+        if name in BUILT_IN:
+            reason = f"channel {name!r} is not installed: add {BUILT_IN[name]!r} to INSTALLED_APPS"
+        else:
+            reason = f"unknown channel {name!r}"
+        super().__init__(f"{reason}; installed channels: {available}")
+
+
+def channel_app(name: str) -> ChannelApp:
+    try:
+        return installed()[name]
+    except KeyError:
+        raise UnknownChannel(name) from None
 
 
 def channel_class(name: str) -> type[Channel]:
-    try:
-        module_path, _, class_name = CHANNELS[name].rpartition(".")
-    except KeyError:
-        raise UnknownChannel(name) from None
-    return getattr(import_module(module_path), class_name)
+    return channel_app(name).load_channel_class()
 
 
 def get_channel(name: str) -> Channel:
     return channel_class(name)()
 
 
+def names() -> list[str]:
+    """The installed channels' names."""
+    return list(installed())
+
+
 def log_models() -> dict[str, type]:
-    """Each channel's delivery-log model (consumers/delivery_log.py), by channel name."""
-    return {name: model for name in CHANNELS if (model := getattr(channel_class(name), "log_model", None))}
-
-
-def channel_packages() -> list[str]:
-    """Each channel's package (`consumers.email`), which holds its models, settings and templates."""
-    return [path.rsplit(".", 2)[0] for path in CHANNELS.values()]
+    """Each installed channel's delivery-log model (consumers/delivery_log.py), by channel name."""
+    return {name: model for name in installed() if (model := getattr(channel_class(name), "log_model", None))}
 
 
 def channel_modules(module: str) -> dict[str, str]:
-    """The channels' `<package>.<module>` modules that exist (`webhooks`, `urls`, …), by channel name."""
-    from importlib.util import find_spec
-
-    found = {}
-    for name, package in zip(CHANNELS, channel_packages()):
-        if find_spec(f"{package}.{module}") is not None:
-            found[name] = f"{package}.{module}"
-    return found
+    """The installed channels' `<package>.<module>` modules that exist (`webhooks`, `urls`, …), by channel name."""
+    return {name: dotted for name, app in installed().items() if (dotted := app.submodule(module))}

@@ -5,13 +5,13 @@ from __future__ import annotations
 from django.core import checks
 
 from consumers import rendering
-from consumers.channels import CHANNELS, get_channel
+from consumers.channels import get_channel, installed
 from consumers.delivery import LoggedChannel
 
 
 def check_templates(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     errors = []
-    for name in CHANNELS:
+    for name in installed():
         channel = get_channel(name)
         if not isinstance(channel, LoggedChannel):
             continue
@@ -28,7 +28,7 @@ def check_templates(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
 def check_channel_settings(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     return [
         checks.Error(problem, id="chesanto.E005",
-                     hint=f"A setting of the {name} channel (consumers/{name}/settings.py); `consume {name}` "
+                     hint=f"A setting of the {name} channel ({app.name}.settings); `consume {name}` "
                           "refuses to start until it is fixed.")
-        for name in CHANNELS for problem in get_channel(name).settings_problems()
+        for name, app in installed().items() for problem in get_channel(name).settings_problems()
     ]

@@ -1,26 +1,14 @@
-"""The consumers app's models: message templates and dead letters, plus each channel's delivery
-log, which lives in its channel's package (`consumers/<channel>/models.py`, a subclass of
-consumers/delivery_log.py's DeliveryLog) and is loaded, and importable from here, through the
-channel registry (`from consumers.models import EmailLog` keeps working).
+"""The engine's models: message templates, dead letters and the processes that hold log rows.
+Each channel's delivery log lives in its own app (`consumers.email.models.EmailLog`, …).
 """
-from importlib import import_module
-
 from django.db import models
-
-from consumers.channels import channel_packages
-from consumers.delivery_log import DeliveryLog
-
-for _package in channel_packages():
-    for _model in vars(import_module(f"{_package}.models")).values():
-        if isinstance(_model, type) and issubclass(_model, DeliveryLog) and not _model._meta.abstract:
-            globals()[_model.__name__] = _model
 
 
 def template_types() -> list[tuple[str, str]]:
-    """One MessageTemplate type per channel (EMAIL, SMS, …), from the registry."""
-    from consumers.channels import CHANNELS
+    """One MessageTemplate type per installed channel (EMAIL, SMS, …), from the registry."""
+    from consumers.channels import names
 
-    return [(name.upper(), name.upper() if len(name) <= 3 else name.capitalize()) for name in CHANNELS]
+    return [(name.upper(), name.upper() if len(name) <= 3 else name.capitalize()) for name in names()]
 
 
 class MessageTemplate(models.Model):

@@ -1,9 +1,9 @@
 """Jinja2 rendering of message templates.
 
 Templates are looked up in the directories of COMMS_TEMPLATE_DIRS first, in order, then in
-the package's own `message_templates/`: a project overrides any message, component or the
-base layout by putting a file with the same relative path in one of its directories (the
-first match wins, like Django's DIRS). Branding (COMMS_COMPANY_NAME, COMMS_LOGO_URL, the
+each installed channel app's own `message_templates/` (consumers/channel_app.py): a project
+overrides any message, component or the base layout by putting a file with the same relative
+path in one of its directories (the first match wins, like Django's DIRS). Branding (COMMS_COMPANY_NAME, COMMS_LOGO_URL, the
 colours, the postal address) reaches every template as globals. Undefined variables are
 errors (StrictUndefined) and HTML is autoescaped, so a missing field fails loudly instead of
 mailing a blank, and user text cannot inject markup.
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -26,11 +25,15 @@ from consumers.inlining import InliningLoader, same_document
 
 log = logging.getLogger(__name__)
 
-PACKAGED_TEMPLATES = Path(__file__).resolve().parent / "message_templates"
+def packaged_template_dirs() -> list[str]:
+    """The installed channel apps' own template directories, in INSTALLED_APPS order."""
+    from consumers.channels import installed
+
+    return [str(app.templates_dir) for app in installed().values() if app.templates_dir]
 
 
 def search_path() -> list[str]:
-    return [*comms.COMMS_TEMPLATE_DIRS, str(PACKAGED_TEMPLATES)]
+    return [*comms.COMMS_TEMPLATE_DIRS, *packaged_template_dirs()]
 
 
 def environment(pre_inlined: bool = False) -> Environment:

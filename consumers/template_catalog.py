@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from consumers.channels import CHANNELS, channel_class
+from consumers.channels import channel_class, names
 from consumers.delivery import LoggedChannel
 from consumers.notifications import Notification
 from outbox.events import get_event_type
@@ -25,7 +25,7 @@ class CatalogueEntry:
 
 def catalogue() -> list[CatalogueEntry]:
     entries = []
-    for channel_name in CHANNELS:
+    for channel_name in names():
         channel = channel_class(channel_name)
         if issubclass(channel, LoggedChannel):
             for event_type, notifications in channel.notifications.items():

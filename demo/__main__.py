@@ -183,7 +183,11 @@ def main() -> int:
             console.print(f"the example modules emitted {len(event_ids)} events: {emails} emails, {sms} SMS, "
                           f"{whatsapp} WhatsApp messages, {push} push notifications and {items} inbox item(s) "
                           "to deliver; waiting for delivery …")
-            from consumers.models import EmailLog, InboxItem, PushLog, SMSLog, WhatsAppLog
+            from consumers.email.models import EmailLog
+            from consumers.inbox.models import InboxItem
+            from consumers.push.models import PushLog
+            from consumers.sms.models import SMSLog
+            from consumers.whatsapp.models import WhatsAppLog
 
             wait_for_logs(InboxItem, event_ids, items)
             show(wait_for_logs(EmailLog, event_ids, emails), wait_for_logs(SMSLog, event_ids, sms),

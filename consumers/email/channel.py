@@ -10,7 +10,7 @@ from consumers.email.notifications import EMAILS
 from consumers.email.settings import email_settings
 from consumers.email.transports import transport
 from consumers.events import InboundEvent
-from consumers.models import EmailLog
+from consumers.email.models import EmailLog
 from consumers.notifications import Notification
 from consumers.providers import PermanentError, Sent
 

@@ -50,7 +50,6 @@ class EmailLog(DeliveryLog):
     provider = models.CharField(max_length=50, default="gmail")
 
     class Meta(DeliveryLog.Meta):
-        app_label = "communications"
         db_table = "communications_email_log"
         indexes = [
             models.Index(fields=["recipient", "-sent_at"]),

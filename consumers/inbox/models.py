@@ -64,7 +64,6 @@ class InboxItem(DeliveryLog):
     provider = models.CharField(max_length=50, default="database")
 
     class Meta(DeliveryLog.Meta):
-        app_label = "communications"
         db_table = "communications_inbox_item"
         indexes = [
             # The feed, newest first, and the unread count: only rows in the feed.

@@ -4,6 +4,9 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from consumers.migrations._channel_tables import CHANNEL_TABLES
+from consumers.migration_operations import where_installed
+
 
 class Migration(migrations.Migration):
 
@@ -91,3 +94,6 @@ class Migration(migrations.Migration):
             },
         ),
     ]
+
+    # Channel tables are made only where the channel's app is installed (consumers/migration_operations.py).
+    operations = where_installed(CHANNEL_TABLES, operations)

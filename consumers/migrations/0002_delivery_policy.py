@@ -2,6 +2,9 @@
 
 from django.db import migrations, models
 
+from consumers.migrations._channel_tables import CHANNEL_TABLES
+from consumers.migration_operations import where_installed
+
 
 class Migration(migrations.Migration):
 
@@ -56,3 +59,6 @@ class Migration(migrations.Migration):
             },
         ),
     ]
+
+    # Channel tables are made only where the channel's app is installed (consumers/migration_operations.py).
+    operations = where_installed(CHANNEL_TABLES, operations)

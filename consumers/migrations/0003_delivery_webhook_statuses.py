@@ -2,6 +2,9 @@
 
 from django.db import migrations, models
 
+from consumers.migrations._channel_tables import CHANNEL_TABLES
+from consumers.migration_operations import where_installed
+
 
 class Migration(migrations.Migration):
 
@@ -26,3 +29,6 @@ class Migration(migrations.Migration):
             field=models.CharField(blank=True, db_index=True, max_length=255),
         ),
     ]
+
+    # Channel tables are made only where the channel's app is installed (consumers/migration_operations.py).
+    operations = where_installed(CHANNEL_TABLES, operations)

@@ -3,6 +3,9 @@
 import consumers.models
 from django.db import migrations, models
 
+from consumers.migrations._channel_tables import CHANNEL_TABLES
+from consumers.migration_operations import where_installed
+
 
 class Migration(migrations.Migration):
 
@@ -27,3 +30,6 @@ class Migration(migrations.Migration):
             field=models.CharField(choices=[('PENDING', 'Pending'), ('SENT', 'Sent'), ('DELIVERED', 'Delivered'), ('FAILED', 'Failed'), ('UNDELIVERED', 'Undelivered'), ('REJECTED', 'Rejected'), ('EXPIRED', 'Expired (not sent)'), ('RENDER_FAILED', 'Could not be rendered')], db_index=True, default='PENDING', max_length=20),
         ),
     ]
+
+    # Channel tables are made only where the channel's app is installed (consumers/migration_operations.py).
+    operations = where_installed(CHANNEL_TABLES, operations)

@@ -4,6 +4,9 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from consumers.migrations._channel_tables import CHANNEL_TABLES
+from consumers.migration_operations import WhereInstalled, where_installed
+
 
 class Migration(migrations.Migration):
 
@@ -46,8 +49,11 @@ class Migration(migrations.Migration):
             },
         ),
         # Numbers items as they enter a feed (consumers/inbox/feed.py); never reset, so a number is never reused.
-        migrations.RunSQL(
+        WhereInstalled("consumers.inbox", migrations.RunSQL(
             "CREATE SEQUENCE communications_inbox_item_feed_seq AS bigint",
             "DROP SEQUENCE communications_inbox_item_feed_seq",
-        ),
+        )),
     ]
+
+    # Channel tables are made only where the channel's app is installed (consumers/migration_operations.py).
+    operations = where_installed(CHANNEL_TABLES, operations)

@@ -2,6 +2,9 @@
 
 from django.db import migrations, models
 
+from consumers.migrations._channel_tables import CHANNEL_TABLES
+from consumers.migration_operations import where_installed
+
 
 class Migration(migrations.Migration):
 
@@ -178,3 +181,6 @@ class Migration(migrations.Migration):
             field=models.CharField(choices=[('PENDING', 'Pending'), ('SENT', 'Sent'), ('DELIVERED', 'Delivered'), ('FAILED', 'Failed'), ('REJECTED', 'Rejected'), ('EXPIRED', 'Expired (not sent)'), ('RENDER_FAILED', 'Could not be rendered'), ('UNKNOWN', 'Unknown (held for a decision)')], db_index=True, default='PENDING', max_length=20),
         ),
     ]
+
+    # Channel tables are made only where the channel's app is installed (consumers/migration_operations.py).
+    operations = where_installed(CHANNEL_TABLES, operations)

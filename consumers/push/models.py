@@ -35,7 +35,6 @@ class PushDevice(models.Model):
     last_seen_at = models.DateTimeField(default=timezone.now)  # the app's latest registration of the token
 
     class Meta:
-        app_label = "communications"
         db_table = "communications_push_device"
         ordering = ["user_id", "pk"]
 
@@ -81,7 +80,6 @@ class PushLog(DeliveryLog):
     provider = models.CharField(max_length=50, default="fcm")
 
     class Meta(DeliveryLog.Meta):
-        app_label = "communications"
         db_table = "communications_push_log"
         indexes = [
             models.Index(fields=["user", "-sent_at"]),

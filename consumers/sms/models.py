@@ -43,7 +43,6 @@ class SMSLog(DeliveryLog):
     segments = models.IntegerField(null=True, blank=True)
 
     class Meta(DeliveryLog.Meta):
-        app_label = "communications"
         db_table = "communications_sms_log"
         indexes = [
             models.Index(fields=["phone_number", "-sent_at"]),

@@ -1,8 +1,9 @@
-"""Delivery-status webhooks: provider callbacks that move EmailLog / SMSLog rows forward.
+"""The webhook framework: what every provider's delivery-status callback shares.
 
-One module per provider (`email` for every ESP through django-anymail, `twilio`,
-`africastalking`), plus what they share: `base` (POST only, outcomes, counting, applying
-one authentic callback), `transitions` (which status changes are allowed), `replay`
-(receipts of accepted callbacks), `network` (the caller's IP) and `redaction` (URL secrets
-kept out of the logs). See docs/webhooks.md.
+`base` (POST only, outcomes, counting, applying one authentic callback), `transitions` (which
+status changes are allowed), `replay` (receipts of accepted callbacks), `network` (the caller's
+IP) and `redaction` (URL secrets kept out of the logs). The handlers themselves belong to their
+channel apps (`consumers.email.webhooks` for every ESP through django-anymail,
+`consumers.sms.webhooks` for Twilio and Africa's Talking, `consumers.whatsapp.webhooks`) and are
+mounted by urls.py. See docs/webhooks.md.
 """

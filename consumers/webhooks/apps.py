@@ -9,10 +9,13 @@ class WebhooksConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from anymail.signals import tracking
+        from importlib import import_module
 
-        from consumers.webhooks import email, network, redaction
+        from consumers.channels import installed
+        from consumers.webhooks import network, redaction
 
-        tracking.connect(email.on_tracking, dispatch_uid="chesanto-email-tracking")
         checks.register(network.check_allowed_ips)
+        for app in installed().values():  # the handlers' own SuspiciousOperations, so that their loggers are covered
+            if module := app.submodule("webhooks"):
+                import_module(module)
         redaction.install()  # URL secrets out of Django's request logs, with or without LOGGING

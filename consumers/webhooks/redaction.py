@@ -1,6 +1,7 @@
-"""Keeping URL secrets (Africa's Talking's SMS_WEBHOOK_SECRET) out of the logs.
+"""Keeping URL secrets (such as Africa's Talking's SMS_WEBHOOK_SECRET) out of the logs.
 
-The delivery-report URL ends in the secret (africastalking.py). Django writes request paths to
+A channel app names the webhook routes whose next path segment is a secret (ChannelApp.secret_routes;
+the SMS app: Africa's Talking's delivery-report URL ends in the secret). Django writes request paths to
 its own loggers, mostly outside any view: `django.request` for every 4xx/5xx ("Forbidden: /…/",
 "Conflict: /…/", also 404s of URLs no view matched and 405s answered by `require_POST`),
 `django.server` for runserver's access lines, `django.security.*` for CSRF failures and
@@ -21,20 +22,36 @@ from __future__ import annotations
 import copy
 import logging
 import re
+from functools import lru_cache
 
 import django.contrib.sessions.exceptions  # noqa: F401 - Django's SuspiciousOperation subclasses, all defined
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest
 
-from consumers.webhooks import africastalking
-
-SECRET_ROUTES = (africastalking.ROUTE,)  # routes whose next path segment is a secret
 MASK = "********"
-_SEGMENT = re.compile("(" + "|".join(re.escape(route) for route in SECRET_ROUTES) + r")[^/?#\s]+", re.IGNORECASE)
+_NOTHING = re.compile(r"(?!)")
+
+
+def secret_routes() -> tuple[str, ...]:
+    """The installed channels' routes whose next path segment is a secret."""
+    from consumers.channels import installed
+
+    return tuple(route for app in installed().values() for route in app.secret_routes)
+
+
+@lru_cache(maxsize=1)
+def _segment_pattern(routes: tuple[str, ...]) -> re.Pattern:
+    if not routes:
+        return _NOTHING
+    return re.compile("(" + "|".join(re.escape(route) for route in routes) + r")[^/?#\s]+", re.IGNORECASE)
+
+
+def _segment() -> re.Pattern:
+    return _segment_pattern(secret_routes())
 
 
 def redact(text: str) -> str:
-    return _SEGMENT.sub(lambda match: match.group(1) + MASK, text)
+    return _segment().sub(lambda match: match.group(1) + MASK, text)
 
 
 def _masked_request(request: HttpRequest) -> HttpRequest:
@@ -54,14 +71,14 @@ class RedactSecretSegments(logging.Filter):
             message = record.getMessage()
         except Exception:  # a malformed record: the handler reports it, this filter must not raise
             return True
-        if _SEGMENT.search(message):
+        if _segment().search(message):
             record.msg, record.args = redact(message), ()
         if record.exc_info and not record.exc_text:
             text = logging.Formatter().formatException(record.exc_info)
-            if _SEGMENT.search(text):
+            if _segment().search(text):
                 record.exc_text = redact(text)  # formatters use exc_text when it is set
         request = getattr(record, "request", None)
-        if isinstance(request, HttpRequest) and _SEGMENT.search(request.get_full_path()):
+        if isinstance(request, HttpRequest) and _segment().search(request.get_full_path()):
             record.request = _masked_request(request)
         return True  # never drops a record: the request is logged, its secret is not
 

@@ -1,18 +1,14 @@
 """Delivery-status callbacks, mounted under /webhooks/ (docs/webhooks.md lists what to give each provider).
 
-A channel whose package has a `webhooks` module (with `urlpatterns`) gets them under /webhooks/<channel>/.
+Each installed channel app's `webhooks` module (with `urlpatterns`) is mounted at its webhooks_route:
+/webhooks/<channel>/ unless the app says otherwise (consumers/channel_app.py). The email and SMS apps
+mount theirs at /webhooks/ itself, so the URLs providers' dashboards hold stay as they were.
 """
 from django.urls import include, path
 
-from consumers.channels import channel_modules
-from consumers.webhooks import africastalking, email, twilio
+from consumers.channels import installed
 
 app_name = "webhooks"
 urlpatterns = [
-    path("anymail/", include((email.urlpatterns, "anymail"))),  # /webhooks/anymail/<esp>/tracking/
-    path("twilio/status/", twilio.status_callback, name="twilio_status"),
-    # Without the secret segment: refused and counted as unsigned, not a bare 404.
-    path(africastalking.ROUTE, africastalking.delivery_report, name="africastalking_delivery_unsigned"),
-    path(f"{africastalking.ROUTE}<str:secret>/", africastalking.delivery_report, name="africastalking_delivery"),
+    path(app.webhooks_route, include(module)) for app in installed().values() if (module := app.submodule("webhooks"))
 ]
-urlpatterns += [path(f"{name}/", include(module)) for name, module in channel_modules("webhooks").items()]

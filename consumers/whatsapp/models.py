@@ -49,7 +49,6 @@ class WhatsAppLog(DeliveryLog):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
 
     class Meta(DeliveryLog.Meta):
-        app_label = "communications"
         db_table = "communications_whatsapp_log"
         verbose_name = "WhatsApp log"
         indexes = [
@@ -73,7 +72,6 @@ class WhatsAppContact(models.Model):
     last_inbound_at = models.DateTimeField()
 
     class Meta:
-        app_label = "communications"
         db_table = "communications_whatsapp_contact"
         verbose_name = "WhatsApp contact"
 

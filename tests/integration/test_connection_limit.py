@@ -7,7 +7,7 @@ import re
 import pytest
 
 from chesanto_comms.embedded.smtp import SmtpSink
-from consumers.models import EmailLog
+from consumers.email.models import EmailLog
 from outbox import emit
 from tests.support.processes import ManagedProcess
 from tests.support.waiting import wait_until

@@ -8,7 +8,7 @@ import signal
 
 import pytest
 
-from consumers.models import EmailLog
+from consumers.email.models import EmailLog
 from outbox import emit
 from tests.support.processes import ManagedProcess
 from tests.support.services import broker_has_consumer_protocol

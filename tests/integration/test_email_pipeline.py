@@ -9,7 +9,7 @@ from django.db import transaction
 
 from chesanto_comms.conf import comms
 from chesanto_comms.kafka import client_properties, producer_properties
-from consumers.models import EmailLog
+from consumers.email.models import EmailLog
 from outbox import InvalidEventData, emit
 from outbox.facade import EmailService
 from outbox.models import OutboxEvent

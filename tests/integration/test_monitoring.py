@@ -8,7 +8,7 @@ import urllib.request
 import pytest
 
 from chesanto_comms.embedded.ports import free_port
-from consumers.models import EmailLog
+from consumers.email.models import EmailLog
 from outbox import emit
 from tests.support.processes import ManagedProcess
 from tests.support.sockets import listening_hosts

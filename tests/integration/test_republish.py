@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from chesanto_comms.conf import comms
 from chesanto_comms.kafka import client_properties, consumer_properties
-from consumers.models import EmailLog
+from consumers.email.models import EmailLog
 from outbox import emit
 from outbox.events.samples import sample
 from outbox.models import OutboxEvent

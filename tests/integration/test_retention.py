@@ -9,7 +9,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from consumers.models import EmailLog, SMSLog
+from consumers.email.models import EmailLog
+from consumers.sms.models import SMSLog
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 

@@ -1,7 +1,7 @@
 """Waiting for a delivery log row to become final."""
 from __future__ import annotations
 
-from consumers.models import EmailLog
+from consumers.email.models import EmailLog
 from tests.support.waiting import wait_until
 
 

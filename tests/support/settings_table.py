@@ -15,9 +15,9 @@ ROW = re.compile(r"^\| `(?P<name>[A-Z0-9_]+)` \| (?P<default>.*?) \| (?P<meaning
 def declared_settings():
     """Every setting, the channels' included (each channel declares its own when imported)."""
     from chesanto_comms.conf import groups
-    from consumers.channels import CHANNELS, get_channel
+    from consumers.channels import get_channel, names
 
-    for name in CHANNELS:
+    for name in names():
         get_channel(name)
     return [(group.title, setting) for group in groups() for setting in group]
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from consumers.channels import CHANNELS, UnknownChannel, channel_class
+from consumers.channels import UnknownChannel, channel_class, names
 from consumers.retention import DEFAULT_BATCH, delete_older_than
 
 
@@ -10,7 +10,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         if self.channel is None:
-            parser.add_argument("channel", help=f"one of: {', '.join(CHANNELS)}")
+            parser.add_argument("channel", help=f"one of: {', '.join(names())}")
         parser.add_argument("--days", type=int, help="keep this many days (default <CHANNEL>_LOG_RETENTION_DAYS)")
         parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH, help="rows per DELETE")
 

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from chesanto_comms.logging import ensure_console_logging
 from chesanto_comms.startup import name_database_connections, refuse_to_start_unless_ready
-from consumers.channels import CHANNELS, UnknownChannel
+from consumers.channels import UnknownChannel, names
 from consumers.loop import ChannelConsumer
 
 
@@ -13,7 +13,7 @@ class Command(BaseCommand):
     help = "Consume a channel's topics and deliver its messages until SIGTERM/SIGINT."
 
     def add_arguments(self, parser):
-        parser.add_argument("channel", help=f"one of: {', '.join(sorted(CHANNELS))}")
+        parser.add_argument("channel", help=f"one of: {', '.join(names())}")
         parser.add_argument("--group-id", help="consumer group (default CONSUMER_GROUP_PREFIX + channel)")
         parser.add_argument("--concurrency", type=int, help="sends in flight (default <CHANNEL>_CONCURRENCY)")
         parser.add_argument("--metrics-port", type=int, help="serve Prometheus /metrics and /healthz here; 0 = off "

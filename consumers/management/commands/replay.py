@@ -6,7 +6,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from chesanto_comms.logging import ensure_console_logging
 from chesanto_comms.startup import refuse_to_start_unless_ready
-from consumers.channels import CHANNELS
+from consumers.channels import names
 from consumers.replay import Replay, ReplayError, ReplayRequest, Reporter, Summary, parse_moment, parse_offsets
 
 
@@ -49,7 +49,7 @@ class Command(BaseCommand):
             "and deliver what the delivery log says was never delivered (all of it with --resend).")
 
     def add_arguments(self, parser):
-        parser.add_argument("--channel", required=True, help=f"one of: {', '.join(sorted(CHANNELS))}")
+        parser.add_argument("--channel", required=True, help=f"one of: {', '.join(names())}")
         parser.add_argument("--since", help="ISO 8601 time; records from then (by their Kafka timestamp)")
         parser.add_argument("--until", help="ISO 8601 time; records up to then (default: now)")
         parser.add_argument("--topic", action="append", dest="topics", default=[],

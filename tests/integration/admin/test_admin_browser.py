@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from consumers.models import EmailLog
+from consumers.email.models import EmailLog
 from outbox import emit
 from outbox.models import OutboxEvent
 
@@ -126,10 +126,10 @@ def test_a_viewer_without_the_logs_permissions_sees_the_timeline_without_them(li
 def test_an_operator_decides_on_a_receipt_held_unknown(live_server, browser_page):
     """A payment receipt whose consumer died during the provider call is held UNKNOWN; an operator who may
     change SMS logs sees why, and marks it as arrived (the provider's dashboard showed it)."""
-    from consumers.models import SMSLog
+    from consumers.sms.models import SMSLog
 
     operator = get_user_model().objects.create_user("operator", "operator@chesanto.local", "s3cret-pass", is_staff=True)
-    operator.user_permissions.add(*Permission.objects.filter(content_type__app_label="communications",
+    operator.user_permissions.add(*Permission.objects.filter(content_type__app_label="comms_sms",
                                                              codename__in=["view_smslog", "change_smslog"]))
     held = SMSLog.objects.create(phone_number="+254722334455", template="sms_sales_payment_receipt", status="UNKNOWN",
                                  message="Chesanto: payment of KES 3,050.00 received", attempts=1,
@@ -144,7 +144,7 @@ def test_an_operator_decides_on_a_receipt_held_unknown(live_server, browser_page
     page.fill("#id_password", "s3cret-pass")
     page.click("input[type=submit]")
     page.wait_for_selector("#site-name")
-    page.goto(f"{live_server.url}/admin/communications/smslog/?status__exact=UNKNOWN")
+    page.goto(f"{live_server.url}/admin/comms_sms/smslog/?status__exact=UNKNOWN")
     rows = page.locator("#result_list tbody tr")
     assert rows.count() == 1 and "+254722334455" in rows.first.inner_text()
     assert "Unknown (held for a decision)" in rows.first.inner_text()

@@ -10,7 +10,9 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
-from consumers.models import EmailLog, MessageTemplate, SMSLog
+from consumers.email.models import EmailLog
+from consumers.models import MessageTemplate
+from consumers.sms.models import SMSLog
 from outbox import emit
 from outbox.models import OutboxEvent
 
@@ -18,8 +20,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
 PAGES = [
     "admin:outbox_outboxevent_changelist",
-    "admin:communications_emaillog_changelist",
-    "admin:communications_smslog_changelist",
+    "admin:comms_email_emaillog_changelist",
+    "admin:comms_sms_smslog_changelist",
     "admin:communications_messagetemplate_changelist",
     "admin:communications_deadletter_changelist",
     "admin:communications_reports",
@@ -29,7 +31,7 @@ PAGES = [
 @pytest.fixture
 def staff(client):
     user = get_user_model().objects.create_user("manager", password="pw", is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["outbox", "communications"]))
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["outbox", "communications", "comms_email", "comms_sms", "comms_whatsapp", "comms_inbox", "comms_push"]))
     client.force_login(user)
     return user
 
@@ -82,7 +84,7 @@ def test_event_page_masks_secrets_and_links_its_deliveries(client, staff):
     page = client.get(reverse("admin:outbox_outboxevent_change", args=[event_id])).content.decode()
     assert "Sekret-123" not in page and "**********" in page
     assert "chesanto.auth partition 3 offset 41" in page
-    assert reverse("admin:communications_emaillog_change", args=[log.pk]) in page
+    assert reverse("admin:comms_email_emaillog_change", args=[log.pk]) in page
     assert "550 mailbox unavailable" in page
 
 
@@ -98,8 +100,8 @@ def test_requeue_action_unparks_rows(client, staff):
 
 def test_log_admin_is_read_only_as_the_seed_says(client, staff):
     log = EmailLog.objects.create(event_id=uuid.uuid4(), recipient="x@example.com", template="auth_otp", subject="s")
-    assert client.get(reverse("admin:communications_emaillog_add")).status_code == 403
-    assert client.post(reverse("admin:communications_emaillog_delete", args=[log.pk]), {"post": "yes"}).status_code == 403
+    assert client.get(reverse("admin:comms_email_emaillog_add")).status_code == 403
+    assert client.post(reverse("admin:comms_email_emaillog_delete", args=[log.pk]), {"post": "yes"}).status_code == 403
     assert EmailLog.objects.filter(pk=log.pk).exists()
 
 

@@ -13,7 +13,9 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
-from consumers.models import DeadLetter, EmailLog, SMSLog
+from consumers.models import DeadLetter
+from consumers.email.models import EmailLog
+from consumers.sms.models import SMSLog
 from outbox import emit
 from outbox.models import OutboxEvent
 
@@ -89,43 +91,43 @@ def test_delivery_reports_need_view_permission_on_the_logs(client, login_with):
     login_with("outbox.view_outboxevent", "communications.view_deadletter")  # other models only
     assert client.get(url).status_code == 403
 
-    login_with("communications.view_emaillog")
+    login_with("comms_email.view_emaillog")
     page = client.get(url).content.decode()
     assert "kamau@example.com" in page and 'id="email-rates"' in page
     assert "+254711000222" not in page and 'id="sms-failures"' not in page
 
-    login_with("communications.view_smslog")
+    login_with("comms_sms.view_smslog")
     page = client.get(url).content.decode()
     assert "+254711000222" in page and 'id="sms-rates"' in page
     assert "kamau@example.com" not in page and 'id="email-failures"' not in page
 
-    login_with("communications.change_emaillog", "communications.view_smslog")  # change implies view
+    login_with("comms_email.change_emaillog", "comms_sms.view_smslog")  # change implies view
     page = client.get(url).content.decode()
     assert "kamau@example.com" in page and "+254711000222" in page
 
 
 # --- delivery logs: read-only for everyone ----------------------------------------------------
-@pytest.mark.parametrize("make, model_name", [(email_log, "emaillog"), (sms_log, "smslog")])
-def test_log_rows_cannot_be_changed_even_with_the_change_permission(client, login_with, make, model_name):
+@pytest.mark.parametrize("make, app, model_name", [(email_log, "comms_email", "emaillog"), (sms_log, "comms_sms", "smslog")])
+def test_log_rows_cannot_be_changed_even_with_the_change_permission(client, login_with, make, app, model_name):
     row = make()
-    login_with(f"communications.change_{model_name}")
-    url = reverse(f"admin:communications_{model_name}_change", args=[row.pk])
+    login_with(f"{app}.change_{model_name}")
+    url = reverse(f"admin:{app}_{model_name}_change", args=[row.pk])
     page = client.get(url).content.decode()
     assert "FAILED" in page and not any(button in page for button in SAVE_BUTTONS)
     assert 'name="status"' not in page  # shown, not an input
     assert client.post(url, {"status": "SENT", "error_message": "", "retry_count": "0"}).status_code == 403
     row.refresh_from_db()
     assert row.status == "FAILED" and row.error_message
-    assert client.get(reverse(f"admin:communications_{model_name}_add")).status_code == 403
+    assert client.get(reverse(f"admin:{app}_{model_name}_add")).status_code == 403
 
 
 def test_a_superuser_views_log_rows_and_may_delete_them(client):
     row = email_log()
     client.force_login(get_user_model().objects.create_superuser("root", "root@example.com", "pw"))
-    page = client.get(reverse("admin:communications_emaillog_change", args=[row.pk])).content.decode()
+    page = client.get(reverse("admin:comms_email_emaillog_change", args=[row.pk])).content.decode()
     assert not any(button in page for button in SAVE_BUTTONS)
-    assert reverse("admin:communications_emaillog_delete", args=[row.pk]) in page
-    client.post(reverse("admin:communications_emaillog_delete", args=[row.pk]), {"post": "yes"})
+    assert reverse("admin:comms_email_emaillog_delete", args=[row.pk]) in page
+    client.post(reverse("admin:comms_email_emaillog_delete", args=[row.pk]), {"post": "yes"})
     assert not EmailLog.objects.filter(pk=row.pk).exists()
 
 
@@ -191,12 +193,12 @@ def test_the_timeline_shows_only_the_logs_the_viewer_may_view(client, login_with
     page = client.get(reverse("admin:outbox_outboxevent_change", args=[delivered_event])).content.decode()
     assert not any(text in page for text in (email_shown, sms_shown, dead_shown))  # nowhere on the page
 
-    login_with("outbox.view_outboxevent", "communications.view_emaillog")
+    login_with("outbox.view_outboxevent", "comms_email.view_emaillog")
     shown = timeline_of(client, delivered_event)
     assert email_shown in shown and "email FAILED" in shown and WITHHELD in shown
     assert sms_shown not in shown and dead_shown not in shown
 
-    login_with("outbox.view_outboxevent", "communications.change_smslog", "communications.view_deadletter")
+    login_with("outbox.view_outboxevent", "comms_sms.change_smslog", "communications.view_deadletter")
     shown = timeline_of(client, delivered_event)  # change implies view, as on the log's own pages
     assert sms_shown in shown and dead_shown in shown and email_shown not in shown and WITHHELD in shown
 
@@ -209,5 +211,5 @@ def test_a_viewer_of_every_log_sees_the_whole_timeline_and_no_note(client, deliv
 
 
 def test_the_timeline_is_not_shown_to_whoever_may_not_view_the_event(client, login_with, delivered_event):
-    login_with("communications.view_emaillog", "communications.view_smslog")
+    login_with("comms_email.view_emaillog", "comms_sms.view_smslog")
     assert client.get(reverse("admin:outbox_outboxevent_change", args=[delivered_event])).status_code == 403

@@ -12,7 +12,7 @@ import pytest
 from django.db import transaction
 
 from consumers.events import parse_time
-from consumers.models import EmailLog
+from consumers.email.models import EmailLog
 from outbox import emit
 from outbox.models import OutboxEvent
 from outbox.tracing import traceparent_context

@@ -8,7 +8,7 @@ import pytest
 from django.db import transaction
 
 from chesanto_comms.embedded.smtp import SmtpSink
-from consumers.models import EmailLog
+from consumers.email.models import EmailLog
 from outbox import emit
 from tests.integration.faults.conftest import keys_in_lanes, own_env, started, terminate_connections
 from tests.support.processes import ManagedProcess

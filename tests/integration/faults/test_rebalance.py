@@ -12,7 +12,7 @@ from collections import Counter
 import pytest
 
 from chesanto_comms.embedded.smtp import SmtpSink
-from consumers.models import EmailLog
+from consumers.email.models import EmailLog
 from outbox import emit
 from tests.integration.faults.conftest import own_env, started
 from tests.support.fault_suite import assignments

@@ -55,14 +55,14 @@ def test_the_admin_lists_push_logs_and_devices(client, staff):
     owner = get_user_model().objects.create_user("wanjiku", email="wanjiku@chesanto.example")
     device = PushDevice.objects.create(user=owner, token="fcm-token-wanjiku-phone-0123456789", platform="android")
     log = push_log(0, user=owner, platform="android", title="Low stock: Wheat flour", status="SENT")
-    page = client.get(reverse("admin:communications_pushlog_changelist")).content.decode()
+    page = client.get(reverse("admin:comms_push_pushlog_changelist")).content.decode()
     assert "Low stock: Wheat flour" in page and "wanjiku" in page
-    assert client.get(reverse("admin:communications_pushlog_change", args=[log.pk])).status_code == 200
-    page = client.get(reverse("admin:communications_pushdevice_changelist")).content.decode()
+    assert client.get(reverse("admin:comms_push_pushlog_change", args=[log.pk])).status_code == 200
+    page = client.get(reverse("admin:comms_push_pushdevice_changelist")).content.decode()
     assert "fcm-token-wanjik…" in page  # the first 16 characters
-    assert client.get(reverse("admin:communications_pushdevice_change", args=[device.pk])).status_code == 200
-    assert client.get(reverse("admin:communications_pushdevice_add")).status_code == 403  # the app registers devices
-    found = client.get(reverse("admin:communications_pushlog_changelist"), {"q": "wanjiku@chesanto.example"})
+    assert client.get(reverse("admin:comms_push_pushdevice_change", args=[device.pk])).status_code == 200
+    assert client.get(reverse("admin:comms_push_pushdevice_add")).status_code == 403  # the app registers devices
+    found = client.get(reverse("admin:comms_push_pushlog_changelist"), {"q": "wanjiku@chesanto.example"})
     assert "Low stock: Wheat flour" in found.content.decode()
 
 

@@ -132,7 +132,7 @@ def test_the_events_timeline_shows_each_push(push_pipeline):
     shown = timeline(OutboxEvent.objects.get(id=event_id), visible=lambda model: True)
     (entry,) = [e for e in shown.entries if e.what.startswith("push")]
     assert entry.what == "push SENT" and entry.detail == f"push_auth_security_alert to {token}"
-    assert entry.url == f"/admin/communications/pushlog/{log.pk}/change/"
+    assert entry.url == f"/admin/comms_push/pushlog/{log.pk}/change/"
 
 
 def test_replay_sends_again_only_the_push_whose_row_was_lost(push_pipeline, settings):

@@ -2,7 +2,7 @@
 import pytest
 from django.core import mail
 
-from consumers.models import EmailLog
+from consumers.email.models import EmailLog
 from outbox import emit
 from outbox.models import OutboxEvent
 

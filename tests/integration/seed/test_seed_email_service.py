@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 from django.test import TestCase
 
-from consumers.models import EmailLog
+from consumers.email.models import EmailLog
 from outbox.facade import EmailService
 
 pytestmark = pytest.mark.integration

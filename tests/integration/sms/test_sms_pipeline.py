@@ -9,7 +9,7 @@ from confluent_kafka import Producer
 from django.db import transaction
 
 from chesanto_comms.kafka import client_properties, producer_properties
-from consumers.models import SMSLog
+from consumers.sms.models import SMSLog
 from consumers.sms.encoding import analyse
 from outbox import emit
 from outbox.facade import SMSService

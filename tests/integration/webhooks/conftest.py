@@ -11,7 +11,8 @@ import pytest
 from django.utils import timezone
 from prometheus_client import REGISTRY
 
-from consumers.models import EmailLog, SMSLog
+from consumers.email.models import EmailLog
+from consumers.sms.models import SMSLog
 
 OUTCOMES = ("applied", "duplicate", "unknown_message", "refused_unsigned", "refused_forged", "refused_replay", "refused_ip")
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from consumers.models import EmailLog
+from consumers.email.models import EmailLog
 from tests.integration.webhooks.conftest import basic_auth
 
 pytestmark = pytest.mark.integration

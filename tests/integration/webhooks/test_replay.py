@@ -10,7 +10,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from consumers.models import SMSLog
+from consumers.sms.models import SMSLog
 from consumers.webhooks import replay
 from consumers.webhooks.models import WebhookReceipt
 

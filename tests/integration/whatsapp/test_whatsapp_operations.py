@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 @pytest.fixture
 def staff(client):
     user = get_user_model().objects.create_user("manager", password="pw", is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["outbox", "communications"]))
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["outbox", "communications", "comms_email", "comms_sms", "comms_whatsapp", "comms_inbox", "comms_push"]))
     client.force_login(user)
     return user
 
@@ -74,19 +74,19 @@ def test_the_event_timeline_shows_the_whatsapp_delivery(client, staff):
     log = whatsapp_log(event_id, status="REJECTED", error_message="WhatsApp failed, error 131026: Message undeliverable")
     page = client.get(reverse("admin:outbox_outboxevent_change", args=[event_id])).content.decode()
     assert "WhatsApp REJECTED" in page and "error 131026" in page
-    assert reverse("admin:communications_whatsapplog_change", args=[log.pk]) in page
+    assert reverse("admin:comms_whatsapp_whatsapplog_change", args=[log.pk]) in page
 
 
 def test_the_log_admin_lists_and_shows_rows_and_is_read_only(client, staff):
     log = whatsapp_log()
-    listing = client.get(reverse("admin:communications_whatsapplog_changelist"), {"q": "+254712345678"})
+    listing = client.get(reverse("admin:comms_whatsapp_whatsapplog_changelist"), {"q": "+254712345678"})
     assert listing.status_code == 200 and "chesanto_delivery_update" in listing.content.decode()
-    assert client.get(reverse("admin:communications_whatsapplog_change", args=[log.pk])).status_code == 200
-    assert client.get(reverse("admin:communications_whatsapplog_add")).status_code == 403
-    assert client.post(reverse("admin:communications_whatsapplog_delete", args=[log.pk]), {"post": "yes"}).status_code == 403
+    assert client.get(reverse("admin:comms_whatsapp_whatsapplog_change", args=[log.pk])).status_code == 200
+    assert client.get(reverse("admin:comms_whatsapp_whatsapplog_add")).status_code == 403
+    assert client.post(reverse("admin:comms_whatsapp_whatsapplog_delete", args=[log.pk]), {"post": "yes"}).status_code == 403
     WhatsAppContact.objects.create(phone_number="+254712345678", last_inbound_at=timezone.now())
-    assert client.get(reverse("admin:communications_whatsappcontact_changelist")).status_code == 200
-    assert client.get(reverse("admin:communications_whatsappcontact_add")).status_code == 403
+    assert client.get(reverse("admin:comms_whatsapp_whatsappcontact_changelist")).status_code == 200
+    assert client.get(reverse("admin:comms_whatsapp_whatsappcontact_add")).status_code == 403
 
 
 def test_the_templates_are_in_the_catalogue_with_a_preview(client, staff):

@@ -10,7 +10,7 @@ import pytest
 
 from consumers.delivery import LoggedChannel
 from consumers.events import InboundEvent
-from consumers.models import EmailLog
+from consumers.email.models import EmailLog
 from consumers.notifications import Notification, recipients_from
 from consumers.outcomes import Verdict
 from consumers.providers import Sent, TransientError

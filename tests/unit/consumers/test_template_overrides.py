@@ -47,7 +47,7 @@ def test_branding_comes_from_settings(settings):
 def test_a_missing_template_stops_the_channel_before_it_starts(settings, tmp_path, monkeypatch):
     import consumers.rendering as rendering
 
-    monkeypatch.setattr(rendering, "PACKAGED_TEMPLATES", tmp_path / "broken-install")
+    monkeypatch.setattr(rendering, "packaged_template_dirs", lambda: [str(tmp_path / "broken-install")])
     with pytest.raises(ImproperlyConfigured, match=r"emails/auth/otp\.html.*are in none of the template directories"):
         EmailChannel().check()
     messages = [e.msg for e in check_templates()]

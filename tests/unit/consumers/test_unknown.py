@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from consumers.models import SMSLog
+from consumers.sms.models import SMSLog
 from consumers.unknown import Decision, decide
 from outbox import emit
 from outbox.events.samples import sample

@@ -20,22 +20,22 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def staff(client):
     user = get_user_model().objects.create_user("manager", is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["outbox", "communications"]))
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["outbox", "communications", "comms_email", "comms_sms", "comms_whatsapp", "comms_inbox", "comms_push"]))
     client.force_login(user)
     return user
 
 
 def test_the_log_lists_and_finds_items_and_is_read_only(client, staff, make_user, add_item):
     item = add_item(make_user("grace@example.com"), "Low stock: Unga")
-    changelist = reverse("admin:communications_inboxitem_changelist")
+    changelist = reverse("admin:comms_inbox_inboxitem_changelist")
     page = client.get(changelist).content.decode()
     assert "Low stock: Unga" in page and "grace@example.com" not in page  # the user shows by username
     assert "Low stock: Unga" in client.get(changelist, {"q": "grace@example.com"}).content.decode()
     assert "Low stock: Unga" in client.get(changelist, {"q": str(item.feed_seq)}).content.decode()
     assert client.get(changelist, {"q": "not-a-number"}).status_code == 200
-    assert client.get(reverse("admin:communications_inboxitem_change", args=[item.pk])).status_code == 200
-    assert client.get(reverse("admin:communications_inboxitem_add")).status_code == 403
-    assert client.post(reverse("admin:communications_inboxitem_delete", args=[item.pk]), {"post": "yes"}).status_code == 403
+    assert client.get(reverse("admin:comms_inbox_inboxitem_change", args=[item.pk])).status_code == 200
+    assert client.get(reverse("admin:comms_inbox_inboxitem_add")).status_code == 403
+    assert client.post(reverse("admin:comms_inbox_inboxitem_delete", args=[item.pk]), {"post": "yes"}).status_code == 403
 
 
 def test_every_inbox_template_is_in_the_catalogue_with_a_preview(client, staff):

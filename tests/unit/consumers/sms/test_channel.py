@@ -10,7 +10,7 @@ import pytest
 
 from chesanto_comms.embedded.sms import Outcome
 from consumers.events import InboundEvent
-from consumers.models import SMSLog
+from consumers.sms.models import SMSLog
 from consumers.outcomes import Verdict
 from consumers.sms.channel import SMSChannel
 from consumers.sms.providers.africastalking import AfricasTalkingProvider

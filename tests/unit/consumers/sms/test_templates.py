@@ -8,14 +8,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from consumers.rendering import PACKAGED_TEMPLATES
+from django.apps import apps
 from consumers.sms.compose import MASK, MessageTooLong, mask_secrets, render_sms
 from consumers.sms.encoding import GSM7
 from consumers.sms.notifications import SMS
 from consumers.sms.settings import sms_settings
 from outbox.events import get_event_type
 from outbox.events.samples import sample
+
+PACKAGED_TEMPLATES = apps.get_app_config("comms_sms").templates_dir
 
 EXPECTED: dict[str, tuple[str, ...]] = {
     "sms_auth_otp": ("482913", "login", "10 min"),

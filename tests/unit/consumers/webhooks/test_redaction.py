@@ -72,5 +72,5 @@ def test_the_attached_request_and_a_traceback_are_masked_and_the_live_request_is
 
 
 def test_other_records_are_left_as_they_were():
-    record = logged("django.request", "Forbidden: %s", "/admin/communications/emaillog/")
-    assert record.args == ("/admin/communications/emaillog/",)
+    record = logged("django.request", "Forbidden: %s", "/admin/comms_email/emaillog/")
+    assert record.args == ("/admin/comms_email/emaillog/",)

@@ -3,7 +3,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from consumers.models import EmailLog, SMSLog
+from consumers.email.models import EmailLog
+from consumers.sms.models import SMSLog
 from consumers.webhooks.transitions import Change, changes
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)

@@ -1,7 +1,7 @@
 """The X-Twilio-Signature algorithm, pinned to the vector in Twilio's own helper-library tests."""
 from django.http import QueryDict
 
-from consumers.webhooks.twilio import parameters, signature, url_variants
+from consumers.sms.webhooks.twilio import parameters, signature, url_variants
 
 URL = "https://mycompany.com/myapp.php?foo=1&bar=2"
 FORM = "CallSid=CA1234567890ABCDE&Caller=%2B14158675309&Digits=1234&From=%2B14158675309&To=%2B18005551212"

@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.debug import sensitive_variables
 
-from consumers.models import SMSLog
+from consumers.sms.models import SMSLog
 from consumers.sms.settings import sms_settings
 from consumers.webhooks import replay
 from consumers.webhooks.base import (
@@ -35,7 +35,7 @@ from consumers.webhooks.network import ip_allowed
 from consumers.webhooks.transitions import Change
 
 PROVIDER = "africastalking"
-ROUTE = "africastalking/delivery/"  # + the secret segment (urls.py); redaction.py masks what follows it
+ROUTE = "africastalking/delivery/"  # + the secret segment; the app (apps.py secret_routes) has it masked in logs
 
 STATUSES = {
     "Sent": "SENT", "Submitted": "SENT", "Buffered": "SENT",  # on its way; Buffered = queued by the network

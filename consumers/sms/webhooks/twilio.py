@@ -20,7 +20,7 @@ from django.utils.crypto import constant_time_compare
 
 from chesanto_comms.conf import comms
 from chesanto_comms.numbers import whole_number
-from consumers.models import SMSLog
+from consumers.sms.models import SMSLog
 from consumers.sms.providers.twilio import verdict_for_code
 from consumers.sms.settings import sms_settings
 from consumers.webhooks import replay

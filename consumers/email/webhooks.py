@@ -10,7 +10,7 @@ The URLs are anymail's own (/webhooks/anymail/<esp>/tracking/), each view wrappe
 - counts anymail's refusals (missing or wrong basic auth, a bad ESP signature), which it
   answers 400 before any event reaches us;
 - answers 409 when every event of the call was a replay.
-`on_tracking` (connected to anymail's `tracking` signal in apps.py) applies each event to
+`on_tracking` (connected to anymail's `tracking` signal in consumers/email/apps.py) applies each event to
 the EmailLog row whose provider_message_id is the event's message_id. SMTP sends get no
 callbacks.
 """
@@ -24,11 +24,11 @@ from anymail.signals import AnymailTrackingEvent, EventType
 from anymail.urls import urlpatterns as anymail_urlpatterns
 from anymail.utils import get_anymail_setting
 from django.http import HttpResponse
-from django.urls import URLPattern
+from django.urls import URLPattern, include, path
 from django.views.decorators.csrf import csrf_exempt
 
 from consumers.email.settings import email_settings
-from consumers.models import EmailLog
+from consumers.email.models import EmailLog
 from consumers.webhooks import replay
 from consumers.webhooks.base import (
     HTTP_STATUS,
@@ -143,9 +143,11 @@ def guarded(view):
     return csrf_exempt(guard)
 
 
-# anymail's tracking URLs (names and paths unchanged), guarded; its inbound ones are not served.
-urlpatterns = [
+# anymail's tracking URLs (names and paths unchanged), guarded; its inbound ones are not served. The app's
+# webhooks_prefix is "", so they stay at /webhooks/anymail/<esp>/tracking/.
+tracking_urlpatterns = [
     URLPattern(pattern.pattern, guarded(pattern.callback), pattern.default_args, pattern.name)
     for pattern in anymail_urlpatterns
     if pattern.name.endswith("_tracking_webhook")
 ]
+urlpatterns = [path("anymail/", include((tracking_urlpatterns, "anymail")))]
