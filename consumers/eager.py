@@ -1,7 +1,7 @@
 """Eager delivery, for a project's own tests (COMMS_EAGER_DELIVERY = ["email"]).
 
 `emit()` hands each new row here instead of leaving it to the relay: it becomes the Kafka record
-the relay would publish (relay/records.py), is read back as the consumer reads it
+the relay would publish (chesanto_comms/records.py), is read back as the consumer reads it
 (consumers/events.py) and goes through the same channel code, to the provider the project
 configured (under Django's test runner, the locmem email backend: `django.core.mail.outbox`),
 writing the same log rows. It runs at once, inside the caller's transaction, so it also works
@@ -10,35 +10,10 @@ in a `django.test.TestCase`, whose transaction never commits: never use it in pr
 from __future__ import annotations
 
 from chesanto_comms.conf import comms
+from chesanto_comms.records import ClaimedRow, RecordBuilder, as_message
 from consumers.channels import get_channel
 from consumers.events import event_from_message
 from outbox.emitter import EmittedEvent
-from relay.records import ClaimedRow, RecordBuilder
-
-
-class _Record:
-    """The slice of confluent_kafka.Message the consumer's decoding reads."""
-
-    def __init__(self, topic: str, key: bytes, value: bytes, headers: list[tuple[str, bytes]]):
-        self._topic, self._key, self._value, self._headers = topic, key, value, headers
-
-    def topic(self) -> str:
-        return self._topic
-
-    def partition(self) -> int:
-        return -1
-
-    def offset(self) -> int:
-        return -1
-
-    def key(self) -> bytes:
-        return self._key
-
-    def value(self) -> bytes:
-        return self._value
-
-    def headers(self) -> list[tuple[str, bytes]]:
-        return self._headers
 
 
 def deliver(emitted: EmittedEvent) -> None:
@@ -48,7 +23,7 @@ def deliver(emitted: EmittedEvent) -> None:
         id=str(emitted.id), aggregatetype=emitted.aggregatetype, aggregateid=emitted.aggregateid,
         type=emitted.type, payload=emitted.payload, headers=meta, created_at=emitted.created_at,
     ))
-    event = event_from_message(_Record(record.topic, record.key, record.value, record.headers))
+    event = event_from_message(as_message(record))
     for name in comms.COMMS_EAGER_DELIVERY:
         channel = get_channel(name)
         if channel.handles(event.type):

@@ -18,7 +18,7 @@ from typing import Any
 NUL = "\x00"
 ESCAPED_NUL = "\\u0000"  # U+0000 as JSON writes it
 MAX_ID_LENGTH = 255  # outbox_event.aggregateid is a varchar(255)
-# What the relay adds around the payload and emit's headers (relay/records.py): the ce_* header names,
+# What the relay adds around the payload and emit's headers (chesanto_comms/records.py): the ce_* header names,
 # ce_id, ce_time, ce_specversion, content-type, ce_source (a prefix of up to ~500 characters) and Kafka's
 # record and batch framing. tests/unit/relay/test_records.py checks it stays an upper bound.
 RECORD_OVERHEAD = 1024

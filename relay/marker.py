@@ -17,9 +17,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import psycopg
 
 from chesanto_comms.conf import comms
+from chesanto_comms.records import ClaimedRow
 from relay import metrics, store
 from relay.publisher import PublishResult
-from relay.records import ClaimedRow
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from threading import Event
 from confluent_kafka import KafkaError, KafkaException, Producer
 
 from chesanto_comms.kafka import client_properties, producer_properties
-from relay.records import ClaimedRow, OutboundRecord, record_for
+from chesanto_comms.records import ClaimedRow, OutboundRecord, record_for
 
 log = logging.getLogger(__name__)
 

@@ -21,6 +21,7 @@ from confluent_kafka import KafkaException
 
 from chesanto_comms.backoff import Backoff
 from chesanto_comms.conf import comms
+from chesanto_comms.records import ClaimedRow, RecordBuilder
 from chesanto_comms.startup import services_summary
 from chesanto_comms.topics import ensure_topics, topic_for
 from outbox import retention
@@ -30,7 +31,6 @@ from relay import db, metrics, store
 from relay.batching import AdaptiveBatch
 from relay.marker import Marker
 from relay.publisher import Publisher, PublishResult
-from relay.records import ClaimedRow, RecordBuilder
 from relay.shards import ShardLeases
 
 log = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import psycopg
 from psycopg.rows import args_row
 
+from chesanto_comms.records import ClaimedRow
 from relay.publisher import Ack, Failure
-from relay.records import ClaimedRow
 
 # The next unpublished rows of our shards, in insertion order, except rows parked or waiting
 # for a retry, rows whose key has an earlier row parked or waiting (per-key order: a stuck key
