@@ -21,16 +21,19 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db import InterfaceError, OperationalError
 
 from chesanto_comms.logging import log_context
 from consumers.claims import ProcessLease, UnregisteredLease, new_token
-from consumers.delivery import LoggedChannel, MessageResult
 from consumers.events import InboundEvent
 from consumers.log_rows import Opened, finish_rows, open_rows, senders
 from consumers.notifications import Notification
 from consumers.outcomes import Delivery
+
+if TYPE_CHECKING:  # consumers/delivery.py runs its batches here: no import back at run time
+    from consumers.delivery import LoggedChannel, MessageResult
 
 log = logging.getLogger(__name__)
 

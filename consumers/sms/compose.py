@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chesanto_comms.gsm import SmsEncoding, analyse
 from consumers import rendering
 from consumers.notifications import Notification
-from consumers.sms.encoding import SmsEncoding, analyse
 from consumers.sms.settings import sms_settings
 from outbox.events.base import EventSchema
 

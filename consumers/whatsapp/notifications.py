@@ -8,8 +8,10 @@ A code goes as an authentication template always: its copy-code button is the po
 """
 from __future__ import annotations
 
+from typing import Any
+
 from consumers.notifications import IfInterrupted, Notification, expires_after_minutes, recipients_from
-from consumers.whatsapp.template_config import ButtonParameter, TemplateConfig
+from consumers.whatsapp.template_config import ButtonParameter, TemplateConfig, TemplateConfigError, build
 
 
 def _options(template: TemplateConfig, text_in_window: bool = True) -> dict:
@@ -46,3 +48,13 @@ WHATSAPP: dict[str, list[Notification]] = {
 
 def by_name() -> dict[str, Notification]:
     return {n.name: n for notifications in WHATSAPP.values() for n in notifications}
+
+
+def check_overrides(overrides: dict[str, Any]) -> None:
+    """Every key of WHATSAPP_TEMPLATES names a notification, and each override builds."""
+    known = by_name()
+    for name, override in overrides.items():
+        if name not in known:
+            raise TemplateConfigError(f"WHATSAPP_TEMPLATES names {name!r}, which is no WhatsApp notification; "
+                                      f"use one of {', '.join(sorted(known))}")
+        build(name, known[name].options["template"], override)

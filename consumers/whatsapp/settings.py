@@ -34,7 +34,8 @@ JSON_OBJECT = JsonObjectKind("a JSON object", parse_json_object, (dict,))
 
 
 def _template_overrides(value: dict) -> str | None:
-    from consumers.whatsapp.template_config import TemplateConfigError, check_overrides
+    from consumers.whatsapp.notifications import check_overrides
+    from consumers.whatsapp.template_config import TemplateConfigError
 
     try:
         check_overrides(value)

@@ -116,17 +116,6 @@ def check(notification: str, config: TemplateConfig) -> None:
             raise _fail(notification, f"parameter {expression!r} is not a Jinja2 expression: {exc}") from None
 
 
-def check_overrides(overrides: dict[str, Any]) -> None:
-    """Every key of WHATSAPP_TEMPLATES names a notification, and each override builds."""
-    from consumers.whatsapp.notifications import by_name
-
-    known = by_name()
-    for name, override in overrides.items():
-        if name not in known:
-            raise TemplateConfigError(f"WHATSAPP_TEMPLATES names {name!r}, which is no WhatsApp notification; "
-                                      f"use one of {', '.join(sorted(known))}")
-        build(name, known[name].options["template"], override)
-
 
 def resolve(notification: Notification, overrides: dict[str, Any]) -> TemplateConfig:
     """The notification's template: its declaration with its WHATSAPP_TEMPLATES override applied."""

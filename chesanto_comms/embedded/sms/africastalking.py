@@ -20,7 +20,7 @@ import uuid
 from decimal import Decimal
 
 from chesanto_comms.embedded.provider_api import Outcome, ProviderApiServer, RecordedRequest, Reply
-from consumers.sms.encoding import analyse
+from chesanto_comms.gsm import analyse
 
 STATUS_NAMES = {
     100: "Processed", 101: "Sent", 102: "Queued",

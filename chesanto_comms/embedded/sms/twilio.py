@@ -22,7 +22,7 @@ import uuid
 from email.utils import formatdate
 
 from chesanto_comms.embedded.provider_api import Outcome, ProviderApiServer, RecordedRequest, Reply
-from consumers.sms.encoding import analyse
+from chesanto_comms.gsm import analyse
 
 ERRORS = {  # code: (HTTP status, message)
     20003: (401, "Authenticate"),

@@ -6,14 +6,13 @@ import re
 import pytest
 
 from chesanto_comms.conf import SettingError, reset_cache
-from consumers.whatsapp.notifications import WHATSAPP, by_name
+from consumers.whatsapp.notifications import WHATSAPP, by_name, check_overrides
 from consumers.whatsapp.settings import whatsapp_settings
 from consumers.whatsapp.template_config import (
     ButtonParameter,
     TemplateConfig,
     TemplateConfigError,
     build,
-    check_overrides,
     resolve,
 )
 
