@@ -9,6 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from consumers import log_rows
+from consumers.delivery_log import DeliveryStatus
 from consumers.email.models import EmailLog
 from consumers.log_rows import finish_rows, open_rows
 from consumers.models import DeliveryProcess
@@ -138,3 +140,57 @@ def test_a_row_the_database_refuses_is_the_only_one_left_unwritten():
     assert list(refused) == [1] and lost == 0
     assert EmailLog.objects.get(pk=entries[0].pk).status == "SENT"
     assert EmailLog.objects.get(pk=entries[1].pk).status == "PENDING"
+
+
+# --- a row's life after its opening: every status change is written here ------------------------
+def _opened_row(status=DeliveryStatus.PENDING, **fields):
+    return EmailLog.objects.create(event_id=uuid.uuid4(), template="auth_otp", recipient="a@example.com",
+                                   subject="", provider="smtp", status=status, **fields)
+
+
+def test_finishing_an_attempt_ends_the_claim_and_counts_what_happened():
+    row = EmailLog(status=DeliveryStatus.PENDING, claimed=True, attempts=1, retry_count=0)
+    log_rows.finish(row, DeliveryStatus.SENT, called=True)
+    assert (row.status, row.claimed, row.attempts, row.retry_count) == (DeliveryStatus.SENT, False, 1, 0)
+    assert row.delivered_at is not None
+    refused = EmailLog(status=DeliveryStatus.PENDING, claimed=True, attempts=1, retry_count=0)
+    log_rows.finish(refused, DeliveryStatus.REJECTED, error="x" * 5000, called=True, failed=True)
+    assert (refused.retry_count, len(refused.error_message), refused.delivered_at) == (1, 4000, None)
+    expired = EmailLog(status=DeliveryStatus.PENDING, claimed=True, attempts=1, retry_count=0)
+    log_rows.finish(expired, DeliveryStatus.EXPIRED, error="not sent")
+    assert expired.attempts == 0  # no provider call: the claim's attempt does not count
+
+
+def test_a_released_row_is_pending_and_unclaimed_its_attempt_uncounted():
+    row = EmailLog(status=DeliveryStatus.PENDING, claimed=True, attempts=2)
+    log_rows.release(row)
+    assert (row.status, row.claimed, row.attempts) == (DeliveryStatus.PENDING, False, 1)
+
+
+def test_a_callback_advances_a_row_only_forward():
+    row = _opened_row(DeliveryStatus.SENT)
+    assert log_rows.advance(row, log_rows.Change(status=DeliveryStatus.DELIVERED)) == ["status", "delivered_at"]
+    assert log_rows.advance(row, log_rows.Change(status=DeliveryStatus.SENT)) == []
+    row.refresh_from_db()
+    assert row.status == DeliveryStatus.DELIVERED
+
+
+def test_reopening_puts_final_rows_back_to_pending_with_the_note_kept_in_front():
+    row = _opened_row(DeliveryStatus.FAILED, error_message="gave up")
+    rows = EmailLog.objects.filter(pk=row.pk)
+    assert log_rows.reopen(rows, "resent by replay") == 1 and log_rows.reopen(rows, "again") == 0
+    rows.update(status=DeliveryStatus.SENT, error_message="attempt 1 was interrupted")
+    log_rows.note_reopened(rows, "resent by replay")
+    assert rows.get().error_message == "resent by replay; attempt 1 was interrupted"
+
+
+def test_unrendered_rows_reopen_and_held_rows_take_the_operators_decision():
+    unrendered, held, sent = (_opened_row(DeliveryStatus.RENDER_FAILED), _opened_row(DeliveryStatus.UNKNOWN),
+                              _opened_row(DeliveryStatus.SENT))
+    everything = EmailLog.objects.filter(pk__in=[unrendered.pk, held.pk, sent.pk])
+    assert log_rows.reopen_unrendered(everything) == 1
+    assert log_rows.decide_held(everything, DeliveryStatus.SENT, "it arrived: decided by ops") == 1
+    statuses = dict(everything.values_list("pk", "status"))
+    assert statuses == {unrendered.pk: DeliveryStatus.PENDING, held.pk: DeliveryStatus.SENT,
+                        sent.pk: DeliveryStatus.SENT}
+    assert EmailLog.objects.get(pk=held.pk).delivered_at is not None
