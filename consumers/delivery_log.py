@@ -16,7 +16,8 @@ from django.db import models
 
 class DeliveryStatus(models.TextChoices):
     """Every status a log row can have, the one vocabulary code names them by. A channel's log model
-    declares (as its Status choices and STATUS_RANK) the subset its provider can report."""
+    declares (as its Status choices and STATUS_RANK) the subset its provider can report. Each member's
+    name is its value: an Enum hashes by name, and STATUS_RANK is looked up with members."""
 
     PENDING = "PENDING", "Pending"
     SENT = "SENT", "Sent"

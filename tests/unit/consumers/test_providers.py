@@ -78,3 +78,11 @@ def test_no_two_classes_are_called_verdict():
 
     for module in (consumers.push.fcm, consumers.sms.providers.base, consumers.whatsapp.errors):
         assert not hasattr(module, "Verdict"), module.__name__
+
+
+def test_a_status_finds_its_rank_as_its_text_would():
+    from consumers.channels import log_models
+
+    assert all(status.name == status.value for status in DeliveryStatus)
+    for model in log_models().values():
+        assert all(model.STATUS_RANK[DeliveryStatus(name)] == rank for name, rank in model.STATUS_RANK.items())
