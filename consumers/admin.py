@@ -15,6 +15,7 @@ from consumers.models import DeadLetter, MessageTemplate
 from consumers.reports import reports_context
 from consumers.template_preview import preview
 
+
 @admin.register(MessageTemplate)
 class MessageTemplateAdmin(admin.ModelAdmin):
     list_display = ["name", "type", "version", "is_active", "updated_at"]

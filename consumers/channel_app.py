@@ -35,18 +35,7 @@ class ChannelApp(AppConfig):
         """A subclass that has its own ready() calls this one too."""
         from django.core import checks
 
-        checks.register(self.check_engine_installed)
-
-    def check_engine_installed(self, app_configs=None, **kwargs) -> list:
-        """A channel runs on the engine: `consumers` (loop, log rows, templates) and `consumers.webhooks`."""
-        from django.apps import apps
-        from django.core import checks
-
-        return [
-            checks.Error(f"{self.name!r} is in INSTALLED_APPS without {needed!r}", id="chesanto.E002",
-                         hint=f"Add {needed!r} to INSTALLED_APPS (README, 'Add to an existing Django project').")
-            for needed in ("consumers", "consumers.webhooks") if not apps.is_installed(needed)
-        ]
+        checks.register(check_engine_installed)  # once, however many channel apps register it
 
     def load_channel_class(self) -> type:
         module_path, _, class_name = self.channel_class.rpartition(".")
@@ -65,3 +54,16 @@ class ChannelApp(AppConfig):
     @property
     def webhooks_route(self) -> str:
         return f"{self.channel_name}/" if self.webhooks_prefix is None else self.webhooks_prefix
+
+
+def check_engine_installed(app_configs=None, **kwargs) -> list:
+    """A channel runs on the engine: `consumers` (loop, log rows, templates) and `consumers.webhooks`."""
+    from django.apps import apps
+    from django.core import checks
+
+    return [
+        checks.Error(f"{app.name!r} is in INSTALLED_APPS without {needed!r}", id="chesanto.E002",
+                     hint=f"Add {needed!r} to INSTALLED_APPS (README, 'Add to an existing Django project').")
+        for app in apps.get_app_configs() if isinstance(app, ChannelApp)
+        for needed in ("consumers", "consumers.webhooks") if not apps.is_installed(needed)
+    ]

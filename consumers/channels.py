@@ -2,8 +2,8 @@
 
 A channel turns an event into messages on one medium and logs each one. Each channel is a Django
 app whose AppConfig is a ChannelApp (consumers/channel_app.py); the registry is the installed ones,
-in INSTALLED_APPS order. The built-in channels are apps under consumers/ (BUILT_IN names them, so
-that a name that is not installed gets a clear answer); another package may bring its own.
+in INSTALLED_APPS order. A distribution names the channel apps it ships as entry points (group
+`chesanto.channels`), so that a channel left out of INSTALLED_APPS gets a clear answer.
 """
 from __future__ import annotations
 
@@ -15,14 +15,15 @@ from consumers.channel_settings import DeliverySettings, read_delivery_settings
 from consumers.events import InboundEvent
 from consumers.outcomes import Delivery
 
-# The channels this distribution ships, each an app a host adds to INSTALLED_APPS, by channel name.
-BUILT_IN = {
-    "email": "consumers.email",
-    "sms": "consumers.sms",
-    "whatsapp": "consumers.whatsapp",
-    "inbox": "consumers.inbox",
-    "push": "consumers.push",
-}
+CHANNEL_ENTRY_POINTS = "chesanto.channels"  # a distribution's channel apps, by channel name (pyproject.toml)
+
+
+def available() -> dict[str, str]:
+    """The channel apps the installed distributions offer (`email` → `consumers.email`), whether or not
+    INSTALLED_APPS has them: what an error can tell a host to add."""
+    from importlib.metadata import entry_points
+
+    return {point.name: point.value for point in entry_points(group=CHANNEL_ENTRY_POINTS)}
 
 
 class Channel(ABC):
@@ -79,8 +80,9 @@ def installed() -> dict[str, ChannelApp]:
 class UnknownChannel(LookupError):
     def __init__(self, name: str):
         available = ", ".join(installed()) or "none"
-        if name in BUILT_IN:
-            reason = f"channel {name!r} is not installed: add {BUILT_IN[name]!r} to INSTALLED_APPS"
+        offered = available()
+        if name in offered:
+            reason = f"channel {name!r} is not installed: add {offered[name]!r} to INSTALLED_APPS"
         else:
             reason = f"unknown channel {name!r}"
         super().__init__(f"{reason}; installed channels: {available}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core import checks
 
 from consumers import rendering
-from consumers.channels import get_channel, installed
+from consumers.channels import available, get_channel, installed
 from consumers.delivery import LoggedChannel
 
 
@@ -32,3 +32,16 @@ def check_channel_settings(app_configs=None, **kwargs) -> list[checks.CheckMessa
                           "refuses to start until it is fixed.")
         for name, app in installed().items() for problem in get_channel(name).settings_problems()
     ]
+
+
+def check_some_channel_installed(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """An installation upgraded from before channels were apps has none in INSTALLED_APPS: nothing would be sent."""
+    if installed():
+        return []
+    return [checks.Warning(
+        "no channel is installed: nothing will be sent",
+        id="chesanto.W006",
+        hint=f"Add the channels the bakery uses to INSTALLED_APPS ({', '.join(available().values()) or 'none is offered'}; "
+             "README, 'Add to an existing Django project'). An upgrade from a release before channels were apps "
+             "keeps every log row: add them and run migrate.",
+    )]

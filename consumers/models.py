@@ -15,7 +15,7 @@ class MessageTemplate(models.Model):
     """A message template known to the system (its files live under templates/)."""
 
     name = models.CharField(max_length=100, unique=True)
-    type = models.CharField(max_length=10, choices=template_types)
+    type = models.CharField(max_length=30, choices=template_types)  # a channel's name, upper case
     subject = models.CharField(max_length=255, blank=True)
     template_path = models.CharField(max_length=255)
     description = models.TextField(blank=True)

@@ -6,11 +6,11 @@ from django.conf import settings
 from consumers.delivery import LoggedChannel
 from consumers.email import errors
 from consumers.email.compose import RenderedEmail, message_id, render_email, storage_dir_problem
+from consumers.email.models import EmailLog
 from consumers.email.notifications import EMAILS
 from consumers.email.settings import email_settings
 from consumers.email.transports import transport
 from consumers.events import InboundEvent
-from consumers.email.models import EmailLog
 from consumers.notifications import Notification
 from consumers.providers import PermanentError, Sent
 

@@ -27,8 +27,8 @@ from django.http import HttpResponse
 from django.urls import URLPattern, include, path
 from django.views.decorators.csrf import csrf_exempt
 
-from consumers.email.settings import email_settings
 from consumers.email.models import EmailLog
+from consumers.email.settings import email_settings
 from consumers.webhooks import replay
 from consumers.webhooks.base import (
     HTTP_STATUS,

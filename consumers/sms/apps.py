@@ -10,3 +10,11 @@ class SMSConfig(ChannelApp):
     channel_class = "consumers.sms.channel.SMSChannel"
     webhooks_prefix = ""  # /webhooks/twilio/status/ and /webhooks/africastalking/delivery/<secret>/, as providers know them
     secret_routes = ("africastalking/delivery/",)
+
+    def ready(self):
+        super().ready()
+        from django.core import checks
+
+        from consumers.sms.checks import check_allowed_ips
+
+        checks.register(check_allowed_ips)

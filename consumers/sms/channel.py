@@ -4,10 +4,10 @@ from __future__ import annotations
 from consumers.delivery import LoggedChannel
 from consumers.delivery_log import DeliveryStatus
 from consumers.events import InboundEvent
-from consumers.sms.models import SMSLog
 from consumers.notifications import Notification
 from consumers.providers import PermanentError, Sent, TransientError
 from consumers.sms.compose import RenderedSms, render_sms
+from consumers.sms.models import SMSLog
 from consumers.sms.notifications import SMS
 from consumers.sms.providers import get_provider
 from consumers.sms.providers.base import SmsConfigError, SmsProvider

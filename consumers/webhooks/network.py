@@ -9,12 +9,10 @@ from __future__ import annotations
 import ipaddress
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 
-from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 
 from chesanto_comms.conf import comms
-from consumers.sms.settings import sms_settings
 
 Network = IPv4Network | IPv6Network
 Address = IPv4Address | IPv6Address
@@ -51,11 +49,3 @@ def ip_allowed(request: HttpRequest, entries: list[str], setting: str) -> bool:
         return True
     address = client_ip(request)
     return address is not None and any(address in network for network in networks(entries, setting))
-
-
-def check_allowed_ips(app_configs, **kwargs) -> list[checks.CheckMessage]:
-    try:
-        networks(sms_settings.SMS_WEBHOOK_ALLOWED_IPS, "SMS_WEBHOOK_ALLOWED_IPS")
-    except ImproperlyConfigured as exc:
-        return [checks.Error(str(exc), id="webhooks.E001")]
-    return []

@@ -150,8 +150,8 @@ def test_the_wheel_holds_the_apps_and_their_templates_only(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     top_level = {name.split("/", 1)[0] for name in names if not name.split("/", 1)[0].endswith(".dist-info")}
     assert top_level == PRODUCT_PACKAGES
-    assert "consumers/message_templates/emails/sales/order_confirmation.html" in names
-    assert "consumers/message_templates/sms/auth/otp.txt" in names
+    assert "consumers/email/message_templates/emails/sales/order_confirmation.html" in names
+    assert "consumers/sms/message_templates/sms/auth/otp.txt" in names
     assert "outbox/templates/admin/outbox/outboxevent/timeline.html" in names
     assert any(name.startswith("consumers/migrations/0001") for name in names)
     for tier in ("", "broker/", "connect/", "debezium/"):  # what chesanto_comms.embedded.jars fetches with

@@ -8,7 +8,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
 
 def test_unknown_channel_is_a_clear_error():
-    with pytest.raises(CommandError, match="unknown channel 'fax'; available: email"):
+    with pytest.raises(CommandError, match="unknown channel 'fax'; installed channels: email, sms, whatsapp, inbox, push"):
         call_command("consume", "fax")
 
 

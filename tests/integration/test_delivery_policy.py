@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from chesanto_comms.conf import comms
 from chesanto_comms.kafka import client_properties, producer_properties
+from consumers.email.models import EmailLog
 from consumers.email.settings import email_settings
 from consumers.models import DeadLetter
-from consumers.email.models import EmailLog
 from outbox import emit
 from outbox.emitter import sealed_payload
 from outbox.events import get_event_type

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from consumers.email.compose import render_email
+from consumers.email.models import EmailLog
 from consumers.email.notifications import EMAILS
 from consumers.email.settings import email_settings
-from consumers.email.models import EmailLog
 from outbox import emit
 from outbox.events import get_event_type
 from outbox.events.samples import sample

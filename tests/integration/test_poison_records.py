@@ -14,8 +14,8 @@ from confluent_kafka import Producer
 from chesanto_comms.conf import comms
 from chesanto_comms.kafka import client_properties, producer_properties
 from consumers.dead_letters import unpack_headers
-from consumers.models import DeadLetter
 from consumers.email.models import EmailLog
+from consumers.models import DeadLetter
 from outbox import emit
 from outbox.secrets import seal
 from tests.support.processes import ManagedProcess

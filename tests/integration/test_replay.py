@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from chesanto_comms.conf import comms
 from chesanto_comms.kafka import client_properties, consumer_properties, producer_properties
-from consumers.models import DeadLetter
 from consumers.email.models import EmailLog
+from consumers.models import DeadLetter
 from outbox import emit
 from outbox.emitter import sealed_payload
 from outbox.events import get_event_type

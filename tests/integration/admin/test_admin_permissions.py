@@ -13,8 +13,8 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
-from consumers.models import DeadLetter
 from consumers.email.models import EmailLog
+from consumers.models import DeadLetter
 from consumers.sms.models import SMSLog
 from outbox import emit
 from outbox.models import OutboxEvent

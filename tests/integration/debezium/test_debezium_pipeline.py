@@ -11,8 +11,8 @@ import uuid
 import pytest
 from django.db import transaction
 
-from consumers.events import parse_time
 from consumers.email.models import EmailLog
+from consumers.events import parse_time
 from outbox import emit
 from outbox.models import OutboxEvent
 from outbox.tracing import traceparent_context

@@ -10,8 +10,8 @@ import pytest
 from confluent_kafka import Producer
 
 from chesanto_comms.kafka import client_properties, producer_properties
-from consumers.models import DeadLetter
 from consumers.email.models import EmailLog
+from consumers.models import DeadLetter
 from outbox import emit
 from tests.integration.faults.conftest import own_env, started
 from tests.support.processes import ManagedProcess

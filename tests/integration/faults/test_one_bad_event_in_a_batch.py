@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from consumers.models import DeadLetter
 from consumers.email.models import EmailLog
+from consumers.models import DeadLetter
 from outbox import emit
 from tests.support.waiting import wait_until
 

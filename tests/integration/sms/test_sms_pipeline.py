@@ -9,8 +9,8 @@ from confluent_kafka import Producer
 from django.db import transaction
 
 from chesanto_comms.kafka import client_properties, producer_properties
-from consumers.sms.models import SMSLog
 from consumers.sms.encoding import analyse
+from consumers.sms.models import SMSLog
 from outbox import emit
 from outbox.facade import SMSService
 from outbox.models import OutboxEvent

@@ -13,8 +13,8 @@ from django.db import OperationalError
 from consumers import batch as batch_module
 from consumers.batch import local_lease
 from consumers.delivery import LoggedChannel
-from consumers.events import InboundEvent
 from consumers.email.models import EmailLog
+from consumers.events import InboundEvent
 from consumers.notifications import Notification, recipients_from
 from consumers.outcomes import Verdict
 from consumers.providers import Sent

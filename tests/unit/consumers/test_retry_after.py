@@ -9,8 +9,8 @@ from datetime import datetime, timezone
 import pytest
 
 from consumers.delivery import LoggedChannel
-from consumers.events import InboundEvent
 from consumers.email.models import EmailLog
+from consumers.events import InboundEvent
 from consumers.notifications import Notification, recipients_from
 from consumers.outcomes import Verdict
 from consumers.providers import Sent, TransientError

@@ -10,9 +10,9 @@ import pytest
 
 from chesanto_comms.embedded.sms import Outcome
 from consumers.events import InboundEvent
-from consumers.sms.models import SMSLog
 from consumers.outcomes import Verdict
 from consumers.sms.channel import SMSChannel
+from consumers.sms.models import SMSLog
 from consumers.sms.providers.africastalking import AfricasTalkingProvider
 from outbox import InvalidEventData
 from outbox.events import get_event_type

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
+
 from consumers.sms.compose import MASK, MessageTooLong, mask_secrets, render_sms
 from consumers.sms.encoding import GSM7
 from consumers.sms.notifications import SMS
