@@ -20,6 +20,7 @@ its own in `consumers/<channel>/settings.py` with the same `Setting` type.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,8 @@ from chesanto_comms.env import SettingError, parse_bool, parse_float, parse_int,
 from chesanto_comms.kafka import DEFAULT_BOOTSTRAP
 
 Validator = Callable[[Any], str | None]  # returns what is wrong with a value, or None
+HIDDEN = "<hidden>"  # what an error shows of a secret setting's value
+SECRET_NAME = re.compile(r"SECRET|PASSWORD|TOKEN|API_KEY|CREDENTIAL|WEBHOOK_URL|_ROOMS$")  # credentials by name
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,11 @@ class Setting:
     kind: Kind = STR
     validate: Validator | None = None
     shown: str = ""  # the default as the README shows it, when not the value itself
+    secret: bool | None = None  # a credential: never quoted in an error; None: decided by its name (SECRET_NAME)
+
+    @property
+    def hidden(self) -> bool:
+        return self.secret if self.secret is not None else bool(SECRET_NAME.search(self.name))
 
     def resolve(self) -> Any:
         from django.conf import settings as django_settings
@@ -70,7 +78,13 @@ class Setting:
         if django_settings.configured:
             value = getattr(django_settings, self.name, None)
             if value is not None:
-                return self._checked(self.kind.from_django(self.name, value))
+                try:
+                    read = self.kind.from_django(self.name, value)
+                except SettingError:
+                    if self.hidden:  # what a Kind says quotes the value: say less
+                        raise SettingError(f"settings.{self.name}={HIDDEN} is not {self.kind.name}") from None
+                    raise
+                return self._checked(read)
         raw = os.environ.get(self.name)
         if raw is not None and (raw.strip() or self.kind is STR or self.kind is LIST):
             return self._checked(self.kind.from_env(self.name, raw))
@@ -78,7 +92,7 @@ class Setting:
 
     def _checked(self, value: Any) -> Any:
         if self.validate is not None and (problem := self.validate(value)):
-            raise SettingError(f"{self.name}={value!r}: {problem}")
+            raise SettingError(f"{self.name}={HIDDEN if self.hidden else repr(value)}: {problem}")
         return value
 
     @property

@@ -23,13 +23,21 @@ class ConsumersConfig(AppConfig):
     def ready(self):
         from django.core import checks
 
-        from consumers.checks import check_channel_settings, check_some_channel_installed, check_templates
+        from consumers.checks import (
+            check_channel_apps,
+            check_channel_settings,
+            check_some_channel_installed,
+            check_template_shadowing,
+            check_templates,
+        )
         from outbox.emitter import set_eager_delivery
 
         post_migrate.connect(_sync_templates, sender=self)
         checks.register(check_templates)
         checks.register(check_channel_settings)
         checks.register(check_some_channel_installed)
+        checks.register(check_channel_apps)
+        checks.register(check_template_shadowing)
         set_eager_delivery(_deliver_eagerly)
         from consumers.timeline import delivery_rows
         from outbox.timeline import register_timeline_source

@@ -79,13 +79,13 @@ def installed() -> dict[str, ChannelApp]:
 
 class UnknownChannel(LookupError):
     def __init__(self, name: str):
-        available = ", ".join(installed()) or "none"
+        installed_names = ", ".join(installed()) or "none"
         offered = available()
         if name in offered:
             reason = f"channel {name!r} is not installed: add {offered[name]!r} to INSTALLED_APPS"
         else:
             reason = f"unknown channel {name!r}"
-        super().__init__(f"{reason}; installed channels: {available}")
+        super().__init__(f"{reason}; installed channels: {installed_names}")
 
 
 def channel_app(name: str) -> ChannelApp:

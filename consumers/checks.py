@@ -2,6 +2,8 @@
 each channel's settings as set are usable."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.core import checks
 
 from consumers import rendering
@@ -45,3 +47,57 @@ def check_some_channel_installed(app_configs=None, **kwargs) -> list[checks.Chec
              "README, 'Add to an existing Django project'). An upgrade from a release before channels were apps "
              "keeps every log row: add them and run migrate.",
     )]
+
+
+def check_channel_apps(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Each channel app names a channel class that imports and is a Channel, under a name no other app uses."""
+    from django.apps import apps
+
+    from consumers.channel_app import ChannelApp
+    from consumers.channels import Channel
+
+    errors, named = [], {}
+    for app in apps.get_app_configs():
+        if not isinstance(app, ChannelApp):
+            continue
+        if app.channel_name in named:
+            errors.append(checks.Error(
+                f"{named[app.channel_name]!r} and {app.name!r} both call their channel {app.channel_name!r}",
+                id="chesanto.E007", hint="Leave one of them out of INSTALLED_APPS."))
+        named.setdefault(app.channel_name, app.name)
+        try:
+            channel_class = app.load_channel_class()
+        except (ImportError, AttributeError, ValueError) as exc:
+            errors.append(checks.Error(f"{app.name}: channel_class {app.channel_class!r} does not import ({exc})",
+                                       id="chesanto.E008"))
+            continue
+        if not (isinstance(channel_class, type) and issubclass(channel_class, Channel)):
+            errors.append(checks.Error(f"{app.name}: channel_class {app.channel_class!r} is not a "
+                                       "consumers.channels.Channel", id="chesanto.E008"))
+    return errors
+
+
+def shadowed_templates(template_dirs: list[tuple[str, Path]]) -> list[tuple[str, str, str]]:
+    """(relative path, the app whose file is used, the app whose file is never found) for every path two
+    channel apps' template directories both hold (the first on the search path wins)."""
+    first: dict[str, str] = {}
+    shadowed = []
+    for app_name, directory in template_dirs:
+        for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+            relative = path.relative_to(directory).as_posix()
+            if relative in first:
+                shadowed.append((relative, first[relative], app_name))
+            else:
+                first[relative] = app_name
+    return shadowed
+
+
+def check_template_shadowing(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    dirs = [(app.name, app.templates_dir) for app in installed().values() if app.templates_dir]
+    return [
+        checks.Warning(f"the template {relative} of {hidden} is never used: {used} has one at the same path",
+                       id="chesanto.W007",
+                       hint="A channel app prefixes its template paths with its channel's name (chat/…); "
+                            "COMMS_TEMPLATE_DIRS is the place to override another channel's templates.")
+        for relative, used, hidden in shadowed_templates(dirs)
+    ]
