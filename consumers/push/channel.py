@@ -10,6 +10,7 @@ import logging
 import re
 
 from consumers.delivery import LoggedChannel
+from consumers.delivery_log import DeliveryStatus
 from consumers.events import InboundEvent
 from consumers.notifications import Notification
 from consumers.providers import PermanentError, Sent, TransientError
@@ -89,11 +90,11 @@ class PushChannel(LoggedChannel):
     def send(self, message: PushMessage, recipient: str, entry: PushLog) -> Sent:
         if nobody := unreachable(recipient):
             entry.user_id = nobody.user_id
-            raise PermanentError(f"not sent: {nobody.reason}", status=PushLog.Status.SKIPPED)
+            raise PermanentError(f"not sent: {nobody.reason}", status=DeliveryStatus.SKIPPED)
         device = PushDevice.objects.filter(token=recipient).first()
         if device is None:  # unregistered by the app since the event's recipients were read
             raise PermanentError("not sent: the device token was unregistered before sending",
-                                 status=PushLog.Status.SKIPPED)
+                                 status=DeliveryStatus.SKIPPED)
         entry.user_id, entry.platform = device.user_id, device.platform
         try:
             client = self.client

@@ -72,7 +72,7 @@ def moment(timestamp: Any) -> datetime | None:
         return None
 
 
-def describe_error(errors: Any) -> tuple[str, str]:
+def describe_error(errors: Any) -> tuple[DeliveryStatus, str]:
     """(the log status, the error message) a failed status's `errors` imply."""
     error = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
     code = error.get("code") if isinstance(error.get("code"), int) else None
