@@ -2,7 +2,7 @@
 from django.conf import settings
 from django.db import models
 
-from consumers.delivery_log import DeliveryLog
+from consumers.delivery_log import DeliveryLog, DeliveryStatus
 
 
 class EmailLog(DeliveryLog):
@@ -24,11 +24,13 @@ class EmailLog(DeliveryLog):
     FINAL = (Status.SENT, Status.DELIVERED, Status.FAILED, Status.BOUNCED, Status.REJECTED, Status.COMPLAINED,
              Status.EXPIRED, Status.RENDER_FAILED, Status.UNKNOWN)
     STATUS_RANK = {
-        "PENDING": 0,
-        "SENT": 1,
-        "DELIVERED": 2,
+        DeliveryStatus.PENDING: 0,
+        DeliveryStatus.SENT: 1,
+        DeliveryStatus.DELIVERED: 2,
         # A bounce or a complaint can follow a delivery (an asynchronous bounce, a spam report).
-        "COMPLAINED": 3, "BOUNCED": 3, "REJECTED": 3, "FAILED": 3, "EXPIRED": 3, "RENDER_FAILED": 3, "UNKNOWN": 0,
+        DeliveryStatus.COMPLAINED: 3, DeliveryStatus.BOUNCED: 3, DeliveryStatus.REJECTED: 3,
+        DeliveryStatus.FAILED: 3, DeliveryStatus.EXPIRED: 3, DeliveryStatus.RENDER_FAILED: 3,
+        DeliveryStatus.UNKNOWN: 0,
     }
 
     # Message details

@@ -27,8 +27,10 @@ from django.http import HttpResponse
 from django.urls import URLPattern, include, path
 from django.views.decorators.csrf import csrf_exempt
 
+from consumers.delivery_log import DeliveryStatus
 from consumers.email.models import EmailLog
 from consumers.email.settings import email_settings
+from consumers.log_rows import Change
 from consumers.webhooks import replay
 from consumers.webhooks.base import (
     HTTP_STATUS,
@@ -40,7 +42,6 @@ from consumers.webhooks.base import (
     endpoint_off,
     settle,
 )
-from consumers.webhooks.transitions import Change
 
 # The outcomes of the events of the call being handled (set by `guarded`).
 _call_outcomes: ContextVar[list[str] | None] = ContextVar("anymail_call_outcomes", default=None)
@@ -60,11 +61,11 @@ def describe(event: AnymailTrackingEvent) -> str:
 def change_for(event: AnymailTrackingEvent) -> Change:
     kind, at = event.event_type, event.timestamp
     if kind in (EventType.QUEUED, EventType.SENT):
-        return Change(status="SENT")
+        return Change(status=DeliveryStatus.SENT)
     if kind == EventType.DELIVERED:
-        return Change(status="DELIVERED", at=at)
-    failures = {EventType.BOUNCED: "BOUNCED", EventType.REJECTED: "REJECTED",
-                EventType.FAILED: "FAILED", EventType.COMPLAINED: "COMPLAINED"}
+        return Change(status=DeliveryStatus.DELIVERED, at=at)
+    failures = {EventType.BOUNCED: DeliveryStatus.BOUNCED, EventType.REJECTED: DeliveryStatus.REJECTED,
+                EventType.FAILED: DeliveryStatus.FAILED, EventType.COMPLAINED: DeliveryStatus.COMPLAINED}
     if kind in failures:
         return Change(status=failures[kind], error=describe(event))
     if kind == EventType.OPENED:

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from consumers.delivery_log import DeliveryLog
+from consumers.delivery_log import DeliveryLog, DeliveryStatus
 
 
 class Category(models.TextChoices):
@@ -45,8 +45,9 @@ class InboxItem(DeliveryLog):
 
     RECIPIENT_FIELD = "user_id"  # the recipient is a user; notifications name them by id (consumers/recipients.py)
     FINAL = (Status.SENT, Status.FAILED, Status.EXPIRED, Status.RENDER_FAILED, Status.UNKNOWN)
-    STATUS_RANK = {"PENDING": 0, "SENT": 1, "FAILED": 1, "EXPIRED": 1, "RENDER_FAILED": 1,
-                   "UNKNOWN": 0}  # nothing follows SENT
+    STATUS_RANK = {DeliveryStatus.PENDING: 0, DeliveryStatus.SENT: 1, DeliveryStatus.FAILED: 1,
+    DeliveryStatus.EXPIRED: 1, DeliveryStatus.RENDER_FAILED: 1,
+                   DeliveryStatus.UNKNOWN: 0}  # nothing follows SENT
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox_items")
     title = models.CharField(max_length=200, blank=True)

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from consumers.delivery_log import DeliveryLog
+from consumers.delivery_log import DeliveryLog, DeliveryStatus
 
 TOKEN_MAX_LENGTH = 512  # FCM tokens are about 160 characters; the API documents no maximum
 
@@ -61,9 +61,10 @@ class PushLog(DeliveryLog):
     FINAL = (Status.SENT, Status.FAILED, Status.REJECTED, Status.UNREGISTERED, Status.INVALID_TOKEN, Status.SKIPPED,
              Status.EXPIRED, Status.RENDER_FAILED, Status.UNKNOWN)
     STATUS_RANK = {  # FCM v1 reports no delivery to the device, so SENT is as far as a push gets
-        "PENDING": 0,
-        "SENT": 1, "FAILED": 1, "REJECTED": 1, "UNREGISTERED": 1, "INVALID_TOKEN": 1, "SKIPPED": 1, "EXPIRED": 1,
-        "RENDER_FAILED": 1, "UNKNOWN": 0,
+        DeliveryStatus.PENDING: 0,
+        DeliveryStatus.SENT: 1, DeliveryStatus.FAILED: 1, DeliveryStatus.REJECTED: 1, DeliveryStatus.UNREGISTERED: 1,
+        DeliveryStatus.INVALID_TOKEN: 1, DeliveryStatus.SKIPPED: 1, DeliveryStatus.EXPIRED: 1,
+        DeliveryStatus.RENDER_FAILED: 1, DeliveryStatus.UNKNOWN: 0,
     }
 
     recipient = models.CharField(max_length=TOKEN_MAX_LENGTH, db_index=True)  # a device token (see above)

@@ -2,7 +2,7 @@
 from django.conf import settings
 from django.db import models
 
-from consumers.delivery_log import DeliveryLog
+from consumers.delivery_log import DeliveryLog, DeliveryStatus
 
 
 class SMSLog(DeliveryLog):
@@ -23,9 +23,11 @@ class SMSLog(DeliveryLog):
     FINAL = (Status.SENT, Status.DELIVERED, Status.FAILED, Status.UNDELIVERED, Status.REJECTED, Status.EXPIRED,
              Status.RENDER_FAILED, Status.UNKNOWN)
     STATUS_RANK = {
-        "PENDING": 0,
-        "SENT": 1,
-        "DELIVERED": 2, "UNDELIVERED": 2, "FAILED": 2, "REJECTED": 2, "EXPIRED": 2, "RENDER_FAILED": 2, "UNKNOWN": 0,
+        DeliveryStatus.PENDING: 0,
+        DeliveryStatus.SENT: 1,
+        DeliveryStatus.DELIVERED: 2, DeliveryStatus.UNDELIVERED: 2, DeliveryStatus.FAILED: 2,
+        DeliveryStatus.REJECTED: 2, DeliveryStatus.EXPIRED: 2, DeliveryStatus.RENDER_FAILED: 2,
+        DeliveryStatus.UNKNOWN: 0,
     }
 
     # Message details

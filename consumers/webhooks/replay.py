@@ -6,7 +6,7 @@ Receipts are kept WEBHOOK_REPLAY_WINDOW_DAYS and purged after that (at most once
 per process, on the way out of a callback). Callbacks that carry their own time (email
 events) and are older than the window are refused outright, so a purged receipt cannot be
 reused; SMS callbacks carry no time, and once their receipt is gone a replay still changes
-nothing, because statuses only move forward (transitions.py).
+nothing, because statuses only move forward (consumers/log_rows.py, advance).
 """
 from __future__ import annotations
 

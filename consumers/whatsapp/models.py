@@ -3,7 +3,7 @@ customer-service window (`communications_whatsapp_contact`)."""
 from django.conf import settings
 from django.db import models
 
-from consumers.delivery_log import DeliveryLog
+from consumers.delivery_log import DeliveryLog, DeliveryStatus
 
 
 class WhatsAppLog(DeliveryLog):
@@ -27,11 +27,12 @@ class WhatsAppLog(DeliveryLog):
     FINAL = (Status.SENT, Status.DELIVERED, Status.FAILED, Status.REJECTED, Status.EXPIRED, Status.RENDER_FAILED,
              Status.UNKNOWN)
     STATUS_RANK = {
-        "PENDING": 0,
-        "SENT": 1,
-        "DELIVERED": 2,
+        DeliveryStatus.PENDING: 0,
+        DeliveryStatus.SENT: 1,
+        DeliveryStatus.DELIVERED: 2,
         # A failure can still follow a delivery report; a read receipt is opened_at, not a status.
-        "FAILED": 3, "REJECTED": 3, "EXPIRED": 3, "RENDER_FAILED": 3, "UNKNOWN": 0,
+        DeliveryStatus.FAILED: 3, DeliveryStatus.REJECTED: 3, DeliveryStatus.EXPIRED: 3,
+        DeliveryStatus.RENDER_FAILED: 3, DeliveryStatus.UNKNOWN: 0,
     }
 
     phone_number = models.CharField(max_length=20, db_index=True)  # E.164
@@ -40,7 +41,7 @@ class WhatsAppLog(DeliveryLog):
     whatsapp_template = models.CharField(max_length=512, blank=True)  # the approved template's name, when one
     language = models.CharField(max_length=15, blank=True)
     # WhatsApp's read receipt (only when the customer has them on); the name is the one the
-    # delivery webhooks set for the first open (consumers/webhooks/transitions.py).
+    # delivery webhooks set for the first open (consumers/log_rows.py, advance).
     opened_at = models.DateTimeField("read at", null=True, blank=True)
 
     sent_by = models.ForeignKey(

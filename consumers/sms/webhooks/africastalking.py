@@ -18,6 +18,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.debug import sensitive_variables
 
+from consumers.delivery_log import DeliveryStatus
+from consumers.log_rows import Change
 from consumers.sms.models import SMSLog
 from consumers.sms.settings import sms_settings
 from consumers.webhooks import replay
@@ -32,16 +34,16 @@ from consumers.webhooks.base import (
     settle,
 )
 from consumers.webhooks.network import ip_allowed
-from consumers.webhooks.transitions import Change
 
 PROVIDER = "africastalking"
 ROUTE = "africastalking/delivery/"  # + the secret segment; the app (apps.py secret_routes) has it masked in logs
 
 STATUSES = {
-    "Sent": "SENT", "Submitted": "SENT", "Buffered": "SENT",  # on its way; Buffered = queued by the network
-    "Success": "DELIVERED",  # on the handset (final)
-    "Rejected": "REJECTED",  # refused by the network: blacklisted, DND, not a subscriber (final)
-    "Failed": "UNDELIVERED",  # the network could not deliver it to the handset (final)
+    # on its way; Buffered = queued by the network
+    **dict.fromkeys(("Sent", "Submitted", "Buffered"), DeliveryStatus.SENT),
+    "Success": DeliveryStatus.DELIVERED,  # on the handset (final)
+    "Rejected": DeliveryStatus.REJECTED,  # refused by the network: blacklisted, DND, not a subscriber (final)
+    "Failed": DeliveryStatus.UNDELIVERED,  # the network could not deliver it to the handset (final)
 }
 
 
@@ -58,7 +60,7 @@ def fields(request: HttpRequest) -> dict[str, str]:
 def change_for(report: dict[str, str]) -> Change:
     status = report.get("status", "")
     new_status = STATUSES.get(status, "")
-    if new_status in ("REJECTED", "UNDELIVERED"):
+    if new_status in (DeliveryStatus.REJECTED, DeliveryStatus.UNDELIVERED):
         reason = report.get("failureReason") or "no failureReason given"
         return Change(status=new_status, error=f"Africa's Talking {status}: {reason} (network {report.get('networkCode') or '?'})")
     return Change(status=new_status)

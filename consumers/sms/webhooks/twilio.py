@@ -20,6 +20,8 @@ from django.utils.crypto import constant_time_compare
 
 from chesanto_comms.conf import comms
 from chesanto_comms.numbers import whole_number
+from consumers.delivery_log import DeliveryStatus
+from consumers.log_rows import Change
 from consumers.sms.models import SMSLog
 from consumers.sms.providers.twilio import verdict_for_code
 from consumers.sms.settings import sms_settings
@@ -33,19 +35,18 @@ from consumers.webhooks.base import (
     provider_view,
     settle,
 )
-from consumers.webhooks.transitions import Change
 
 PROVIDER = "twilio"
 
 # MessageStatus -> SMSLog status. Intermediate ones rank below anything final, so a late
 # "sent" never undoes "delivered".
 STATUSES = {
-    "accepted": "SENT", "scheduled": "SENT", "queued": "SENT", "sending": "SENT", "sent": "SENT",
-    "delivered": "DELIVERED",
-    "read": "DELIVERED",  # WhatsApp/RCS only; read implies delivered
-    "undelivered": "UNDELIVERED",  # the carrier could not deliver it
-    "failed": "FAILED",  # Twilio could not send it
-    "canceled": "FAILED",  # a scheduled message canceled before it went out
+    **dict.fromkeys(("accepted", "scheduled", "queued", "sending", "sent"), DeliveryStatus.SENT),
+    "delivered": DeliveryStatus.DELIVERED,
+    "read": DeliveryStatus.DELIVERED,  # WhatsApp/RCS only; read implies delivered
+    "undelivered": DeliveryStatus.UNDELIVERED,  # the carrier could not deliver it
+    "failed": DeliveryStatus.FAILED,  # Twilio could not send it
+    "canceled": DeliveryStatus.FAILED,  # a scheduled message canceled before it went out
 }
 
 
@@ -79,7 +80,7 @@ def called_url(request: HttpRequest) -> str:
 
 def change_for(status: str, error_code: str) -> Change:
     new_status = STATUSES.get(status, "")  # receiving/received (inbound) and unknown words: no change
-    if new_status in ("UNDELIVERED", "FAILED"):
+    if new_status in (DeliveryStatus.UNDELIVERED, DeliveryStatus.FAILED):
         code = whole_number(error_code)
         meaning = verdict_for_code(code).meaning if code is not None else "no ErrorCode given"
         return Change(status=new_status, error=f"Twilio {status}, error {error_code or '-'}: {meaning}")

@@ -4,8 +4,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from consumers.email.models import EmailLog
+from consumers.log_rows import Change
+from consumers.log_rows import callback_changes as changes
 from consumers.sms.models import SMSLog
-from consumers.webhooks.transitions import Change, changes
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
