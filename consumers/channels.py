@@ -27,9 +27,13 @@ def available() -> dict[str, str]:
 
 
 class Channel(ABC):
+    """What the consume loop needs of a channel. Nearly every channel subclasses LoggedChannel
+    (consumers/delivery.py), which keeps the delivery log: only such a channel has its templates in the
+    catalogue and checked by `manage.py check`, and can be replayed (`replay` says so of any other)."""
+
     name: str
     label: str  # how people call it: "email", "SMS"
-    settings: Settings  # the channel's declared settings (consumers/<channel>/settings.py)
+    settings: Settings  # the channel's declared settings (its app's settings module)
     settings_prefix: str  # EMAIL, SMS: the prefix of its EMAIL_CONCURRENCY, EMAIL_MAX_RETRIES, …
 
     @property
