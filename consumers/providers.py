@@ -56,6 +56,7 @@ class ProviderVerdict:
     action: Action
     status: DeliveryStatus  # the log status when not retried
     meaning: str
+    crowded: bool = False  # a retry because the provider refused one connection too many
 
     @property
     def retry(self) -> bool:
@@ -63,15 +64,15 @@ class ProviderVerdict:
 
     def error(self, detail: str, retry_after: float | None = None) -> TransientError | PermanentError:
         if self.action is Action.RETRY:
-            return TransientError(detail, retry_after=retry_after)
+            return TransientError(detail, retry_after=retry_after, crowded=self.crowded)
         if self.action is Action.DROP_ADDRESS:
             return AddressRejected(detail, status=self.status)
         return PermanentError(detail, status=self.status)
 
 
-def transient(meaning: str) -> ProviderVerdict:
+def transient(meaning: str, crowded: bool = False) -> ProviderVerdict:
     """Try again later: the provider is busy, or the fault is ours to fix (credentials, balance)."""
-    return ProviderVerdict(Action.RETRY, DeliveryStatus.FAILED, meaning)
+    return ProviderVerdict(Action.RETRY, DeliveryStatus.FAILED, meaning, crowded)
 
 
 def rejected(meaning: str) -> ProviderVerdict:

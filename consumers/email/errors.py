@@ -4,8 +4,15 @@ from __future__ import annotations
 import smtplib
 import socket
 
-from consumers.delivery_log import DeliveryStatus
-from consumers.providers import PermanentError, TransientError
+from consumers.providers import (
+    PermanentError,
+    ProviderVerdict,
+    TransientError,
+    failed,
+    http_verdict,
+    rejected,
+    transient,
+)
 
 # Authentication failures are 5xx but are ours to fix (a rotated app password), not the
 # recipient's: retrying after the fix delivers the mail, so they count as transient.
@@ -22,37 +29,43 @@ def is_crowded(exc: smtplib.SMTPResponseException) -> bool:
             or (400 <= exc.smtp_code < 500 and any(words in text.lower() for words in CROWDED_TEXT)))
 
 
-def classify(exc: Exception) -> Exception:
-    """Turn a provider exception into TransientError / PermanentError (returned, not raised)."""
+def classify(exc: Exception) -> TransientError | PermanentError:
+    """The exception a send raises for a provider exception (returned, not raised)."""
+    verdict, detail = verdict_for(exc)
+    return verdict.error(detail)
+
+
+def verdict_for(exc: Exception) -> tuple[ProviderVerdict, str]:
+    """What an SMTP or ESP exception means, as every channel says it, and the detail the log row keeps."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in exc.recipients.values()]
         detail = "; ".join(f"{rcpt}: {code} {msg.decode(errors='replace')}" for rcpt, (code, msg) in exc.recipients.items())
         if all(400 <= code < 500 for code in codes):
-            return TransientError(f"SMTP recipient deferred: {detail}")
-        return PermanentError(f"SMTPRecipientsRefused: {detail}", status=DeliveryStatus.FAILED)
+            return transient("recipient deferred"), f"SMTP recipient deferred: {detail}"
+        return failed("recipient refused"), f"SMTPRecipientsRefused: {detail}"
     if isinstance(exc, smtplib.SMTPResponseException):
-        text = f"{type(exc).__name__}: {exc.smtp_code} {exc.smtp_error.decode(errors='replace') if isinstance(exc.smtp_error, bytes) else exc.smtp_error}"
+        error = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
+        text = f"{type(exc).__name__}: {exc.smtp_code} {error}"
         if 400 <= exc.smtp_code < 500 or exc.smtp_code in SMTP_AUTH_CODES:
-            return TransientError(text, crowded=is_crowded(exc))
-        return PermanentError(text, status=DeliveryStatus.FAILED)
+            return transient("server deferred, or our credentials", crowded=is_crowded(exc)), text
+        return failed("server refused"), text
     if isinstance(exc, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, socket.timeout, OSError)):
-        return TransientError(f"{type(exc).__name__}: {exc}")
-    anymail = _classify_anymail(exc)
+        return transient("connection lost or refused"), f"{type(exc).__name__}: {exc}"
+    anymail = _anymail_verdict(exc)
     if anymail is not None:
         return anymail
-    return PermanentError(f"{type(exc).__name__}: {exc}", status=DeliveryStatus.FAILED)
+    return failed("unexpected error"), f"{type(exc).__name__}: {exc}"
 
 
-def _classify_anymail(exc: Exception) -> Exception | None:
+def _anymail_verdict(exc: Exception) -> tuple[ProviderVerdict, str] | None:
     try:
         from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
     except ImportError:  # anymail is optional at run time
         return None
     if isinstance(exc, AnymailRecipientsRefused):
-        return PermanentError(f"ESP rejected the recipient: {exc}", status=DeliveryStatus.REJECTED)
+        return rejected("ESP rejected the recipient"), f"ESP rejected the recipient: {exc}"
     if isinstance(exc, AnymailAPIError):
         status = getattr(exc, "status_code", None)
-        if status is None or status == 429 or status >= 500:
-            return TransientError(f"ESP error {status}: {exc}")
-        return PermanentError(f"ESP error {status}: {exc}", status=DeliveryStatus.FAILED)
+        verdict = transient("ESP busy or failing") if status is None else http_verdict(status, "ESP busy or failing")
+        return verdict, f"ESP error {status}: {exc}"
     return None

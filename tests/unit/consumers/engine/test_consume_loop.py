@@ -94,8 +94,14 @@ class FakeChannel(LoggedChannel):
         return self.provider.send(recipient)
 
 
-SOURCE = topic_for("auth")
-RETRY = retry.retry_topic("fake")
+def source_topic() -> str:
+    """The auth domain's topic as the loop names it now (the session's settings give it a prefix of its own,
+    after this module is imported)."""
+    return topic_for("auth")
+
+
+def retry_topic() -> str:
+    return retry.retry_topic("fake")
 
 
 def event_record(email: str) -> tuple[bytes, list[tuple[str, bytes]]]:
@@ -191,20 +197,20 @@ def test_a_later_record_done_first_does_not_move_the_stored_offset_past_an_earli
     slow_key, quick_key = keys_in_distinct_lanes(2)  # two lanes: the quick one is not queued behind the slow one
     in_call, released = provider.block("slow@example.com")
     value, headers = event_record("slow@example.com")
-    broker.publish(SOURCE, value, slow_key, headers)
+    broker.publish(source_topic(), value, slow_key, headers)
     value, headers = event_record("quick@example.com")
-    broker.publish(SOURCE, value, quick_key, headers)
+    broker.publish(source_topic(), value, quick_key, headers)
 
     assert in_call.wait(WAIT)
     broker.wait_for(lambda: loop.handled == 1, WAIT, "the quick record to be handled")
     assert provider.sent == ["quick@example.com"]
-    assert stored(broker, SOURCE) == []  # offset 1 is done, offset 0 is not: nothing may be stored
+    assert stored(broker, source_topic()) == []  # offset 1 is done, offset 0 is not: nothing may be stored
 
     released.set()
-    broker.wait_for(lambda: stored(broker, SOURCE), WAIT, "an offset to be stored")
-    assert stored(broker, SOURCE) == [2]  # straight past both, never 1
+    broker.wait_for(lambda: stored(broker, source_topic()), WAIT, "an offset to be stored")
+    assert stored(broker, source_topic()) == [2]  # straight past both, never 1
     stop(loop)
-    assert broker.committed(GROUP)[(SOURCE, 0)] == 2
+    assert broker.committed(GROUP)[(source_topic(), 0)] == 2
     assert sorted(EmailLog.objects.filter(template="fake_approved").values_list("recipient", "status")) == [
         ("quick@example.com", "SENT"), ("slow@example.com", "SENT")]
 
@@ -213,63 +219,63 @@ def test_a_transient_failure_is_republished_to_the_retry_topic_and_its_offset_st
         loop, broker, provider):
     provider.fail_once.add("flaky@example.com")
     value, headers = event_record("flaky@example.com")
-    original = broker.publish(SOURCE, value, b"flaky-key", headers)
+    original = broker.publish(source_topic(), value, b"flaky-key", headers)
     broker.hold_acks()
 
     pending = broker.wait_for(broker.unacknowledged, WAIT, "the retry copy to be produced")
     copy, = pending
-    assert stored(broker, SOURCE) == [] and loop.handled == 0  # not before the broker has the copy
-    assert copy.topic() == RETRY and copy.key() == b"flaky-key" and copy.value() == value
+    assert stored(broker, source_topic()) == [] and loop.handled == 0  # not before the broker has the copy
+    assert copy.topic() == retry_topic() and copy.key() == b"flaky-key" and copy.value() == value
     assert copy.header("ce_id") == original.header("ce_id")
     assert copy.header(retry.ATTEMPT) == b"1"
-    assert copy.header(retry.SOURCE) == f"{SOURCE}:0:0".encode()
+    assert copy.header(retry.SOURCE) == f"{source_topic()}:0:0".encode()
     assert copy.header(retry.LAST_ERROR) == b"transient failure"
     assert retry.check_retry_headers({k: (v or b"").decode() for k, v in copy.headers()}) == 1
 
     broker.release_acks()
-    broker.wait_for(lambda: stored(broker, SOURCE) == [1], WAIT, "the source offset to be stored")
-    broker.wait_for(lambda: stored(broker, RETRY) == [1], WAIT, "the retry record to be delivered")
+    broker.wait_for(lambda: stored(broker, source_topic()) == [1], WAIT, "the source offset to be stored")
+    broker.wait_for(lambda: stored(broker, retry_topic()) == [1], WAIT, "the retry record to be delivered")
     assert provider.calls == ["flaky@example.com", "flaky@example.com"]
     assert provider.sent == ["flaky@example.com"]
-    assert [m.topic() for m in broker.messages(RETRY)] == [RETRY]  # one copy, not another retry
+    assert [m.topic() for m in broker.messages(retry_topic())] == [retry_topic()]  # one copy, not another retry
     row = EmailLog.objects.get(template="fake_approved", recipient="flaky@example.com")
     assert (row.status, row.retry_count) == ("SENT", 1)
 
 
 def test_poison_records_and_dead_letter_verdicts_go_to_the_dead_letter_topic(loop, broker, provider):
-    dlq_topic = dead_letters.dead_letter_topic(SOURCE)
+    dlq_topic = dead_letters.dead_letter_topic(source_topic())
     _, poison_headers = event_record("poison@example.com")
     broker.hold_acks()
-    broker.publish(SOURCE, b"{not json", b"k1", poison_headers)  # poison: dead-lettered as read
+    broker.publish(source_topic(), b"{not json", b"k1", poison_headers)  # poison: dead-lettered as read
     broker.wait_for(broker.unacknowledged, WAIT, "the poison record's dead-letter copy to be produced")
-    assert stored(broker, SOURCE) == []  # not before the dead-letter topic has it
+    assert stored(broker, source_topic()) == []  # not before the dead-letter topic has it
     broker.release_acks()
     unrenderable, unrenderable_headers = event_record("unrenderable@example.com")
-    broker.publish(SOURCE, unrenderable, b"k2", unrenderable_headers)  # cannot be rendered: a DEAD_LETTER verdict
+    broker.publish(source_topic(), unrenderable, b"k2", unrenderable_headers)  # cannot be rendered: a DEAD_LETTER verdict
     ok, ok_headers = event_record("ok@example.com")
-    broker.publish(SOURCE, ok, b"k3", ok_headers)
+    broker.publish(source_topic(), ok, b"k3", ok_headers)
 
-    broker.wait_for(lambda: stored(broker, SOURCE)[-1:] == [3], WAIT, "all three handled")
+    broker.wait_for(lambda: stored(broker, source_topic())[-1:] == [3], WAIT, "all three handled")
     dlq = broker.messages(dlq_topic)
     assert [(m.key(), m.value(), m.header(dead_letters.ERROR_CLASS), m.header(dead_letters.SOURCE_OFFSET)) for m in dlq] == [
         (b"k1", b"{not json", b"PoisonRecord", b"0"), (b"k2", unrenderable, b"RenderFailed", b"1")]
-    assert all(m.header(dead_letters.SOURCE_TOPIC) == SOURCE.encode() for m in dlq)
+    assert all(m.header(dead_letters.SOURCE_TOPIC) == source_topic().encode() for m in dlq)
     assert dlq[0].header("ce_id") == dict(poison_headers)["ce_id"]  # the record's own headers travel with it
     assert provider.sent == ["ok@example.com"]
     assert set(DeadLetter.objects.filter(channel="fake").values_list("offset", "error_class")) == {
         (0, "PoisonRecord"), (1, "RenderFailed")}
-    assert broker.messages(RETRY) == []
+    assert broker.messages(retry_topic()) == []
 
 
 def test_a_retry_record_without_our_headers_is_dead_lettered_at_once_without_pausing_its_partition(
         loop, broker, provider):
     value, headers = event_record("forged@example.com")
-    broker.publish(RETRY, value, b"k", headers + [(retry.NOT_BEFORE, b"99999999999999")])  # no attempt, no source
+    broker.publish(retry_topic(), value, b"k", headers + [(retry.NOT_BEFORE, b"99999999999999")])  # no attempt, no source
 
-    broker.wait_for(lambda: stored(broker, RETRY) == [1], WAIT, "the forged retry record to be handled")
-    dlq = broker.messages(dead_letters.dead_letter_topic(RETRY))
+    broker.wait_for(lambda: stored(broker, retry_topic()) == [1], WAIT, "the forged retry record to be handled")
+    dlq = broker.messages(dead_letters.dead_letter_topic(retry_topic()))
     assert [(m.header(dead_letters.ERROR_CLASS), m.header(dead_letters.SOURCE_TOPIC)) for m in dlq] == [
-        (b"PoisonRecord", RETRY.encode())]
+        (b"PoisonRecord", retry_topic().encode())]
     assert b"bad retry headers" in dlq[0].header(dead_letters.ERROR)
     assert broker.consumers[0].paused() == set()
     assert provider.calls == []
@@ -279,12 +285,12 @@ def test_on_revoke_queued_records_are_dropped_and_the_one_in_its_call_finishes_a
         loop, broker, provider):
     in_call, released = provider.block("first@example.com")
     value, headers = event_record("first@example.com")
-    broker.publish(SOURCE, value, b"one-key", headers)
+    broker.publish(source_topic(), value, b"one-key", headers)
     assert in_call.wait(WAIT)
     for email in ("second@example.com", "third@example.com"):  # one key: queued for the lane busy with the first
         value, headers = event_record(email)
-        broker.publish(SOURCE, value, b"one-key", headers)
-    fetched = lambda: [o for g, t, _, o in broker.fetched if t == SOURCE]  # noqa: E731
+        broker.publish(source_topic(), value, b"one-key", headers)
+    fetched = lambda: [o for g, t, _, o in broker.fetched if t == source_topic()]  # noqa: E731
     broker.wait_for(lambda: fetched() == [0, 1, 2], WAIT, "the loop to read all three")
     broker.rebalance(GROUP)  # revoke everything, then assign it again (to this, the only member)
     broker.wait_for(lambda: loop._revoking, WAIT, "the loop to be revoking")  # fenced, waiting for the call
@@ -293,9 +299,9 @@ def test_on_revoke_queued_records_are_dropped_and_the_one_in_its_call_finishes_a
 
     broker.wait_for(lambda: provider.sent == ["first@example.com", "second@example.com", "third@example.com"], WAIT,
                     "the dropped records to be read again and sent")
-    broker.wait_for(lambda: stored(broker, SOURCE)[-1:] == [3], WAIT, "the last offset to be stored")
+    broker.wait_for(lambda: stored(broker, source_topic())[-1:] == [3], WAIT, "the last offset to be stored")
     stop(loop)
-    source_commits = [o for g, t, _, o in broker.commits if t == SOURCE]
+    source_commits = [o for g, t, _, o in broker.commits if t == source_topic()]
     assert source_commits[0] == 1  # on revoke: the finished send's offset, not the dropped records'
     assert source_commits[-1] == 3
     assert fetched() == [0, 1, 2, 1, 2]  # the dropped two were read again from the committed offset
@@ -306,33 +312,33 @@ def test_on_revoke_queued_records_are_dropped_and_the_one_in_its_call_finishes_a
 def retry_record(email: str, due_in: float) -> tuple[bytes, list[tuple[str, bytes]]]:
     value, headers = event_record(email)
     return value, headers + [(retry.ATTEMPT, b"1"), (retry.NOT_BEFORE, str(int((time.time() + due_in) * 1000)).encode()),
-                             (retry.SOURCE, f"{SOURCE}:0:5".encode()), (retry.LAST_ERROR, b"transient failure")]
+                             (retry.SOURCE, f"{source_topic()}:0:5".encode()), (retry.LAST_ERROR, b"transient failure")]
 
 
 def test_a_retry_not_yet_due_pauses_only_its_partition_and_is_delivered_once_due(loop, broker, provider):
     value, headers = retry_record("later@example.com", due_in=0.6)
-    broker.publish(RETRY, value, b"a", headers)
-    broker.wait_for(lambda: (RETRY, 0) in broker.consumers[0].paused(), WAIT, "the retry partition to be paused")
+    broker.publish(retry_topic(), value, b"a", headers)
+    broker.wait_for(lambda: (retry_topic(), 0) in broker.consumers[0].paused(), WAIT, "the retry partition to be paused")
     value, headers = event_record("now@example.com")
-    broker.publish(SOURCE, value, b"b", headers)
+    broker.publish(source_topic(), value, b"b", headers)
     broker.wait_for(lambda: provider.sent == ["now@example.com"], WAIT, "the source record to be delivered meanwhile")
-    assert stored(broker, RETRY) == []
+    assert stored(broker, retry_topic()) == []
 
-    broker.wait_for(lambda: stored(broker, RETRY) == [1], WAIT, "the retry record to be delivered once due")
+    broker.wait_for(lambda: stored(broker, retry_topic()) == [1], WAIT, "the retry record to be delivered once due")
     assert provider.sent == ["now@example.com", "later@example.com"]
-    assert (RETRY, 0) not in broker.consumers[0].paused()
+    assert (retry_topic(), 0) not in broker.consumers[0].paused()
 
 
 def test_a_retry_partition_paused_when_a_rebalance_gives_it_back_is_read_again(loop, broker, provider):
     """librdkafka keeps a partition paused across a rebalance that returns it (the broker does too): the loop
     resumes newly assigned partitions, or a retry record waited for before the rebalance is never read."""
     value, headers = retry_record("waiting@example.com", due_in=0.6)
-    broker.publish(RETRY, value, b"a", headers)
-    broker.wait_for(lambda: (RETRY, 0) in broker.consumers[0].paused(), WAIT, "the retry partition to be paused")
+    broker.publish(retry_topic(), value, b"a", headers)
+    broker.wait_for(lambda: (retry_topic(), 0) in broker.consumers[0].paused(), WAIT, "the retry partition to be paused")
     broker.rebalance(GROUP)
     broker.wait_for(lambda: [kind for _, kind, _ in broker.rebalances] == ["assign", "revoke", "assign"], WAIT,
                     "the partitions to come back")
-    broker.wait_for(lambda: stored(broker, RETRY) == [1], WAIT, "the retry record to be delivered")
+    broker.wait_for(lambda: stored(broker, retry_topic()) == [1], WAIT, "the retry record to be delivered")
     assert provider.sent == ["waiting@example.com"]
-    reads = [o for _, t, _, o in broker.fetched if t == RETRY]
+    reads = [o for _, t, _, o in broker.fetched if t == retry_topic()]
     assert set(reads) == {0} and len(reads) >= 2  # read, revoked while waiting, read again (and again once due)
