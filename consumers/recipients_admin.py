@@ -92,14 +92,14 @@ class SuppressionForm(forms.ModelForm):
 
 
 class LiftForm(forms.Form):
+    use_required_attribute = False  # the server says what is missing, on the same page
     lift_reason = forms.CharField(label="Why is it lifted?", widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
                                   help_text="the address works again, the recipient asked to receive again, …")
 
 
 class SuppressionAdmin(admin.ModelAdmin):
     form = SuppressionForm
-    list_display = ["address", "channel", "reason", "source", "created_at", "state", "lifted_at", "lifted_by",
-                    "lift_reason"]
+    list_display = ["address", "channel", "reason", "source", "created_at", "state"]
     list_filter = [ActiveFilter, "channel", "reason", "created_at"]
     search_fields = ["address"]
     date_hierarchy = "created_at"
@@ -120,7 +120,9 @@ class SuppressionAdmin(admin.ModelAdmin):
 
     @admin.display(description="state")
     def state(self, obj):
-        return "active" if obj.active else "lifted"
+        if obj.active:
+            return "active"
+        return f"lifted {obj.lifted_at:%Y-%m-%d %H:%M} by {obj.lifted_by or 'nobody named'}: {obj.lift_reason}"
 
     @admin.action(permissions=["lift"], description="Lift selected suppressions (asks why)")
     def lift_selected(self, request, queryset):
