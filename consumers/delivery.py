@@ -196,7 +196,8 @@ class LoggedChannel(Channel):
             log.warning("event %s: %s to %s %s: %s", event.id, notification.name, self.logged_recipient(recipient),
                         exc.status, exc)
             if isinstance(exc, AddressRejected):  # it will never work: on the suppression list
-                suppressions.record_rejected(self.name, recipient, f"{entry.provider or self.name} at send", str(exc))
+                suppressions.record_rejected(self.name, recipient, f"{entry.provider or self.name} at send", str(exc),
+                                             self.logged_recipient(recipient))
             return MessageResult(MessageOutcome.FAILED)
         except TransientError as exc:
             self._observe(notification, entry, started, DeliveryStatus.FAILED if final_attempt else "retry")

@@ -26,8 +26,10 @@ class LiftReasonRequired(ValueError):
     """A suppression is lifted only with a reason: it is what the next person to look will read."""
 
 
-def suppress(channel: str, address: str, reason: Reason, source: str, detail: str = "", by=None) -> bool:
-    """Put `address` on `channel`'s list; False when it already was (nothing changes)."""
+def suppress(channel: str, address: str, reason: Reason, source: str, detail: str = "", by=None,
+             shown: str | None = None) -> bool:
+    """Put `address` on `channel`'s list; False when it already was (nothing changes). `shown`: the address as
+    log lines may show it (a push token masked: `LoggedChannel.logged_recipient`)."""
     row = Suppression(channel=channel, address=address_key(address)[:512], reason=reason, source=source[:100],
                       detail=detail[:4000], created_by=by)
     try:
@@ -36,17 +38,17 @@ def suppress(channel: str, address: str, reason: Reason, source: str, detail: st
     except IntegrityError:  # suppressed already (suppression_active_once)
         return False
     metrics.SUPPRESSIONS.labels(channel, reason).inc()
-    log.info("%s %s suppressed: %s (%s)", channel, address, reason, source)
+    log.info("%s %s suppressed: %s (%s)", channel, address if shown is None else shown, reason, source)
     return True
 
 
-def record_rejected(channel: str, address: str, source: str, detail: str) -> None:
+def record_rejected(channel: str, address: str, source: str, detail: str, shown: str) -> None:
     """A provider called the address invalid while sending: suppress it. Its row is already decided, so a
     database that fails now only loses the suppression (logged), never repeats the send."""
     try:
-        suppress(channel, address, Reason.INVALID, source, detail)
+        suppress(channel, address, Reason.INVALID, source, detail, shown=shown)
     except DatabaseError as exc:
-        log.warning("%s %s could not be suppressed (%s); the provider will refuse it again", channel, address, exc)
+        log.warning("%s %s could not be suppressed (%s); the provider will refuse it again", channel, shown, exc)
 
 
 def lift(rows: QuerySet, by, reason: str) -> int:

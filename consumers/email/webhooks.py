@@ -77,8 +77,15 @@ def change_for(event: AnymailTrackingEvent) -> Change:
     return Change()  # deferred, autoresponded, (un)subscribed, unknown: nothing the log records
 
 
-# anymail's "bounced" is a permanent (hard) bounce; a soft one is "deferred", which suppresses nothing.
+# anymail's "bounced" is a permanent (hard) bounce for most ESPs, and a temporary one is "deferred", which
+# suppresses nothing; but anymail maps Postmark's SoftBounce (a mailbox full, a server down for days) to
+# "bounced" too, so its own type is read: a soft bounce marks the row but leaves the address on no list.
 SUPPRESSING = {EventType.BOUNCED: Reason.HARD_BOUNCE, EventType.COMPLAINED: Reason.COMPLAINT}
+
+
+def is_soft_bounce(event: AnymailTrackingEvent) -> bool:
+    esp_event = event.esp_event if isinstance(event.esp_event, dict) else {}
+    return event.event_type == EventType.BOUNCED and esp_event.get("Type") == "SoftBounce"  # Postmark's
 
 
 def event_digest(esp_name: str, event: AnymailTrackingEvent) -> str:
@@ -96,7 +103,8 @@ def on_tracking(sender, event: AnymailTrackingEvent, esp_name: str, **kwargs) ->
     else:
         outcome = settle(provider, event_digest(esp_name, event),
                          EmailLog.objects.filter(provider_message_id=event.message_id), change_for(event))
-    if event.event_type in SUPPRESSING and event.recipient and outcome != REFUSED_REPLAY:
+    if (event.event_type in SUPPRESSING and event.recipient and outcome != REFUSED_REPLAY
+            and not is_soft_bounce(event)):
         suppress("email", event.recipient, SUPPRESSING[event.event_type], f"{provider} webhook", describe(event))
     count(provider, outcome)
     outcomes = _call_outcomes.get()
