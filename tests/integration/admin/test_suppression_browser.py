@@ -69,3 +69,34 @@ def test_list_filter_and_lift_a_suppression_with_a_reason(live_server, browser_p
     names = page.inner_text("#result_list")
     assert "auth_otp" in names and "sales_order_confirmation" not in names
     assert "critical" in page.locator("#result_list tbody tr").first.locator("td.field-category").inner_text()
+
+
+def test_staff_record_a_consent_change_and_the_outbox_shows_each_event_s_category(live_server, browser_page):  # noqa: F811
+    from consumers import preferences
+    from consumers.models import ConsentChange
+    from outbox import emit
+
+    get_user_model().objects.create_superuser("admin", "admin@chesanto.local", "s3cret-pass")
+    emit("auth.otp_requested", {"email": "otieno@example.com", "name": "Otieno", "code": "482913"})
+    page = browser_page
+    login(page, live_server, "admin")
+    page.goto(f"{live_server.url}/admin/outbox/outboxevent/")
+    assert "critical" in page.locator("#result_list tbody tr").first.locator("td.field-category").inner_text()
+
+    page.goto(f"{live_server.url}/admin/communications/consentchange/add/")
+    page.fill("#id_recipient", "Wanjiku@Example.com")
+    page.select_option("#id_category", "marketing")
+    page.select_option("#id_channel", "email")
+    page.check("#id_opted_in")
+    page.fill("#id_wording", "Yes, send me Chesanto's offers by email")
+    page.fill("#id_note", "asked at the Westlands counter")
+    page.click("input[name=_save]")
+    page.wait_for_selector("ul.messagelist")
+    shown = page.locator("#result_list tbody tr").first.inner_text()
+    assert "wanjiku@example.com" in shown and "marketing" in shown and "admin" in shown
+    change = ConsentChange.objects.get()
+    assert (change.source, change.changed_by.username, change.wording) == (
+        "admin", "admin", "Yes, send me Chesanto's offers by email")
+    assert preferences.get("wanjiku@example.com", "marketing", "email") is True
+    page.goto(f"{live_server.url}/admin/communications/consentchange/{change.pk}/change/")
+    assert page.locator("input[name=_save]").count() == 0  # a change is never edited
