@@ -238,6 +238,35 @@ class MappingKind(Kind):
 
 TOPIC_MAP = MappingKind("a map of domain=topic", parse_topic_map, (dict,))
 
+CONSENT_CATEGORIES = ("transactional", "operational", "marketing")  # critical is always sent: not configurable
+
+
+def parse_consent_defaults(name: str, raw: str) -> dict[str, str]:
+    """`marketing=out,operational.sms=out`: a category (or category.channel) and `in` or `out`."""
+    mapping = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        where, sep, value = item.partition("=")
+        if not sep or not where.strip() or not value.strip():
+            raise SettingError(f"{name} item {item!r} is not 'category=in|out' or 'category.channel=in|out'")
+        mapping[where.strip()] = value.strip()
+    return mapping
+
+
+def _consent_defaults(value: dict[str, str]) -> str | None:
+    for where, state in value.items():
+        category = where.split(".", 1)[0]
+        if category not in CONSENT_CATEGORIES:
+            return (f"{where!r}: name one of {', '.join(CONSENT_CATEGORIES)} (critical messages are always sent), "
+                    "optionally with .<channel>")
+        if state not in ("in", "out"):
+            return f"{where!r}: use in or out, not {state!r}"
+        if category == "marketing" and state == "in":
+            return f"{where!r}: marketing is opt-in only (the Data Protection Act asks for consent first)"
+    return None
+
+
+CONSENT_DEFAULTS = MappingKind("a map of category[.channel]=in|out", parse_consent_defaults, (dict,))
+
 
 comms = Settings(
     "Chesanto Communications",
@@ -298,6 +327,11 @@ comms = Settings(
     Setting("WEBHOOK_PUBLIC_URL", "", "public `scheme://host` of the web app: providers are told it, Twilio signs it"),
     Setting("WEBHOOK_REPLAY_WINDOW_DAYS", 7, "how long callback receipts are kept for replay detection",
             INT, at_least(1)),
+    # --- recipients' preferences (consumers/consent.py) ---
+    Setting("COMMS_CONSENT_DEFAULTS", {"marketing": "out"}, "whether a recipient who never said is opted in: "
+            "`category=in|out` or `category.channel=in|out`, comma-separated (or a dict); unnamed ones are `in`; "
+            "marketing is opt-in only, critical always sent (docs/recipients.md)", CONSENT_DEFAULTS,
+            _consent_defaults, shown="`marketing=out`"),
     # --- templates and branding ---
     Setting("COMMS_TEMPLATE_DIRS", [], "directories searched before the packaged message templates "
             "(same relative paths; first match wins)", LIST),

@@ -1,5 +1,5 @@
-"""Admin for the message templates (with previews), dead letters and the seed's monitoring
-reports; each channel app registers its own delivery log's admin (its `admin` module, which
+"""Admin for the message templates (with their category and previews), dead letters, the seed's monitoring
+reports, the recipients' consent history and the suppression lists (consumers/recipients_admin.py); each channel app registers its own delivery log's admin (its `admin` module, which
 Django's admin discovers like any app's)."""
 from confluent_kafka import Producer
 from django.contrib import admin, messages
@@ -11,17 +11,39 @@ from django.utils.html import format_html, format_html_join
 from chesanto_comms.kafka import client_properties, producer_properties
 from consumers.channels import log_models
 from consumers.dead_letters import republish
-from consumers.models import DeadLetter, MessageTemplate
+from consumers.models import ConsentChange, DeadLetter, MessageTemplate, Suppression
+from consumers.recipients_admin import ConsentChangeAdmin, SuppressionAdmin
 from consumers.reports import reports_context
+from consumers.template_catalog import categories
 from consumers.template_preview import preview
+
+admin.site.register(ConsentChange, ConsentChangeAdmin)
+admin.site.register(Suppression, SuppressionAdmin)
+
+
+class CategoryFilter(admin.SimpleListFilter):
+    title = "category"
+    parameter_name = "category"
+
+    def lookups(self, request, model_admin):
+        return [(c, c) for c in sorted(set(categories().values()))]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(name__in=[n for n, c in categories().items() if c == self.value()])
+        return queryset
 
 
 @admin.register(MessageTemplate)
 class MessageTemplateAdmin(admin.ModelAdmin):
-    list_display = ["name", "type", "version", "is_active", "updated_at"]
-    list_filter = ["type", "is_active"]
+    list_display = ["name", "type", "category", "version", "is_active", "updated_at"]
+    list_filter = ["type", CategoryFilter, "is_active"]
     search_fields = ["name", "description"]
-    readonly_fields = ["created_at", "updated_at", "rendered_preview"]
+    readonly_fields = ["category", "created_at", "updated_at", "rendered_preview"]
+
+    @admin.display(description="category")
+    def category(self, obj):
+        return categories().get(obj.name, "—")  # outbox/events/categories.py: what the recipient's preferences name
 
     @admin.display(description="preview (sample data)")
     def rendered_preview(self, obj):

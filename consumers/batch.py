@@ -2,7 +2,8 @@
 each row written as soon as its own send returned.
 
     open      the log rows of every message, inserted or claimed for this process in one transaction
-              (consumers/log_rows.py); nothing is sent before it commits
+              (consumers/log_rows.py); nothing is sent before it commits; the recipients' preferences and
+              suppressions, looked up once for the batch (consumers/consent.py), for the policy steps
     tasks     one per key, a key's messages in order, each through the channel's sequence
               (consumers/delivery.py), on a sender thread of its own (consumers/workers.py) or inline
     settle    a message's result, the moment its send returns (from any thread)
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING
 from django.db import InterfaceError, OperationalError
 
 from chesanto_comms.logging import log_context
+from consumers import consent
 from consumers.claims import ProcessLease, UnregisteredLease, new_token
 from consumers.events import InboundEvent
 from consumers.log_rows import Opened, finish_rows, open_rows, senders
@@ -76,7 +78,8 @@ class KeyTask:
             with log_context(event_id=event.id, trace_id=event.trace_id):
                 result = channel.deliver_message(
                     message.opened, event, message.notification, message.recipient,
-                    self.batch.final_attempts[message.event_index], lambda: self.may_start(message.event_index))
+                    self.batch.final_attempts[message.event_index], lambda: self.may_start(message.event_index),
+                    self.batch.facts)
             crowded = crowded or result.crowded
             self.batch.settle(position, result)
             after_each()
@@ -92,6 +95,7 @@ class Batch:
     messages: list[Message] = field(default_factory=list)
     broken: dict[int, Exception] = field(default_factory=dict)  # event index -> why it has no messages
     unlogged: dict[int, Exception] = field(default_factory=dict)  # event index -> a row the database refused
+    facts: consent.Facts | None = None  # the recipients' preferences and suppressions, read by `open`
 
     def __post_init__(self):
         self._settled: queue.SimpleQueue[int] = queue.SimpleQueue()
@@ -125,6 +129,7 @@ class Batch:
         self._plan()
         if not self.messages:
             return
+        self.facts = consent.load(self.channel, {m.recipient for m in self.messages})
         model = self.channel.log_model
         keys = [(model._meta.db_table, self.events[m.event_index].id, m.notification.name, m.recipient)
                 for m in self.messages]
@@ -164,7 +169,7 @@ class Batch:
             else:
                 event = self.events[message.event_index]
                 self.settle(position, self.channel.deliver_message(message.opened, event, message.notification,
-                                                                   message.recipient, True, lambda: False))
+                                                                   message.recipient, True, lambda: False, self.facts))
         return [KeyTask(self, positions, may_start) for positions in by_key.values()]
 
     # --- as sends return ----------------------------------------------------------------

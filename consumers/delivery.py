@@ -3,7 +3,8 @@
     the log row (one per event × template × recipient), claimed by this process (consumers/claims.py);
         final rows are never sent again, rows another live process holds are left to it
     → an interrupted attempt: the notification's rule (resend, or hold as UNKNOWN)
-    → the policy steps (consumers/policy.py: expiry, …)
+    → the policy steps (consumers/policy.py: expiry, preferences, suppression), with what the batch looked up
+      about its recipients once (consumers/consent.py)
     → render (a failure is RENDER_FAILED and dead-letters the record)
     → send (the provider raises TransientError or PermanentError, consumers/providers.py)
     → finish the row, as soon as its own send returned (consumers/log_rows.py sets it, consumers/batch.py writes it).
@@ -23,7 +24,7 @@ from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 from jinja2 import TemplateError
 
-from consumers import log_rows, metrics, rendering
+from consumers import consent, log_rows, metrics, rendering, suppressions
 from consumers.channels import Channel
 from consumers.claims import ProcessLease
 from consumers.delivery_log import DeliveryLog, DeliveryStatus
@@ -32,7 +33,7 @@ from consumers.log_rows import Opened
 from consumers.notifications import IfInterrupted, Notification
 from consumers.outcomes import Delivery, MessageOutcome
 from consumers.policy import withheld
-from consumers.providers import PermanentError, Sent, TransientError
+from consumers.providers import AddressRejected, PermanentError, Sent, TransientError
 from outbox.events.base import EventSchema
 
 log = logging.getLogger(__name__)
@@ -126,15 +127,20 @@ class LoggedChannel(Channel):
     def new_log_fields(self, event: InboundEvent, notification: Notification) -> dict[str, Any]:
         return {}
 
+    def consent_keys(self, recipients: set[str]) -> dict[str, str]:
+        """The key each recipient's preferences are kept under (consumers/consent.py): by default the address or
+        number itself; a channel that delivers to users (or their devices) names the user, `user:<pk>`."""
+        return {recipient: consent.address_key(recipient) for recipient in recipients}
+
     def logged_recipient(self, recipient: str) -> str:
         """The recipient as log lines show it (the push channel masks device tokens); the log row keeps it whole."""
         return recipient
 
     # --- the common sequence ------------------------------------------------
     def deliver_message(self, opened: Opened, event: InboundEvent, notification: Notification, recipient: str,
-                        final_attempt: bool, may_start: MayStart) -> MessageResult:
+                        final_attempt: bool, may_start: MayStart, facts: consent.Facts | None = None) -> MessageResult:
         """What became of one message; never raises. The row's new values are set on `opened.entry`;
-        the batch writes them."""
+        the batch writes them. `facts`: its batch's look-up of preferences and suppressions (else its own)."""
         entry = opened.entry
         call_started = False
         try:
@@ -149,8 +155,10 @@ class LoggedChannel(Channel):
             note = self._after_interruption(opened, event, notification) if opened.interrupted_by else ""
             if entry.status == DeliveryStatus.UNKNOWN:
                 return MessageResult(MessageOutcome.HELD)
-            if stop := withheld(event, notification, recipient, timezone.now()):
+            facts = facts if facts is not None else consent.load(self, [recipient])
+            if stop := withheld(event, notification, recipient, timezone.now(), facts):
                 log_rows.finish(entry, stop.status, error=stop.reason)
+                metrics.WITHHELD.labels(self.name, stop.status.value, stop.why or "other").inc()
                 return MessageResult(MessageOutcome.WITHHELD)
             try:
                 message = self.render(notification, event, recipient)
@@ -187,6 +195,9 @@ class LoggedChannel(Channel):
             log_rows.finish(entry, exc.status, error=str(exc), called=True, failed=True)
             log.warning("event %s: %s to %s %s: %s", event.id, notification.name, self.logged_recipient(recipient),
                         exc.status, exc)
+            if isinstance(exc, AddressRejected):  # it will never work: on the suppression list
+                suppressions.record_rejected(self.name, recipient, f"{entry.provider or self.name} at send", str(exc),
+                                             self.logged_recipient(recipient))
             return MessageResult(MessageOutcome.FAILED)
         except TransientError as exc:
             self._observe(notification, entry, started, DeliveryStatus.FAILED if final_attempt else "retry")

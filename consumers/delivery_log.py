@@ -26,6 +26,9 @@ class DeliveryStatus(models.TextChoices):
     REJECTED = "REJECTED", "Rejected"
     EXPIRED = "EXPIRED", "Expired (not sent)"
     RENDER_FAILED = "RENDER_FAILED", "Could not be rendered"
+    # The recipient opted out of its category, or the address is on the channel's suppression list
+    # (consumers/consent.py): not sent; the row's error_message says which.
+    SUPPRESSED = "SUPPRESSED", "Suppressed (opted out or on the suppression list)"
     # Its process died during the provider call, and the notification's rule says a second copy costs more
     # than a missed one: held for an operator to decide (the admin's actions; consumers/claims.py).
     UNKNOWN = "UNKNOWN", "Unknown (held for a decision)"

@@ -18,6 +18,13 @@ INTERRUPTED = Counter(
     "died during it, or it ended in an unexpected error), by the rule applied: resend or hold (UNKNOWN)",
     ["channel", "rule"],
 )
+WITHHELD = Counter(
+    "chesanto_withheld_total", "Messages a policy step kept from the provider (consumers/policy.py), by the log "
+    "status and why", ["channel", "status", "reason"],  # reason: expired, opted_out, hard_bounce, complaint, invalid, …
+)
+SUPPRESSIONS = Counter(
+    "chesanto_suppressions_total", "Addresses put on a channel's suppression list", ["channel", "reason"],
+)
 CONSUMER_LAG = Gauge(
     "chesanto_consumer_lag", "Records behind the end of the partition (high watermark - position)",
     ["channel", "topic", "partition"],

@@ -1,7 +1,11 @@
-"""The engine's models: message templates, dead letters and the processes that hold log rows.
-Each channel's delivery log lives in its own app (`consumers.email.models.EmailLog`, …).
+"""The engine's models: message templates, dead letters, the processes that hold log rows, and the recipients'
+consent changes and suppressions (consumers/consent.py). Each channel's delivery log lives in its own app.
 """
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
+
+from outbox.events.categories import Category
 
 
 def template_types() -> list[tuple[str, str]]:
@@ -89,3 +93,80 @@ class DeliveryProcess(models.Model):
 
     def __str__(self):
         return self.token
+
+
+class ConsentChange(models.Model):
+    """One change of one recipient's preference for one category on one channel. Append-only: the current
+    state is the latest change (or the default, consumers/consent.py); the rows are the consent record."""
+
+    class Source(models.TextChoices):
+        ADMIN = "admin", "Staff, in the admin"
+        LINK = "link", "The recipient, from a link in a message"
+        API = "api", "The bakery's system (preferences.set)"
+        STOP = "stop", "The recipient replied STOP"
+        IMPORT = "import", "Imported"
+
+    recipient = models.CharField(max_length=255)  # consumers/consent.py: "user:<pk>", an address, an E.164 number
+    category = models.CharField(max_length=20, choices=[(c.value, c.value) for c in Category])
+    channel = models.CharField(max_length=30)
+    opted_in = models.BooleanField()
+    source = models.CharField(max_length=10, choices=Source.choices)
+    wording = models.TextField(blank=True)  # what the recipient was shown (or told) when it changed
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")  # the staff member or the user; empty: the recipient or a system
+    note = models.CharField(max_length=255, blank=True)  # who, when not a user ("STOP from +2547…", "import 2026-03")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "communications_consent_change"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "channel", "category", "-created_at"], name="consent_change_latest")]
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("a consent change is never edited: add a new one (consumers/preferences.py)")
+        super().save(*args, **kwargs)
+
+    def __str__(self):
+        return f"{self.recipient}: {self.category} by {self.channel} {'in' if self.opted_in else 'out'}"
+
+
+class Suppression(models.Model):
+    """An address (or number, or device token) a channel does not send to, with why and since when. Lifting keeps
+    the row (who, when, why); a later suppression of the same address is a new row."""
+
+    class Reason(models.TextChoices):
+        HARD_BOUNCE = "hard_bounce", "Hard bounce"
+        COMPLAINT = "complaint", "Complaint (marked as spam)"
+        INVALID = "invalid", "The provider says it will never work"
+        OPTED_OUT = "opted_out", "Opted out of the channel"
+        MANUAL = "manual", "Suppressed by staff"
+
+    channel = models.CharField(max_length=30)
+    address = models.CharField(max_length=512)  # as the channel's log names the recipient (lower case for email)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    source = models.CharField(max_length=100)  # what said so: "postmark webhook", "twilio at send", "admin"
+    detail = models.TextField(blank=True)  # the provider's words
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    lift_reason = models.TextField(blank=True)
+
+    class Meta:
+        db_table = "communications_suppression"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["channel", "address"], name="suppression_address")]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "address"], condition=models.Q(lifted_at__isnull=True),
+                                    name="suppression_active_once"),
+        ]
+
+    @property
+    def active(self) -> bool:
+        return self.lifted_at is None
+
+    def __str__(self):
+        return f"{self.channel} {self.address} ({self.reason})"

@@ -1,49 +1,89 @@
 """The steps a message passes, in a fixed order, before its provider is called.
 
-Each step looks at one message (the event, the notification, the recipient) and either lets it
-pass (None) or withholds it with a `Withheld` whose status becomes the log row's final status.
-The order is documented and fixed: expiry → the recipient's preferences and consent (critical
-messages bypass) → suppression → quiet hours → rate limit → the provider, with failover. Steps
-land in POLICY as they are built; today it holds expiry. Whatever else asks whether a message would be
-withheld (replay's dry run) asks `withheld`, so the decision is made here only.
+Each step looks at one message (the event, the notification, the recipient, and the `Facts` its batch
+looked up: consumers/consent.py) and either lets it pass (None) or withholds it with a `Withheld` whose
+status becomes the log row's final status. The order is documented and fixed: expiry → the recipient's
+preferences and consent (critical messages bypass) → suppression (critical messages pass only a suppression
+about wanting mail, never one of an address that cannot receive) → quiet hours → rate limit → the provider,
+with failover. Steps land in POLICY as they are built; today it holds expiry, preferences and suppression.
+Whatever else asks whether a message would be withheld (replay's dry run) asks `withheld`, so the decision
+is made here only.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Protocol
 
+from consumers import consent
+from consumers.consent import Facts
 from consumers.delivery_log import DeliveryStatus
 from consumers.events import InboundEvent
 from consumers.notifications import Notification
+from outbox.events.categories import Category
+
+
+class Why(StrEnum):
+    """Why a step withheld a message: the `reason` label of chesanto_withheld_total."""
+
+    EXPIRED = "expired"
+    OPTED_OUT = "opted_out"
+    # A suppression's own reason (consumers/models.py Suppression.Reason) otherwise: hard_bounce, complaint, …
 
 
 @dataclass(frozen=True)
 class Withheld:
-    status: DeliveryStatus  # the log status: EXPIRED, SKIPPED, …
+    status: DeliveryStatus  # the log status: EXPIRED, SUPPRESSED, …
     reason: str  # the log row's error_message
+    why: str = ""  # a short label for the metric: a Why, or a suppression's reason
 
 
 class PolicyStep(Protocol):
     def __call__(self, event: InboundEvent, notification: Notification, recipient: str,
-                 now: datetime) -> Withheld | None: ...
+                 now: datetime, facts: Facts) -> Withheld | None: ...
 
 
-def expiry(event: InboundEvent, notification: Notification, recipient: str, now: datetime) -> Withheld | None:
+def expiry(event: InboundEvent, notification: Notification, recipient: str, now: datetime,
+           facts: Facts) -> Withheld | None:
     """A time-critical message (an OTP) past its expiry is not sent."""
     expires_at = notification.expires(event.data, event.time) if event.time else None
     if expires_at and now >= expires_at:
-        return Withheld(DeliveryStatus.EXPIRED, f"not sent: expired at {expires_at.isoformat()}")
+        return Withheld(DeliveryStatus.EXPIRED, f"not sent: expired at {expires_at.isoformat()}", Why.EXPIRED)
     return None
 
 
-POLICY: tuple[PolicyStep, ...] = (expiry,)
+def preferences(event: InboundEvent, notification: Notification, recipient: str, now: datetime,
+                facts: Facts) -> Withheld | None:
+    """A recipient opted out of the event's category on this channel (or never opted in to marketing) gets
+    nothing; a critical message is sent whatever the preferences say."""
+    category = event.data.category
+    if category == Category.CRITICAL or facts.opted_in(recipient, category):
+        return None
+    return Withheld(DeliveryStatus.SUPPRESSED, f"not sent: the recipient is opted out of {category} "
+                    f"messages by {facts.channel}", Why.OPTED_OUT)
 
 
-def withheld(event: InboundEvent, notification: Notification, recipient: str, now: datetime,
+def suppression(event: InboundEvent, notification: Notification, recipient: str, now: datetime,
+                facts: Facts) -> Withheld | None:
+    """An address on the channel's suppression list gets nothing; a critical message still goes unless the
+    address cannot receive (a hard bounce, invalid) or staff suppressed it (consumers/consent.py)."""
+    row = facts.suppression(recipient)
+    if row is None:
+        return None
+    if event.data.category == Category.CRITICAL and row.reason not in consent.BLOCKS_CRITICAL:
+        return None
+    return Withheld(DeliveryStatus.SUPPRESSED, f"not sent: suppressed since {row.created_at:%Y-%m-%d %H:%M} UTC "
+                    f"({row.get_reason_display()}, {row.source})", row.reason)
+
+
+POLICY: tuple[PolicyStep, ...] = (expiry, preferences, suppression)
+
+
+def withheld(event: InboundEvent, notification: Notification, recipient: str, now: datetime, facts: Facts,
              steps: tuple[PolicyStep, ...] = POLICY) -> Withheld | None:
     """The first step that withholds the message, or None when every step lets it pass."""
     for step in steps:
-        if (stop := step(event, notification, recipient, now)) is not None:
+        if (stop := step(event, notification, recipient, now, facts)) is not None:
             return stop
     return None

@@ -37,7 +37,7 @@ from chesanto_comms.kafka import client_properties, consumer_properties
 from chesanto_comms.numbers import is_whole_number
 from chesanto_comms.startup import services_summary
 from chesanto_comms.topics import topic_for
-from consumers import log_rows, retry
+from consumers import consent, log_rows, retry
 from consumers.channels import UnknownChannel, get_channel
 from consumers.claims import ProcessLease
 from consumers.delivery import LoggedChannel
@@ -311,8 +311,9 @@ class Replay:
 
     def _preview(self, event: InboundEvent, todo: list[tuple[Notification, str, str | None]]) -> None:
         expired = 0
+        facts = consent.load(self.channel, {recipient for _, recipient, _ in todo})
         for notification, recipient, status in todo:
-            stop = withheld(event, notification, recipient, timezone.now())  # the policy decides, as on delivery
+            stop = withheld(event, notification, recipient, timezone.now(), facts)  # the policy decides, as on delivery
             if stop is None:
                 verb = "would send"
             else:

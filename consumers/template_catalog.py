@@ -4,6 +4,7 @@ exactly what the code sends, and each log row's (template, template_version) nam
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from consumers.channels import channel_class, names
 from consumers.delivery import LoggedChannel
@@ -32,6 +33,12 @@ def catalogue() -> list[CatalogueEntry]:
                 entries.extend(CatalogueEntry(channel_name, event_type, n, channel.template_extensions[0])
                                for n in notifications)
     return entries
+
+
+@cache
+def categories() -> dict[str, str]:
+    """Each notification's category (its event type's), by template name: what the admin shows."""
+    return {entry.notification.name: str(get_event_type(entry.event_type).category) for entry in catalogue()}
 
 
 def entry_for(template_name: str) -> CatalogueEntry | None:

@@ -11,7 +11,8 @@ The URLs are anymail's own (/webhooks/anymail/<esp>/tracking/), each view wrappe
   answers 400 before any event reaches us;
 - answers 409 when every event of the call was a replay.
 `on_tracking` (connected to anymail's `tracking` signal in consumers/email/apps.py) applies each event to
-the EmailLog row whose provider_message_id is the event's message_id. SMTP sends get no
+the EmailLog row whose provider_message_id is the event's message_id, and puts the recipient of a
+hard bounce or a complaint on the email suppression list (consumers/suppressions.py). SMTP sends get no
 callbacks.
 """
 from __future__ import annotations
@@ -31,6 +32,7 @@ from consumers.delivery_log import DeliveryStatus
 from consumers.email.models import EmailLog
 from consumers.email.settings import email_settings
 from consumers.log_rows import Change
+from consumers.suppressions import Reason, suppress
 from consumers.webhooks import replay
 from consumers.webhooks.base import (
     HTTP_STATUS,
@@ -75,6 +77,17 @@ def change_for(event: AnymailTrackingEvent) -> Change:
     return Change()  # deferred, autoresponded, (un)subscribed, unknown: nothing the log records
 
 
+# anymail's "bounced" is a permanent (hard) bounce for most ESPs, and a temporary one is "deferred", which
+# suppresses nothing; but anymail maps Postmark's SoftBounce (a mailbox full, a server down for days) to
+# "bounced" too, so its own type is read: a soft bounce marks the row but leaves the address on no list.
+SUPPRESSING = {EventType.BOUNCED: Reason.HARD_BOUNCE, EventType.COMPLAINED: Reason.COMPLAINT}
+
+
+def is_soft_bounce(event: AnymailTrackingEvent) -> bool:
+    esp_event = event.esp_event if isinstance(event.esp_event, dict) else {}
+    return event.event_type == EventType.BOUNCED and esp_event.get("Type") == "SoftBounce"  # Postmark's
+
+
 def event_digest(esp_name: str, event: AnymailTrackingEvent) -> str:
     # Normalised fields, so the digest is the same whatever the ESP's JSON spacing or key order.
     return replay.digest([esp_name, event.event_id, event.event_type, event.timestamp,
@@ -90,6 +103,9 @@ def on_tracking(sender, event: AnymailTrackingEvent, esp_name: str, **kwargs) ->
     else:
         outcome = settle(provider, event_digest(esp_name, event),
                          EmailLog.objects.filter(provider_message_id=event.message_id), change_for(event))
+    if (event.event_type in SUPPRESSING and event.recipient and outcome != REFUSED_REPLAY
+            and not is_soft_bounce(event)):
+        suppress("email", event.recipient, SUPPRESSING[event.event_type], f"{provider} webhook", describe(event))
     count(provider, outcome)
     outcomes = _call_outcomes.get()
     if outcomes is not None:

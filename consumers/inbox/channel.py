@@ -30,6 +30,9 @@ class InboxChannel(LoggedChannel):
     notifications = INBOX
     idempotent_sends = True  # a row enters the feed once (consumers/inbox/feed.py): an interrupted one is resent
 
+    def consent_keys(self, recipients: set[str]) -> dict[str, str]:
+        return {recipient: f"user:{recipient}" for recipient in recipients}  # a recipient is a user's id
+
     def check(self) -> None:
         super().check()
         alias = router.db_for_write(InboxItem)

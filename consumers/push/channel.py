@@ -80,6 +80,11 @@ class PushChannel(LoggedChannel):
         return Preview(self.name, subject=push.title, text=push.body,
                        facts=(("priority", push.priority), ("data", ", ".join(f"{k}={v}" for k, v in push.data.items()))))
 
+    def consent_keys(self, recipients: set[str]) -> dict[str, str]:
+        """A device's preferences are its user's (one query for the batch); a row that names nobody keeps its text."""
+        owners = dict(PushDevice.objects.filter(token__in=recipients).values_list("token", "user_id"))
+        return {r: f"user:{owners[r]}" if r in owners else r for r in recipients}
+
     def logged_recipient(self, recipient: str) -> str:
         return recipient if unreachable(recipient) else masked(recipient)
 

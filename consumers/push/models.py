@@ -55,16 +55,17 @@ class PushLog(DeliveryLog):
         SKIPPED = "SKIPPED", "Skipped (no device to send to)"
         EXPIRED = "EXPIRED", "Expired (not sent)"
         RENDER_FAILED = "RENDER_FAILED", "Could not be rendered"
+        SUPPRESSED = "SUPPRESSED", "Suppressed (opted out or on the suppression list)"
         UNKNOWN = "UNKNOWN", "Unknown (held for a decision)"
 
     RECIPIENT_FIELD = "recipient"
     FINAL = (Status.SENT, Status.FAILED, Status.REJECTED, Status.UNREGISTERED, Status.INVALID_TOKEN, Status.SKIPPED,
-             Status.EXPIRED, Status.RENDER_FAILED, Status.UNKNOWN)
+             Status.EXPIRED, Status.RENDER_FAILED, Status.SUPPRESSED, Status.UNKNOWN)
     STATUS_RANK = {  # FCM v1 reports no delivery to the device, so SENT is as far as a push gets
         DeliveryStatus.PENDING: 0,
         DeliveryStatus.SENT: 1, DeliveryStatus.FAILED: 1, DeliveryStatus.REJECTED: 1, DeliveryStatus.UNREGISTERED: 1,
         DeliveryStatus.INVALID_TOKEN: 1, DeliveryStatus.SKIPPED: 1, DeliveryStatus.EXPIRED: 1,
-        DeliveryStatus.RENDER_FAILED: 1, DeliveryStatus.UNKNOWN: 0,
+        DeliveryStatus.RENDER_FAILED: 1, DeliveryStatus.SUPPRESSED: 1, DeliveryStatus.UNKNOWN: 0,
     }
 
     recipient = models.CharField(max_length=TOKEN_MAX_LENGTH, db_index=True)  # a device token (see above)

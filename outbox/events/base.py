@@ -53,6 +53,13 @@ class EventSchema(BaseModel):
                 problems.setdefault(field, NUL_PROBLEM)
             raise InvalidEventData(cls.event_type, problems) from None
 
+    @classmethod
+    def json_schema(cls) -> dict[str, Any]:
+        """The payload's JSON Schema, with the type's identity and category (`outbox_schemas` exports these)."""
+        return {"$id": f"urn:chesanto:event:{cls.event_type}:v{cls.version}", **cls.model_json_schema(),
+                "x-chesanto-event-type": cls.event_type, "x-chesanto-version": cls.version,
+                "x-chesanto-category": cls.category.value, "x-chesanto-key": cls.key_field}
+
     def partition_key(self) -> str:
         return str(getattr(self, self.key_field))
 

@@ -9,7 +9,8 @@ from typing import ClassVar
 
 import requests
 
-from consumers.providers import ProviderVerdict, failed, rejected, transient
+from consumers.delivery_log import DeliveryStatus
+from consumers.providers import ProviderVerdict, drop_address, failed, rejected, transient
 from consumers.sms.providers.base import (
     HttpCall,
     SmsProvider,
@@ -26,8 +27,8 @@ SUCCESS = {100: "Processed", 101: "Sent", 102: "Queued"}
 RECIPIENT_STATUS: dict[int, ProviderVerdict] = {
     401: transient("RiskHold: the account is held for review; contact Africa's Talking"),
     402: transient("InvalidSenderId: SMS_SENDER_ID is not approved for this account/network"),
-    403: rejected("InvalidPhoneNumber"),
-    404: rejected("UnsupportedNumberType: the number cannot receive SMS"),
+    403: drop_address(DeliveryStatus.REJECTED, "InvalidPhoneNumber"),
+    404: drop_address(DeliveryStatus.REJECTED, "UnsupportedNumberType: the number cannot receive SMS"),
     405: transient("InsufficientBalance: top up the Africa's Talking account"),
     406: rejected("UserInBlacklist: the recipient opted out of messages from this sender"),
     407: transient("CouldNotRoute: no route to the network now"),

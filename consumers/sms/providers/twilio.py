@@ -13,7 +13,8 @@ import requests
 from django.urls import reverse
 
 from chesanto_comms.conf import comms
-from consumers.providers import ProviderVerdict, failed, rejected, transient
+from consumers.delivery_log import DeliveryStatus
+from consumers.providers import ProviderVerdict, drop_address, failed, rejected, transient
 from consumers.sms.providers.base import (
     HttpCall,
     SmsConfigError,
@@ -32,12 +33,12 @@ ERROR_CODES: dict[int, ProviderVerdict] = {
     20003: transient("Authentication error: check SMS_USERNAME (Account SID) / SMS_API_KEY (auth token)"),
     20429: transient("Too many requests"),
     20500: transient("Twilio internal server error"),
-    21211: rejected("Invalid 'To' phone number"),
+    21211: drop_address(DeliveryStatus.REJECTED, "Invalid 'To' phone number"),
     21408: transient("SMS to this region is not enabled in the account's geo permissions"),
     21606: transient("The 'From' number / SMS_SENDER_ID cannot send to this destination"),
     21610: rejected("The recipient unsubscribed (replied STOP)"),
     21612: rejected("The 'To' number is not reachable by SMS"),
-    21614: rejected("The 'To' number is not a mobile number"),
+    21614: drop_address(DeliveryStatus.REJECTED, "The 'To' number is not a mobile number"),
     30003: transient("Unreachable destination handset (off or out of coverage)"),
     30005: rejected("Unknown destination handset"),
     30006: rejected("Landline or unreachable carrier"),

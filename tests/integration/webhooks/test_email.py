@@ -186,3 +186,18 @@ def test_unknown_message_is_acknowledged(client, db, callbacks):
 
 def test_only_post(client, db):
     assert client.get(URL, HTTP_AUTHORIZATION=basic_auth(CREDENTIALS)).status_code == 405
+
+
+def test_a_hard_bounce_and_a_complaint_suppress_the_address_and_a_soft_bounce_does_not(client, email_log):
+    from consumers.models import Suppression
+
+    hard, complained, soft = email_log(), email_log(), email_log()
+    post(client, bounce(hard, timezone.now()))
+    post(client, spam_complaint(complained, timezone.now()))
+    post(client, bounce(soft, timezone.now(), "SoftBounce"))
+    active = dict(Suppression.objects.filter(channel="email", lifted_at__isnull=True).values_list("address", "reason"))
+    assert active.get(hard.recipient) == Suppression.Reason.HARD_BOUNCE
+    assert active.get(complained.recipient) == Suppression.Reason.COMPLAINT
+    assert soft.recipient not in active
+    post(client, bounce(hard, timezone.now() + timedelta(seconds=1)))  # reported again: still one row
+    assert Suppression.objects.filter(address=hard.recipient).count() == 1

@@ -120,3 +120,17 @@ def test_channel_builds_without_credentials_and_a_missing_setting_is_a_transient
     log = SMSLog.objects.get(event_id=otp.id)
     assert (log.status, log.provider) == ("PENDING", "africastalking")
     assert "SMS provider not configured: SMS_API_KEY is empty" in log.error_message
+
+
+def test_a_number_the_provider_calls_invalid_is_suppressed_and_the_next_sms_to_it_is_not_sent(channel, at_server):
+    from consumers.models import Suppression
+
+    channel.deliver(event("inventory.stock_low", phones=["+254700000403"]))
+    row = Suppression.objects.get(channel="sms", address="+254700000403", lifted_at__isnull=True)
+    assert row.reason == Suppression.Reason.INVALID and "InvalidPhoneNumber" in row.detail
+    calls = len(at_server.to("+254700000403"))
+    again = event("inventory.stock_low", phones=["+254700000403"])
+    channel.deliver(again)
+    log = SMSLog.objects.get(event_id=again.id)
+    assert log.status == "SUPPRESSED" and "The provider says it will never work" in log.error_message
+    assert len(at_server.to("+254700000403")) == calls  # not sent again
