@@ -106,7 +106,7 @@ def check_template_shadowing(app_configs=None, **kwargs) -> list[checks.CheckMes
 def check_translations(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """Every message to a customer has each language's template files and subject (consumers/languages.py).
     A missing one is a Warning: that message goes in English, nothing fails."""
-    from consumers.languages import ENGLISH, NAMES, Language, customer_facing, missing, translated
+    from consumers.languages import ENGLISH, NAMES, Language, customer_facing, gaps
     from outbox.events import get_event_type
 
     warnings = []
@@ -123,15 +123,11 @@ def check_translations(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
                 for language in Language:
                     if language is ENGLISH:
                         continue
-                    gaps = [translated(f"{notification.template}{ext}", language)
-                            for ext in channel.template_extensions
-                            if missing(f"{notification.template}{ext}", language)]
-                    if notification.subject and language.value not in notification.subjects:
-                        gaps.append(f"its subject (Notification.subjects[{language.value!r}])")
-                    if gaps:
+                    files = [f"{notification.template}{ext}" for ext in channel.template_extensions]
+                    if missing_parts := gaps(notification, language, files):
                         warnings.append(checks.Warning(
                             f"the {name} channel's {notification.name} has no {NAMES[language]} translation: "
-                            f"{', '.join(gaps)}; it is sent in English to customers who read {NAMES[language]}",
+                            f"{', '.join(missing_parts)}; it is sent in English to customers who read {NAMES[language]}",
                             id="chesanto.W008",
                             hint="Add the file beside the English one, named by language before the extension, in the "
                                  "channel's message_templates/ or in COMMS_TEMPLATE_DIRS (README, 'Templates and "

@@ -73,16 +73,22 @@ def written_in(notification: Any, language: Language, files: list[str]) -> Langu
     """The language the notification goes in: `language` if every part of it is translated (each of
     `files`, English paths, and the subject if it has one), else English: a whole message in English
     reads better than one half translated."""
-    if language is ENGLISH:
-        return ENGLISH
-    gaps = [translated(path, language) for path in files if missing(path, language)]
-    if notification.subject and language.value not in notification.subjects:
-        gaps.append("its subject")
-    if gaps:
+    if missing_parts := gaps(notification, language, files):
         log.warning("%s has no %s translation (%s); sent in English", notification.name, NAMES[language],
-                    ", ".join(gaps))
+                    ", ".join(missing_parts))
         return ENGLISH
     return language
+
+
+def gaps(notification: Any, language: Language, files: list[str]) -> list[str]:
+    """The parts of the notification with no translation into `language`: template files (as the
+    translation's path) and its subject; empty for English."""
+    if language is ENGLISH:
+        return []
+    parts = [translated(path, language) for path in files if missing(path, language)]
+    if notification.subject and language.value not in notification.subjects:
+        parts.append(f"its subject (Notification.subjects[{language.value!r}])")
+    return parts
 
 
 def subject(notification: Any, language: Language) -> str:

@@ -226,3 +226,20 @@ def test_a_record_without_a_language_is_written_as_before(db):
     given = OutboxEvent.objects.get(id=emit("dispatch.delivery_assigned", {**sample("dispatch.delivery_assigned"),
                                                                            "language": "sw"}))
     assert given.payload["language"] == "sw"
+
+
+# --- the admin's preview --------------------------------------------------------------------------------------
+def test_the_preview_shows_a_customer_message_in_each_language():
+    from consumers.template_preview import languages_of, preview
+
+    assert languages_of("sales_order_confirmation") == [Language.EN, Language.SW]
+    assert languages_of("inventory_low_stock") == [None]  # to staff: English only
+    assert preview("sales_order_confirmation", Language.SW).subject == "Oda ORD-2026-00417 imethibitishwa - Chesanto Bakery"
+    assert preview("sales_order_confirmation", Language.EN).subject == "Order ORD-2026-00417 confirmed - Chesanto Bakery"
+
+
+def test_the_preview_names_what_is_untranslated(untranslated):
+    from consumers.template_preview import preview
+
+    shown = preview("sms_test_order", Language.SW)
+    assert shown.untranslated == ("sms/test/order.sw.txt",) and shown.text == "Chesanto: order ORD-2026-00417 confirmed."
