@@ -15,11 +15,11 @@ from __future__ import annotations
 import logging
 from enum import Enum
 from functools import lru_cache
-from typing import Any
 
 from jinja2 import TemplateNotFound
 
 from chesanto_comms.conf import comms, generation
+from consumers.notifications import Notification
 from outbox.events.base import EventSchema
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ def recipient_preference(recipient: str) -> Language | None:
     return None
 
 
-def choose(notification: Any, data: EventSchema, recipient: str) -> Language:
+def choose(notification: Notification, data: EventSchema, recipient: str) -> Language:
     """The event's language, else the recipient's preference, else COMMS_DEFAULT_LANGUAGE; English for a
     message to staff (a notification with `customer=False`, or of an event type with no `language` field)."""
     if not (notification.customer and customer_facing(type(data))):
@@ -69,7 +69,7 @@ def customer_facing(data_type: type[EventSchema]) -> bool:
     return "language" in data_type.model_fields
 
 
-def written_in(notification: Any, language: Language, files: list[str]) -> Language:
+def written_in(notification: Notification, language: Language, files: list[str]) -> Language:
     """The language the notification goes in: `language` if every part of it is translated (each of
     `files`, English paths, and the subject if it has one), else English: a whole message in English
     reads better than one half translated."""
@@ -80,7 +80,7 @@ def written_in(notification: Any, language: Language, files: list[str]) -> Langu
     return language
 
 
-def gaps(notification: Any, language: Language, files: list[str]) -> list[str]:
+def gaps(notification: Notification, language: Language, files: list[str]) -> list[str]:
     """The parts of the notification with no translation into `language`: template files (as the
     translation's path) and its subject; empty for English."""
     if language is ENGLISH:
@@ -91,7 +91,7 @@ def gaps(notification: Any, language: Language, files: list[str]) -> list[str]:
     return parts
 
 
-def subject(notification: Any, language: Language) -> str:
+def subject(notification: Notification, language: Language) -> str:
     """The notification's subject (a Jinja2 string) in `language` (written_in said it has it)."""
     return notification.subject if language is ENGLISH else notification.subjects[language.value]
 
@@ -109,11 +109,13 @@ def _search_key() -> tuple[tuple[str, ...], int]:
 @lru_cache(maxsize=1024)
 def _found(key: tuple[tuple[str, ...], int], path: str) -> bool:
     """Whether a template directory holds `path` (remembered per search path and settings generation:
-    a look-up that misses searches every directory)."""
+    a look-up that misses searches every directory). Only whether it is there: a translation with a
+    syntax error is found, and fails when rendered, as any template does."""
     from consumers.rendering import environment
 
+    env = environment()
     try:
-        environment().get_template(path)
+        env.loader.get_source(env, path)
     except TemplateNotFound:
         return False
     return True

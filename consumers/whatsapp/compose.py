@@ -40,8 +40,10 @@ class WhatsAppMessage:
     fallback: WhatsAppMessage | None = None  # for a text: the template to send if the window has closed
 
 
-def context_for(notification: Notification, data: EventSchema) -> dict[str, Any]:
-    return {**data.revealed(), **notification.extra_context(data)}
+def context_for(notification: Notification, data: EventSchema, language: Language = Language.EN) -> dict[str, Any]:
+    # `language` is what the text is written in, not the event's field of that name: an approved template's
+    # parameters are filled in its own language (English), a date too.
+    return {**data.revealed(), **notification.extra_context(data), "language": language.value}
 
 
 def wa_number(phone_number: str) -> str:
@@ -92,7 +94,7 @@ def text_message(notification: Notification, data: EventSchema, phone_number: st
     is the one configured, whatever the language: Meta sends only the languages submitted there."""
     language = written_in(notification, language, [f"{notification.template}.txt"])
     path = translated(f"{notification.template}.txt", language)
-    text = rendering.render(path, {**context_for(notification, data), "language": language.value}).strip()
+    text = rendering.render(path, context_for(notification, data, language)).strip()
     if not text:
         raise ValueError(f"{path} rendered an empty message")
     if len(text) > TEXT_MAX_LENGTH:

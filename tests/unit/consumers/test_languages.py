@@ -243,3 +243,30 @@ def test_the_preview_names_what_is_untranslated(untranslated):
 
     shown = preview("sms_test_order", Language.SW)
     assert shown.untranslated == ("sms/test/order.sw.txt",) and shown.text == "Chesanto: order ORD-2026-00417 confirmed."
+
+
+def test_a_broken_translation_is_found_by_check_and_fails_as_any_template_does(settings, tmp_path):
+    from jinja2 import TemplateSyntaxError
+
+    from consumers.sms.notifications import SMS
+
+    (tmp_path / "sms" / "dispatch").mkdir(parents=True)
+    (tmp_path / "sms" / "dispatch" / "delivery.sw.txt").write_text("{{ short_name }}: {% if %}")
+    settings.COMMS_TEMPLATE_DIRS = [str(tmp_path)]
+    assert check_translations() == []  # present: not a missing translation
+    with pytest.raises(TemplateSyntaxError):
+        render_sms(SMS["dispatch.delivery_assigned"][0], parse("dispatch.delivery_assigned"), Language.SW)
+
+
+def test_whatsapp_text_in_swahili_but_the_approved_template_in_its_own_language():
+    from consumers.whatsapp.compose import template_message, text_message
+    from consumers.whatsapp.notifications import WHATSAPP
+
+    notification = WHATSAPP["sales.order_confirmed"][0]
+    data = parse("sales.order_confirmed", language="sw")
+    template = template_message(notification.options["template"], notification, data, "+254722334455")
+    assert template.payload["template"]["language"] == {"code": "en"}
+    assert "{{4}}=23 Nov 2026" in template.logged_text  # the English template's date, not "23 Novemba"
+    text = text_message(notification, data, "+254722334455", fallback=template, language=Language.SW)
+    assert text.payload["text"]["body"].startswith("Habari Mama Njeri Shop, oda yako ORD-2026-00417 imethibitishwa")
+    assert "tutaileta tarehe 23 Novemba 2026" in text.payload["text"]["body"]
