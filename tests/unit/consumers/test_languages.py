@@ -86,7 +86,7 @@ def test_what_the_swahili_messages_say():
     from consumers.sms.notifications import SMS
 
     otp = render_sms(SMS["auth.otp_requested"][0], parse("auth.otp_requested"), Language.SW)
-    assert otp.text == ("Chesanto: Nambari yako ya kuthibitisha kuingia ni 482913. Itaisha baada ya dakika 10. "
+    assert otp.text == ("Chesanto: Nambari yako ya kuthibitisha kuingia ni 482913. Itaisha muda wake baada ya dakika 10. "
                         "Usimpe mtu yeyote.")
     assert otp.logged_text.count("******") == 1
 
