@@ -270,3 +270,14 @@ def test_whatsapp_text_in_swahili_but_the_approved_template_in_its_own_language(
     text = text_message(notification, data, "+254722334455", fallback=template, language=Language.SW)
     assert text.payload["text"]["body"].startswith("Habari Mama Njeri Shop, oda yako ORD-2026-00417 imethibitishwa")
     assert "tutaileta tarehe 23 Novemba 2026" in text.payload["text"]["body"]
+
+
+def test_manage_py_check_reports_it_as_a_warning(untranslated):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("check", stdout=out, stderr=out)  # a warning: check still passes
+    assert "(chesanto.W008) the sms channel's sms_test_order has no Swahili translation: sms/test/order.sw.txt" \
+        in out.getvalue()
