@@ -347,6 +347,8 @@ comms = Settings(
     Setting("COMMS_POSTAL_ADDRESS", "", "postal address in the email footer; empty = none"),
     Setting("COMMS_SUPPORT_EMAIL", "support@chesanto.local", "support address in messages"),
     Setting("COMMS_APP_URL", "http://localhost:8000", "the bakery system's URL, for links in messages"),
+    Setting("COMMS_DEFAULT_LANGUAGE", "en", "language of a customer's message when neither the event nor the "
+            "recipient's preference names one: `en` (English) or `sw` (Swahili)", validate=one_of("en", "sw")),
     # --- logs ---
     Setting("LOG_FORMAT", "plain", "`plain` or `json` (one JSON object per line)", validate=one_of("plain", "json")),
 )

@@ -11,11 +11,12 @@ from django.utils.html import format_html, format_html_join
 from chesanto_comms.kafka import client_properties, producer_properties
 from consumers.channels import log_models
 from consumers.dead_letters import republish
+from consumers.languages import NAMES
 from consumers.models import ConsentChange, DeadLetter, MessageTemplate, Suppression
 from consumers.recipients_admin import ConsentChangeAdmin, SuppressionAdmin
 from consumers.reports import reports_context
 from consumers.template_catalog import categories
-from consumers.template_preview import preview
+from consumers.template_preview import languages_of, preview
 
 admin.site.register(ConsentChange, ConsentChangeAdmin)
 admin.site.register(Suppression, SuppressionAdmin)
@@ -47,10 +48,25 @@ class MessageTemplateAdmin(admin.ModelAdmin):
 
     @admin.display(description="preview (sample data)")
     def rendered_preview(self, obj):
-        shown = preview(obj.name)
+        """The message in each language it is written in (a message to customers: English and Swahili)."""
+        languages = languages_of(obj.name)
+        if languages == [None]:
+            return self._preview_html(preview(obj.name), "")
+        return format_html_join("", '<section id="preview-{}" lang="{}"><h3>{}</h3>{}</section>', (
+            (language.value, language.value, NAMES[language],
+             self._preview_html(preview(obj.name, language), "" if language.value == "en" else f"-{language.value}"))
+            for language in languages))
+
+    @staticmethod
+    def _preview_html(shown, suffix: str):
+        """One preview; its elements' ids are the channel's (`email-subject`), with `-sw` for Swahili."""
         if shown.error:
             return format_html('<p class="errornote">{}</p>', shown.error)
-        channel, parts = shown.channel, []
+        channel, parts = shown.channel + suffix, []
+        if shown.untranslated:
+            parts.append(format_html('<p class="errornote" id="{}-untranslated">No translation: {}. Customers who '
+                                     'read this language get the English message, shown below.</p>',
+                                     channel, ", ".join(shown.untranslated)))
         if shown.subject:
             parts.append(format_html('<p><b>Subject:</b> <span id="{}-subject">{}</span></p>', channel, shown.subject))
         if shown.html:

@@ -29,6 +29,7 @@ class ConsumersConfig(AppConfig):
             check_some_channel_installed,
             check_template_shadowing,
             check_templates,
+            check_translations,
         )
         from outbox.emitter import set_eager_delivery
 
@@ -38,6 +39,7 @@ class ConsumersConfig(AppConfig):
         checks.register(check_some_channel_installed)
         checks.register(check_channel_apps)
         checks.register(check_template_shadowing)
+        checks.register(check_translations)
         set_eager_delivery(_deliver_eagerly)
         from consumers.timeline import delivery_rows
         from outbox.timeline import register_timeline_source

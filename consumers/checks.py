@@ -101,3 +101,36 @@ def check_template_shadowing(app_configs=None, **kwargs) -> list[checks.CheckMes
                             "COMMS_TEMPLATE_DIRS is the place to override another channel's templates.")
         for relative, used, hidden in shadowed_templates(dirs)
     ]
+
+
+def check_translations(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Every message to a customer has each language's template files and subject (consumers/languages.py).
+    A missing one is a Warning: that message goes in English, nothing fails."""
+    from consumers.languages import ENGLISH, NAMES, Language, customer_facing, gaps
+    from outbox.events import get_event_type
+
+    warnings = []
+    for name in installed():
+        channel = get_channel(name)
+        if not isinstance(channel, LoggedChannel):
+            continue
+        for event_type, notifications in channel.notifications.items():
+            if not customer_facing(get_event_type(event_type)):
+                continue
+            for notification in notifications:
+                if not notification.customer:
+                    continue
+                for language in Language:
+                    if language is ENGLISH:
+                        continue
+                    files = [f"{notification.template}{ext}" for ext in channel.template_extensions]
+                    if missing_parts := gaps(notification, language, files):
+                        warnings.append(checks.Warning(
+                            f"the {name} channel's {notification.name} has no {NAMES[language]} translation: "
+                            f"{', '.join(missing_parts)}; it is sent in English to customers who read {NAMES[language]}",
+                            id="chesanto.W008",
+                            hint="Add the file beside the English one, named by language before the extension, in the "
+                                 "channel's message_templates/ or in COMMS_TEMPLATE_DIRS (README, 'Templates and "
+                                 "branding').",
+                        ))
+    return warnings

@@ -37,6 +37,9 @@ class Notification:
     recipients: Callable[[EventSchema], list[str]]
     version: int = 1
     subject: str = ""  # email (and push) only: a Jinja2 string
+    subjects: dict[str, str] = field(default_factory=dict)  # the subject's translations by language: {"sw": …}
+    # Written to the event's customer, in their language (consumers/languages.py); False: to staff, in English.
+    customer: bool = True
     extra_context: Callable[[EventSchema], dict[str, Any]] = field(default=lambda data: {})
     # Time-critical messages (an OTP) are not sent after this moment; None = never expires.
     expires: Callable[[EventSchema, datetime], datetime | None] = field(default=lambda data, emitted: None)

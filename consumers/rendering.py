@@ -78,6 +78,7 @@ def _globals(_generation: int, year: int) -> dict[str, Any]:
         "short_name": comms.COMMS_SHORT_NAME,
         "support_email": comms.COMMS_SUPPORT_EMAIL,
         "app_url": comms.COMMS_APP_URL,
+        "language": "en",  # what the message is written in (consumers/languages.py); a channel's context sets it
     }
 
 

@@ -15,7 +15,7 @@ from chesanto_comms.conf import comms
 from outbox import limits, secrets, tracing
 from outbox.errors import EventTooLarge, InvalidEventData
 from outbox.events import get_event_type
-from outbox.events.base import EventSchema
+from outbox.events.base import OMITTED_WHEN_NONE, EventSchema
 
 NOTIFY_CHANNEL = "outbox_event"
 # The payload and headers as the relay will publish them: compact, ASCII-only (so len() is bytes), strict.
@@ -70,6 +70,9 @@ def shard_of(key: str, shards: int) -> int:
 
 def sealed_payload(event: EventSchema) -> dict[str, Any]:
     payload = event.model_dump(mode="json")
+    for name in OMITTED_WHEN_NONE:
+        if name in payload and payload[name] is None:
+            del payload[name]
     for name in event.secret_fields():
         if (value := getattr(event, name)) is not None:
             secret = value.get_secret_value()

@@ -11,6 +11,7 @@ from consumers.email.notifications import EMAILS
 from consumers.email.settings import email_settings
 from consumers.email.transports import transport
 from consumers.events import InboundEvent
+from consumers.languages import choose
 from consumers.notifications import Notification
 from consumers.providers import PermanentError, Sent
 
@@ -49,16 +50,20 @@ class EmailChannel(LoggedChannel):
         return {"subject": "", "context_data": event.data.masked(), "provider": self.provider}
 
     def render(self, notification: Notification, event: InboundEvent, recipient: str) -> tuple[RenderedEmail, str]:
-        return render_email(notification, event.data, recipient), message_id(event.id, notification.name, recipient)
+        return (render_email(notification, event.data, recipient, language=choose(notification, event.data, recipient)),
+                message_id(event.id, notification.name, recipient))
 
     def preview(self, notification: Notification, data):
         from consumers.template_preview import Preview
 
-        email = render_email(notification, data, PREVIEW_RECIPIENT, attach=False)
+        email = render_email(notification, data, PREVIEW_RECIPIENT, attach=False,
+                             language=choose(notification, data, PREVIEW_RECIPIENT))
         return Preview(self.name, subject=email.subject, html=email.html, text=email.text)
 
     def describe(self, message: tuple[RenderedEmail, str], entry: EmailLog) -> None:
         entry.subject = message[0].subject[:255]
+        # The language it went in, beside the event's data (whose `language` is the one asked for, if any).
+        entry.context_data = {**(entry.context_data or {}), "language_used": message[0].language.value}
 
     def send(self, message: tuple[RenderedEmail, str], recipient: str, entry: EmailLog) -> Sent:
         rendered, msg_id = message

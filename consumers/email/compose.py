@@ -8,6 +8,8 @@ from pathlib import Path
 
 from consumers import rendering
 from consumers.email.settings import email_settings
+from consumers.languages import Language, translated, written_in
+from consumers.languages import subject as subject_in
 from consumers.notifications import Notification
 from outbox.events.base import EventSchema
 
@@ -24,16 +26,23 @@ class RenderedEmail:
     html: str
     text: str
     attachments: list[Path] = field(default_factory=list)
+    language: Language = Language.EN  # what it is written in: English where a translation is missing
 
 
-def render_email(notification: Notification, data: EventSchema, recipient: str, attach: bool = True) -> RenderedEmail:
-    context = {**data.revealed(), **notification.extra_context(data), "recipient": recipient}
-    subject = " ".join(rendering.render_string(notification.subject, context).split())
+def render_email(notification: Notification, data: EventSchema, recipient: str, attach: bool = True,
+                 language: Language = Language.EN) -> RenderedEmail:
+    """The email in `language`, or in English if a part of it has no translation (languages.written_in)."""
+    paths = [f"{notification.template}.html", f"{notification.template}.txt"]
+    language = written_in(notification, language, paths)
+    html_path, text_path = (translated(path, language) for path in paths)
+    context = {**data.revealed(), **notification.extra_context(data), "recipient": recipient, "language": language.value}
+    subject = " ".join(rendering.render_string(subject_in(notification, language), context).split())
     return RenderedEmail(
         subject=subject,
-        html=rendering.render_html(f"{notification.template}.html", context),
-        text=rendering.render(f"{notification.template}.txt", context),
+        html=rendering.render_html(html_path, context),
+        text=rendering.render(text_path, context),
         attachments=[attachment_file(data.attachment_path)] if attach and hasattr(data, "attachment_path") else [],
+        language=language,
     )
 
 

@@ -23,6 +23,7 @@ EMAILS: dict[str, list[Notification]] = {
     "auth.otp_requested": [Notification(
         "auth_otp", "emails/auth/otp", recipients_from("email"),
         subject="Your Verification Code - {{ company_name }}",
+        subjects={"sw": "Nambari yako ya kuthibitisha - {{ company_name }}"},
         extra_context=otp_context, expires=expires_after_minutes)],
     "auth.password_changed": [Notification(
         "auth_password_changed", "emails/auth/password_changed", recipients_from("email"),
@@ -38,13 +39,16 @@ EMAILS: dict[str, list[Notification]] = {
         subject="⏰ Daily Entry Reminder - {{ date | day }}")],
     "sales.order_confirmed": [Notification(
         "sales_order_confirmation", "emails/sales/order_confirmation", recipients_from("customer_email"),
-        subject="Order {{ order_id }} confirmed - {{ company_name }}", extra_context=order_context)],
+        subject="Order {{ order_id }} confirmed - {{ company_name }}", extra_context=order_context,
+        subjects={"sw": "Oda {{ order_id }} imethibitishwa - {{ company_name }}"})],
     "sales.invoice_issued": [Notification(
         "sales_invoice", "emails/sales/invoice", recipients_from("customer_email"),
-        subject="Invoice {{ invoice_number }} - {{ company_name }}")],
+        subject="Invoice {{ invoice_number }} - {{ company_name }}",
+        subjects={"sw": "Ankara {{ invoice_number }} - {{ company_name }}"})],
     "sales.payment_received": [Notification(
         "sales_payment_receipt", "emails/sales/payment_receipt", recipients_from("customer_email"),
-        subject="Payment received - receipt {{ receipt_number }}")],
+        subject="Payment received - receipt {{ receipt_number }}",
+        subjects={"sw": "Malipo yamepokelewa - risiti {{ receipt_number }}"})],
     "production.schedule_published": [Notification(
         "production_schedule", "emails/production/schedule_notification", recipients_from("recipients"),
         subject="Production schedule for {{ date | day }}")],

@@ -14,6 +14,7 @@ from consumers.inbox.compose import RenderedItem, render_item
 from consumers.inbox.models import InboxItem
 from consumers.inbox.notifications import INBOX
 from consumers.inbox.settings import inbox_settings
+from consumers.languages import choose
 from consumers.notifications import Notification
 from consumers.providers import Sent, TransientError
 
@@ -55,12 +56,12 @@ class InboxChannel(LoggedChannel):
         return {"provider": PROVIDER, "category": notification.options["category"]}
 
     def render(self, notification: Notification, event: InboundEvent, recipient: str) -> RenderedItem:
-        return render_item(notification, event.data)
+        return render_item(notification, event.data, choose(notification, event.data, recipient))
 
     def preview(self, notification: Notification, data):
         from consumers.template_preview import Preview
 
-        item = render_item(notification, data)
+        item = render_item(notification, data, choose(notification, data, "(preview)"))
         return Preview(self.name, subject=item.title, text=item.body,
                        facts=(("category", item.category.label), ("link", item.link or "none")))
 

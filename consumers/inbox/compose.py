@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from consumers import rendering
 from consumers.inbox.models import Category, InboxItem
+from consumers.languages import Language, translated, written_in
 from consumers.notifications import Notification
 from outbox.events.base import EventSchema
 
@@ -37,10 +38,12 @@ class RenderedItem:
     category: Category
 
 
-def render_item(notification: Notification, data: EventSchema) -> RenderedItem:
-    path = f"{notification.template}.txt"
+def render_item(notification: Notification, data: EventSchema, language: Language = Language.EN) -> RenderedItem:
+    language = written_in(notification, language, [f"{notification.template}.txt"])
+    path = translated(f"{notification.template}.txt", language)
     template = rendering.environment().get_template(path)
-    context = template.new_context({**rendering.globals_(), **data.model_dump(), **notification.extra_context(data)})
+    context = template.new_context({**rendering.globals_(), **data.model_dump(), **notification.extra_context(data),
+                                    "language": language.value})
 
     def block(name: str) -> str:
         if name not in template.blocks:

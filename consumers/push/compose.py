@@ -70,7 +70,8 @@ def clip(text: str, limit: int) -> str:
 def render_push(notification: Notification, data: EventSchema, **about: str) -> PushMessage:
     """`about`: what every push's data carries besides the notification's own (event id and type)."""
     options = PushOptions.of(notification)
-    context = {**data.model_dump(), **notification.extra_context(data)}  # secrets stay SecretStr: masked
+    context = {**data.model_dump(), **notification.extra_context(data),  # secrets stay SecretStr: masked
+               "language": "en"}  # to staff, in English: not the event's `language` (its customer's)
     title = clip(rendering.render_string(notification.subject, context), TITLE_MAX)
     body = clip(rendering.render(f"{notification.template}.txt", context), BODY_MAX)
     if not title or not body:

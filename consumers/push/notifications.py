@@ -26,7 +26,7 @@ PUSH: dict[str, list[Notification]] = {
                                      data=lambda d: {"screen": "inventory", "product_id": d.product_id})})],
     "dispatch.delivery_assigned": [Notification(
         "push_dispatch_delivery_assigned", "push/dispatch/delivery_assigned", DRIVER,
-        subject="New delivery: {{ order_id }}",
+        subject="New delivery: {{ order_id }}", customer=False,  # to the driver: the event's language is the customer's
         options={"push": PushOptions(priority="high", ttl_seconds=12 * HOURS,
                                      data=lambda d: {"screen": "dispatch", "order_id": d.order_id})})],
     "auth.daily_entry_reminder": [Notification(

@@ -4,6 +4,7 @@ from __future__ import annotations
 from consumers.delivery import LoggedChannel
 from consumers.delivery_log import DeliveryStatus
 from consumers.events import InboundEvent
+from consumers.languages import choose
 from consumers.notifications import Notification
 from consumers.providers import PermanentError, Sent, TransientError
 from consumers.sms.compose import RenderedSms, render_sms
@@ -13,6 +14,8 @@ from consumers.sms.providers import get_provider
 from consumers.sms.providers.base import SmsConfigError, SmsProvider
 from consumers.sms.settings import sms_settings
 from outbox.events.phones import InvalidPhoneNumber, e164, masked_phone
+
+PREVIEW_NUMBER = "+254700000000"
 
 
 class SMSChannel(LoggedChannel):
@@ -48,11 +51,11 @@ class SMSChannel(LoggedChannel):
     def preview(self, notification: Notification, data):
         from consumers.template_preview import Preview
 
-        sms = render_sms(notification, data)
+        sms = render_sms(notification, data, choose(notification, data, PREVIEW_NUMBER))
         return Preview(self.name, text=sms.text, facts=(("encoding", str(sms.encoding)),))
 
     def render(self, notification: Notification, event: InboundEvent, recipient: str) -> RenderedSms:
-        return render_sms(notification, event.data)
+        return render_sms(notification, event.data, choose(notification, event.data, recipient))
 
     def describe(self, message: RenderedSms, entry: SMSLog) -> None:
         entry.message = message.logged_text

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from chesanto_comms.gsm import SmsEncoding, analyse
 from consumers import rendering
+from consumers.languages import Language, translated, written_in
 from consumers.notifications import Notification
 from consumers.sms.settings import sms_settings
 from outbox.events.base import EventSchema
@@ -21,20 +22,24 @@ class RenderedSms:
     text: str  # what the recipient gets
     logged_text: str  # what SMSLog.message keeps: the text with secret values masked
     encoding: SmsEncoding
+    language: Language = Language.EN  # what it is written in: English where a translation is missing
 
 
-def render_sms(notification: Notification, data: EventSchema) -> RenderedSms:
-    context = {**data.revealed(), **notification.extra_context(data)}
-    text = rendering.render(f"{notification.template}.txt", context).strip()
+def render_sms(notification: Notification, data: EventSchema, language: Language = Language.EN) -> RenderedSms:
+    path = f"{notification.template}.txt"
+    language = written_in(notification, language, [path])
+    path = translated(path, language)
+    context = {**data.revealed(), **notification.extra_context(data), "language": language.value}
+    text = rendering.render(path, context).strip()
     if not text:
-        raise ValueError(f"{notification.template}.txt rendered an empty SMS")
+        raise ValueError(f"{path} rendered an empty SMS")
     encoding = analyse(text)
     if encoding.segments > sms_settings.SMS_MAX_SEGMENTS:
         raise MessageTooLong(
-            f"{notification.template}.txt rendered {encoding}, over SMS_MAX_SEGMENTS={sms_settings.SMS_MAX_SEGMENTS}: "
+            f"{path} rendered {encoding}, over SMS_MAX_SEGMENTS={sms_settings.SMS_MAX_SEGMENTS}: "
             f"shorten the template, or the data (a non-GSM character such as an emoji makes the whole text UCS-2)"
         )
-    return RenderedSms(text=text, logged_text=mask_secrets(text, data), encoding=encoding)
+    return RenderedSms(text=text, logged_text=mask_secrets(text, data), encoding=encoding, language=language)
 
 
 def mask_secrets(text: str, data: EventSchema) -> str:

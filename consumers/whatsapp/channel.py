@@ -16,6 +16,7 @@ from chesanto_comms.env import SettingError
 from consumers.delivery import LoggedChannel
 from consumers.delivery_log import DeliveryStatus
 from consumers.events import InboundEvent
+from consumers.languages import choose
 from consumers.notifications import Notification
 from consumers.providers import Sent, TransientError
 from consumers.whatsapp import template_config, window
@@ -101,7 +102,8 @@ class WhatsAppChannel(LoggedChannel):
         config = template_config.resolve(notification, whatsapp_settings.WHATSAPP_TEMPLATES)
         as_template = template_message(config, notification, event.data, recipient)
         if notification.options["text_in_window"] and window.is_open(recipient, timezone.now()):
-            return text_message(notification, event.data, recipient, fallback=as_template)
+            return text_message(notification, event.data, recipient, fallback=as_template,
+                                language=choose(notification, event.data, recipient))
         return as_template
 
     def preview(self, notification: Notification, data):
@@ -110,7 +112,8 @@ class WhatsAppChannel(LoggedChannel):
         config = template_config.resolve(notification, whatsapp_settings.WHATSAPP_TEMPLATES)
         sample_number = "+254700000000"
         as_template = template_message(config, notification, data, sample_number)
-        text = text_message(notification, data, sample_number, fallback=as_template)
+        text = text_message(notification, data, sample_number, fallback=as_template,
+                            language=choose(notification, data, sample_number))
         return Preview(self.name, text=text.payload["text"]["body"], facts=(
             ("template", f"{config.describe()}, {config.category}"),
             ("parameters", as_template.logged_text.partition(": ")[2] or "none"),

@@ -16,6 +16,7 @@ from enum import Enum
 from typing import Any
 
 from consumers import rendering
+from consumers.languages import Language, translated, written_in
 from consumers.notifications import Notification
 from consumers.whatsapp.template_config import OTP_MAX_LENGTH, TemplateConfig
 from outbox.events.base import EventSchema
@@ -39,8 +40,10 @@ class WhatsAppMessage:
     fallback: WhatsAppMessage | None = None  # for a text: the template to send if the window has closed
 
 
-def context_for(notification: Notification, data: EventSchema) -> dict[str, Any]:
-    return {**data.revealed(), **notification.extra_context(data)}
+def context_for(notification: Notification, data: EventSchema, language: Language = Language.EN) -> dict[str, Any]:
+    # `language` is what the text is written in, not the event's field of that name: an approved template's
+    # parameters are filled in its own language (English), a date too.
+    return {**data.revealed(), **notification.extra_context(data), "language": language.value}
 
 
 def wa_number(phone_number: str) -> str:
@@ -86,12 +89,16 @@ def template_message(config: TemplateConfig, notification: Notification, data: E
 
 
 def text_message(notification: Notification, data: EventSchema, phone_number: str,
-                 fallback: WhatsAppMessage) -> WhatsAppMessage:
-    text = rendering.render(f"{notification.template}.txt", context_for(notification, data)).strip()
+                 fallback: WhatsAppMessage, language: Language = Language.EN) -> WhatsAppMessage:
+    """The text in `language` (English if it has no translation). The approved template it falls back to
+    is the one configured, whatever the language: Meta sends only the languages submitted there."""
+    language = written_in(notification, language, [f"{notification.template}.txt"])
+    path = translated(f"{notification.template}.txt", language)
+    text = rendering.render(path, context_for(notification, data, language)).strip()
     if not text:
-        raise ValueError(f"{notification.template}.txt rendered an empty message")
+        raise ValueError(f"{path} rendered an empty message")
     if len(text) > TEXT_MAX_LENGTH:
-        raise ValueError(f"{notification.template}.txt rendered {len(text)} characters, over Meta's {TEXT_MAX_LENGTH}")
+        raise ValueError(f"{path} rendered {len(text)} characters, over Meta's {TEXT_MAX_LENGTH}")
     return WhatsAppMessage(MessageKind.TEXT, _envelope(phone_number, "text", {"preview_url": False, "body": text}),
                            mask_secrets(text, data), template=fallback.template, fallback=fallback)
 

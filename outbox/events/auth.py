@@ -6,7 +6,7 @@ from pydantic import AwareDatetime, Field, model_validator
 
 from outbox.events.base import EventSchema, register
 from outbox.events.categories import Category
-from outbox.events.fields import Email, Name, OtpCode, Phone, TemporaryPassword, Url
+from outbox.events.fields import LANGUAGE_DOC, Email, Language, Name, OtpCode, Phone, TemporaryPassword, Url
 from outbox.events.users import UserId, user_of
 
 
@@ -37,6 +37,7 @@ class OtpRequested(EventSchema):
     code: OtpCode
     purpose: Literal["login", "password_reset"] = "login"
     expiry_minutes: int = Field(default=10, ge=1, le=1440)
+    language: Language | None = Field(default=None, description=LANGUAGE_DOC)
 
     @model_validator(mode="after")
     def _has_a_recipient(self):

@@ -19,6 +19,11 @@ from outbox.errors import InvalidEventData, UnknownEventType
 from outbox.events.categories import Category
 from outbox.limits import NUL_PROBLEM, nul_paths
 
+# Optional fields added after records of their event types were already written (fields.Language): left out
+# of a record when unset, so that the record reads exactly as before and a consumer that predates the field
+# (whose schema forbids unknown keys) still decodes it during a rolling upgrade.
+OMITTED_WHEN_NONE = ("language",)
+
 
 class EventSchema(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)

@@ -3,7 +3,7 @@ from pydantic import Field
 
 from outbox.events.base import EventSchema, register
 from outbox.events.categories import Category
-from outbox.events.fields import Email, Identifier, Phone
+from outbox.events.fields import LANGUAGE_DOC, Email, Identifier, Language, Phone
 from outbox.events.users import UserId, user_of
 
 
@@ -23,3 +23,4 @@ class DeliveryAssigned(EventSchema):
     vehicle: str = Field(default="", max_length=30)
     driver_email: Email | None = None  # the driver's user account, which the push channel notifies
     driver_user_id: UserId | None = user_of("driver_email")
+    language: Language | None = Field(default=None, description=LANGUAGE_DOC)

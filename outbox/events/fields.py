@@ -2,7 +2,7 @@
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import PurePosixPath, PureWindowsPath
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, SecretStr, StringConstraints, WithJsonSchema
 from pydantic.networks import validate_email
@@ -26,6 +26,11 @@ Phone = Annotated[str, StringConstraints(max_length=MAX_WRITTEN_LENGTH), AfterVa
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 Quantity = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=3)]
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+# The language a customer's message is written in (consumers/languages.py). Optional on every event that
+# has it: records written before it existed decode as None, which means "the recipient's preference, else
+# COMMS_DEFAULT_LANGUAGE".
+Language = Literal["en", "sw"]
+LANGUAGE_DOC = "en or sw; none: the recipient's preference, else COMMS_DEFAULT_LANGUAGE"
 
 
 def _stored_file_path(path: str) -> str:

@@ -5,7 +5,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from outbox.events.base import EventSchema, register
 from outbox.events.categories import Category
-from outbox.events.fields import Email, Identifier, Money, Name, Phone, Quantity, Url
+from outbox.events.fields import LANGUAGE_DOC, Email, Identifier, Language, Money, Name, Phone, Quantity, Url
 from outbox.events.users import UserId, user_of
 
 
@@ -31,6 +31,7 @@ class OrderConfirmed(EventSchema):
     total: Money
     currency: str = Field(default="KES", pattern=r"^[A-Z]{3}$")
     delivery_date: date | None = None
+    language: Language | None = Field(default=None, description=LANGUAGE_DOC)
 
 
 @register
@@ -48,6 +49,7 @@ class InvoiceIssued(EventSchema):
     due_date: date
     invoice_url: Url
     customer_user_id: UserId | None = user_of("customer_email")  # a trade customer with an account
+    language: Language | None = Field(default=None, description=LANGUAGE_DOC)
 
 
 @register
@@ -67,3 +69,4 @@ class PaymentReceived(EventSchema):
     method: str = Field(min_length=1, max_length=30)  # "M-Pesa", "cash", "bank transfer"
     reference: str = Field(default="", max_length=100)  # e.g. the M-Pesa transaction code
     invoice_number: Identifier | None = None
+    language: Language | None = Field(default=None, description=LANGUAGE_DOC)
