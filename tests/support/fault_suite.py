@@ -38,7 +38,7 @@ from tests.support.processes import ManagedProcess
 from tests.support.tcp_proxy import TcpProxy
 
 REFUSED_DOMAIN = "refused.example"  # the SMTP provider refuses every recipient here for good (550)
-INVALID_NUMBER = "+254700000403"  # Africa's Talking answers InvalidPhoneNumber: REJECTED, never sent
+INVALID_NUMBER = "+254700000403"  # Africa's Talking answers InvalidPhoneNumber: REJECTED (then SUPPRESSED), never sent
 TIMEOUT = 3  # EMAIL_TIMEOUT and SMS_TIMEOUT: a hang outlasts it; the lease is 2 x 3 + 10 = 16 s
 CHANNELS = ("email", "sms", "inbox")
 
@@ -386,7 +386,8 @@ class FaultSuite:
                 if not self._interrupted_by_a_kill(row):
                     report.disagreements.append(f"{what}: UNKNOWN without a kill ({row.error_message[:120]})")
             elif message.refused:
-                if got or row.status not in ("FAILED", "REJECTED"):
+                # The first refusal puts the number on the suppression list: later ones are SUPPRESSED, unsent.
+                if got or row.status not in ("FAILED", "REJECTED", "SUPPRESSED"):
                     report.disagreements.append(f"{what}: refused recipient, row {row.status}, provider took {got}")
             elif row.status in ("FAILED", "REJECTED"):
                 report.losses.append(f"{what}: row {row.status} ({row.error_message[:120]}), provider took {got}")
