@@ -11,6 +11,12 @@ from consumers.models import Suppression
 from consumers.suppressions import suppress
 from tests.integration.admin.test_admin_browser import SCREENSHOTS, browser_page  # noqa: F401 - the fixture
 
+
+def expect(locator):
+    from playwright.sync_api import expect as playwright_expect  # imported where the browser tests run
+
+    return playwright_expect(locator)
+
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
@@ -35,10 +41,14 @@ def test_list_filter_and_lift_a_suppression_with_a_reason(live_server, browser_p
     page.goto(f"{live_server.url}/admin/communications/suppression/")
     assert page.locator("#result_list tbody tr").count() == 3
 
+    # Each filter is a page load: the next click and the count wait for it (a count taken mid-load finds no rows).
     page.click("#changelist-filter >> text=Hard bounce")
+    page.wait_for_url("**reason__exact=hard_bounce**")
     page.click("#changelist-filter >> text=active")
+    page.wait_for_url("**state=active**")
+    page.wait_for_load_state()
     rows = page.locator("#result_list tbody tr")
-    assert rows.count() == 1
+    expect(rows).to_have_count(1)
     shown = rows.first.inner_text()
     assert "gone@example.com" in shown and "postmark webhook" in shown and "active" in shown
 
