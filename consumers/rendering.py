@@ -25,11 +25,17 @@ from consumers.inlining import InliningLoader, same_document
 
 log = logging.getLogger(__name__)
 
-def packaged_template_dirs() -> list[str]:
-    """The installed channel apps' own template directories, in INSTALLED_APPS order."""
+def packaged_template_dirs() -> tuple[str, ...]:
+    """The installed channel apps' own template directories, in INSTALLED_APPS order: found once per
+    process (the apps do not change), not on every render."""
+    return _packaged_template_dirs()
+
+
+@lru_cache(maxsize=1)
+def _packaged_template_dirs() -> tuple[str, ...]:
     from consumers.channels import installed
 
-    return [str(app.templates_dir) for app in installed().values() if app.templates_dir]
+    return tuple(str(app.templates_dir) for app in installed().values() if app.templates_dir)
 
 
 def search_path() -> list[str]:
