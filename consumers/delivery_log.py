@@ -43,6 +43,8 @@ class DeliveryStatus(models.TextChoices):
 
 class DeliveryLog(models.Model):
     RECIPIENT_FIELD: ClassVar[str]  # the column holding the recipient (an address, a number, a user id)
+    # what a data subject's erasure empties besides the recipient (consumers/subjects.py): the message's words
+    PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = ("error_message",)
     STATUS_RANK: ClassVar[dict[str, int]]  # how far each status says the message got; finals share the top
     FINAL: ClassVar[tuple[str, ...]]
 

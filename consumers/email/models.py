@@ -22,6 +22,7 @@ class EmailLog(DeliveryLog):
         UNKNOWN = "UNKNOWN", "Unknown (held for a decision)"
 
     RECIPIENT_FIELD = "recipient"
+    PERSONAL_FIELDS = ("cc", "bcc", "subject", "context_data", "error_message")
     FINAL = (Status.SENT, Status.DELIVERED, Status.FAILED, Status.BOUNCED, Status.REJECTED, Status.COMPLAINED,
              Status.EXPIRED, Status.RENDER_FAILED, Status.SUPPRESSED, Status.UNKNOWN)
     STATUS_RANK = {

@@ -59,6 +59,7 @@ class PushLog(DeliveryLog):
         UNKNOWN = "UNKNOWN", "Unknown (held for a decision)"
 
     RECIPIENT_FIELD = "recipient"
+    PERSONAL_FIELDS = ("user", "title", "body", "error_message")
     FINAL = (Status.SENT, Status.FAILED, Status.REJECTED, Status.UNREGISTERED, Status.INVALID_TOKEN, Status.SKIPPED,
              Status.EXPIRED, Status.RENDER_FAILED, Status.SUPPRESSED, Status.UNKNOWN)
     STATUS_RANK = {  # FCM v1 reports no delivery to the device, so SENT is as far as a push gets

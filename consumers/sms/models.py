@@ -21,6 +21,7 @@ class SMSLog(DeliveryLog):
         UNKNOWN = "UNKNOWN", "Unknown (held for a decision)"
 
     RECIPIENT_FIELD = "phone_number"
+    PERSONAL_FIELDS = ("message", "error_message")
     FINAL = (Status.SENT, Status.DELIVERED, Status.FAILED, Status.UNDELIVERED, Status.REJECTED, Status.EXPIRED,
              Status.RENDER_FAILED, Status.SUPPRESSED, Status.UNKNOWN)
     STATUS_RANK = {

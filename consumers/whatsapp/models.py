@@ -25,6 +25,7 @@ class WhatsAppLog(DeliveryLog):
         TEXT = "text", "Text (inside the customer-service window)"
 
     RECIPIENT_FIELD = "phone_number"
+    PERSONAL_FIELDS = ("message", "error_message")
     FINAL = (Status.SENT, Status.DELIVERED, Status.FAILED, Status.REJECTED, Status.EXPIRED, Status.RENDER_FAILED, Status.SUPPRESSED,
              Status.UNKNOWN)
     STATUS_RANK = {
