@@ -8,7 +8,11 @@ every measurement (its `delay` is switched between parts):
     accepted -> EmailLog SENT) and django-post_office (`mail.send` x N, then
     `send_queued_mail`) for the same N and the same rendered email;
 (b) the same with a sink that waits 100 ms per message (a slow provider);
-(c) latency, emit COMMIT -> sink accepted, at a steady 20 events/s.
+(c) latency, emit COMMIT -> sink accepted, at a steady 20 events/s;
+(d) scaling: one consumer process, then three, with a 100 ms provider;
+(e) recipients in control (issue 17): (a)'s "ours" again after 100k recipients got preferences (three
+    categories each, the emailed ones among them) and 10k addresses were suppressed, so that the consumer's
+    per-batch look-ups (consumers/consent.py) find rows; its CPU per email beside (a)'s.
 
 The bench process holds the sink and orchestrates only. Every load generator (the
 emitter, the smtplib client, post_office) runs in a separate "driver" process, as
@@ -306,8 +310,8 @@ class Bench:
         assert len(self.received(prefix)) == n
         return Rate(f"sink ceiling, {conns} connection{'s' if conns > 1 else ''}", n, timing["end"] - timing["start"])
 
-    def ours(self, n: int, what: str = "ours end to end", profile: str = "") -> Rate:
-        prefix = f"ours-{uuid.uuid4().hex[:6]}"
+    def ours(self, n: int, what: str = "ours end to end", profile: str = "", prefix: str = "") -> Rate:
+        prefix = prefix or f"ours-{uuid.uuid4().hex[:6]}"
         base = len(self.sink.received)
         profilers = self.profile(profile) if profile and self.args.profile else []
         cpu_before = self.cpu()
@@ -328,6 +332,21 @@ class Bench:
         return Rate(what, n, max(delivered) - timing["start"], cpu,
                     {stage: moment - timing["start"] for stage, moment in milestones.items()},
                     {"relay": rss_mb(self.relay.process.pid), "consumer": rss_mb(self.consumer.process.pid)})
+
+    def hold_preferences(self, recipients: int, suppressed: int, prefix: str) -> None:
+        """`recipients` addresses `<prefix>-<i>@…` with a preference for each non-critical category on email, and
+        `suppressed` other addresses on email's suppression list, as an import would leave them."""
+        self.db.execute(
+            "INSERT INTO communications_consent_change (recipient, category, channel, opted_in, source, wording, note,"
+            " created_at) SELECT %s || '-' || g || '@' || %s, c, 'email', true, 'import', '', 'bench', now()"
+            " FROM generate_series(0, %s - 1) g, unnest(array['transactional', 'operational', 'marketing']) c",
+            (prefix, DOMAIN, recipients))
+        self.db.execute(
+            "INSERT INTO communications_suppression (channel, address, reason, source, detail, created_at, lift_reason)"
+            " SELECT 'email', 'bounced-' || g || '@' || %s, 'hard_bounce', 'bench', '', now(), ''"
+            " FROM generate_series(0, %s - 1) g", (DOMAIN, suppressed))
+        self.db.execute("ANALYZE communications_consent_change")
+        self.db.execute("ANALYZE communications_suppression")
 
     def cpu(self) -> dict[str, float]:
         """CPU seconds so far of each process in the pipeline (PostgreSQL: the backends serving our database)."""
@@ -467,13 +486,13 @@ def report(results: dict, args: argparse.Namespace, loads: tuple[tuple, tuple]) 
                         f"{os.cpu_count()} CPUs)")
     for column in ("part", "measurement", "N", "seconds", "emails/s"):
         table.add_column(column, justify="right" if column in ("N", "seconds", "emails/s") else "left")
-    for part in ("a", "b", "d"):
+    for part in ("a", "b", "d", "e"):
         for rate in results.get(part, {}).values():
             table.add_row(part, rate.what, str(rate.n), f"{rate.seconds:.2f}", f"{rate.per_second:.0f}")
     console.print(table)
     cpu_table = Table(title="CPU milliseconds per email, by process, while 'ours' ran")
     cpu_table.add_column("part")
-    measured = [(part, results[part]["ours"]) for part in ("a", "b") if part in results]
+    measured = [(part, results[part]["ours"]) for part in ("a", "b", "e") if part in results]
     names = [name for name in measured[0][1].cpu if name != "machine"] if measured else []
     cores = os.cpu_count() or 1
     for name in [*names, "total", f"ours, % of {cores} cores", "machine busy"]:
@@ -503,6 +522,12 @@ def report(results: dict, args: argparse.Namespace, loads: tuple[tuple, tuple]) 
         consumer_ms = results["a"]["ours"].cpu["consumer"] / results["a"]["ours"].n * 1000
         ratios.add_row("consumer CPU per email (a)", f"{consumer_ms:.2f} ms", f"<= {TARGETS['consumer_cpu_ms']} ms",
                        verdict(consumer_ms <= TARGETS["consumer_cpu_ms"]))
+    if "e" in results:
+        held_ms = results["e"]["ours"].cpu["consumer"] / results["e"]["ours"].n * 1000
+        ratios.add_row("consumer CPU per email with preferences and suppressions (e)", f"{held_ms:.2f} ms",
+                       f"<= {TARGETS['consumer_cpu_ms']} ms", verdict(held_ms <= TARGETS["consumer_cpu_ms"]))
+        if "a" in results:
+            ratios.add_row("  (e) / (a)", f"{held_ms / consumer_ms:.2f}x", "", "")
     if "post_office" in results.get("a", {}):
         a = results["a"]
         ours = a["ours"].per_second
@@ -604,6 +629,13 @@ def run(args: argparse.Namespace) -> dict:
                 for process in others:
                     process.stop()
             bench.sink.delay = 0.0
+        if "e" in args.parts:
+            with step(f"(e) {args.preferences // 1000}k recipients with preferences, {args.suppressions // 1000}k "
+                      f"suppressions; ours, N={n}"):
+                prefix = f"held-{uuid.uuid4().hex[:6]}"
+                bench.hold_preferences(args.preferences, args.suppressions, prefix)
+                bench.warm_up()
+                results["e"] = {"ours": bench.ours(n, "ours with preferences and suppressions", prefix=prefix)}
         with step("stopping"):
             stack.close()
     return results
@@ -632,7 +664,9 @@ def main() -> int:
     parser.add_argument("--n-slow", type=int, default=2000, help="emails for ours and the ceiling at 100 ms, part (b)")
     parser.add_argument("--rate", type=float, default=20.0, help="events/s for the latency part (c)")
     parser.add_argument("--seconds", type=float, default=15.0, help="duration of the latency part (c)")
-    parser.add_argument("--parts", default="abcd", help="which parts to run")
+    parser.add_argument("--parts", default="abcde", help="which parts to run")
+    parser.add_argument("--preferences", type=int, default=100_000, help="recipients holding preferences in part (e)")
+    parser.add_argument("--suppressions", type=int, default=10_000, help="suppressed addresses in part (e)")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="a setting for the relay and consumer processes, e.g. EMAIL_CONCURRENCY=16")
     parser.add_argument("--ours-only", action="store_true", help="skip the sink ceilings and post_office (quick iterations)")
