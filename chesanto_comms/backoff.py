@@ -8,7 +8,7 @@ from tenacity import wait_exponential_jitter
 
 class Backoff:
     def __init__(self, initial: float = 0.2, maximum: float = 10.0):
-        self._wait = wait_exponential_jitter(initial=initial, max=maximum)
+        self._wait = wait_exponential_jitter(multiplier=initial, max=maximum)
         self.failures = 0
 
     def next_delay(self) -> float:

@@ -20,7 +20,7 @@ def check_templates(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
         for path in rendering.missing_templates(channel.template_files()):
             errors.append(checks.Error(
                 f"the {name} channel's template {path} is in none of the template directories",
-                id="chesanto.E004",
+                id="chesanto.E009",  # E004 is the Debezium publisher's
                 hint=f"Searched {', '.join(rendering.search_path())}. An override in COMMS_TEMPLATE_DIRS must keep "
                      "the packaged relative path; a missing packaged file means a broken install (reinstall the wheel).",
             ))

@@ -50,5 +50,5 @@ def test_a_missing_template_stops_the_channel_before_it_starts(settings, tmp_pat
     monkeypatch.setattr(rendering, "packaged_template_dirs", lambda: [str(tmp_path / "broken-install")])
     with pytest.raises(ImproperlyConfigured, match=r"emails/auth/otp\.html.*are in none of the template directories"):
         EmailChannel().check()
-    messages = [e.msg for e in check_templates()]
-    assert "the email channel's template emails/auth/otp.html is in none of the template directories" in messages
+    found = {(e.id, e.msg) for e in check_templates()}
+    assert ("chesanto.E009", "the email channel's template emails/auth/otp.html is in none of the template directories") in found
