@@ -26,13 +26,15 @@ TEMPLATES = Engine(dirs=[str(Path(__file__).resolve().parent / "templates")], au
 GONE, FORBIDDEN = 410, 403
 
 
-def render_form(request: HttpRequest, key: str, action: str, link: Link | None = None, status: int = 200) -> HttpResponse:
+def render_form(request: HttpRequest, key: str, action: str, link: Link | None = None, who: str = "") -> HttpResponse:
+    """The form for `key`, posting to `action`; `link`: the message's category and channel, marked; `who`: the
+    recipient as the page names them (else the key)."""
     context = Context({
-        "company": comms.COMMS_COMPANY_NAME, "key": key, "action": action, "csrf_token": get_token(request),
+        "company": comms.COMMS_COMPANY_NAME, "key": who or key, "action": action, "csrf_token": get_token(request),
         "choices": choices.choices(key), "saved": request.GET.get("saved") == "1",
         "asked": link and f"{link.category}.{link.channel}",
     })
-    return HttpResponse(TEMPLATES.get_template("preferences/page.html").render(context), status=status)
+    return HttpResponse(TEMPLATES.get_template("preferences/page.html").render(context))
 
 
 def refused(exc: LinkRefused | PreferenceError) -> HttpResponse:
