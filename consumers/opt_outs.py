@@ -48,7 +48,7 @@ def opt_out(channel: str, number: str, category: Category, wording: str, note: s
     """Out of one category (WhatsApp's marketing opt-out); None when already out."""
     if not preferences.get(number, category, channel):
         return None
-    return preferences.set(number, category, channel, False, source=preferences.Source.STOP, wording=wording,
+    return preferences.set(recipient_key(number), category, channel, False, source=preferences.Source.STOP, wording=wording,
                            note=note)
 
 
@@ -60,12 +60,18 @@ def start(channel: str, number: str, source: str, wording: str) -> bool:
                                                                reason=Suppression.Reason.OPTED_OUT),
                                     by=None, reason=f"{source}: {wording}") > 0
         for category in CHOICES:
-            latest = ConsentChange.objects.filter(recipient=key, category=category, channel=channel).first()
-            if latest is not None and latest.source == preferences.Source.STOP and not latest.opted_in:
-                preferences.set(key, category, channel, True, source=preferences.Source.STOP, wording=wording,
-                                note=f"{source} from {key}")
-                changed = True
+            changed |= resume(channel, key, category, wording, note=f"{source} from {key}") is not None
     return changed
+
+
+def resume(channel: str, number: str, category: Category, wording: str, note: str) -> ConsentChange | None:
+    """Back in to one category if a STOP (or a provider's opt-out) took it out; None otherwise: a recipient who
+    opted out on the preference page, or never opted in to marketing, is not opted in by a keyword."""
+    key = recipient_key(number)
+    latest = ConsentChange.objects.filter(recipient=key, category=category, channel=channel).first()
+    if latest is None or latest.source != preferences.Source.STOP or latest.opted_in:
+        return None
+    return preferences.set(key, category, channel, True, source=preferences.Source.STOP, wording=wording, note=note)
 
 
 def apply(channel: str, number: str, text: str, provider: str) -> Keyword | None:
