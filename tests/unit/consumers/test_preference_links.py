@@ -82,3 +82,30 @@ def test_one_click_unsubscribe_records_once():
     assert choices.unsubscribe(LINK) is None
     assert not preferences.get(LINK.key, LINK.category, LINK.channel)
     assert ConsentChange.objects.filter(recipient=LINK.key).count() == 1
+
+
+def test_the_public_url_must_be_absolute(settings):
+    from chesanto_comms.conf import comms
+    from chesanto_comms.env import SettingError
+
+    settings.COMMS_PUBLIC_URL = "comms.example"
+    with pytest.raises(SettingError, match="COMMS_PUBLIC_URL='comms.example': an absolute URL"):
+        comms.COMMS_PUBLIC_URL
+
+
+@pytest.mark.django_db
+def test_the_pages_answer_old_changed_and_foreign_links_with_a_page(client, settings, monkeypatch):
+    signed = preference_links.token(LINK)
+    assert client.get(f"/comms/preferences/{signed}/unsubscribe/").headers["Location"] == f"/comms/preferences/{signed}/"
+    assert ConsentChange.objects.count() == 0  # a GET of the one-click URL changes nothing
+
+    forged = client.post(f"/comms/preferences/x{signed}/unsubscribe/")
+    assert forged.status_code == 403 and "This link does not work" in forged.content.decode()
+    foreign = preference_links.token(Link("a@example.com", "carrier-pigeon", Category.MARKETING))
+    refused = client.post(f"/comms/preferences/{foreign}/unsubscribe/")
+    assert refused.status_code == 403 and "is not an installed channel" in refused.content.decode()
+
+    monkeypatch.setattr(time, "time", lambda real=time.time: real() + 91 * 86400)
+    expired = client.get(f"/comms/preferences/{signed}/")
+    assert expired.status_code == 410 and "This link has expired" in expired.content.decode()
+    assert ConsentChange.objects.count() == 0
