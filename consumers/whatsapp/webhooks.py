@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from contextlib import suppress
 from datetime import datetime
 from datetime import timezone as dt_timezone
 from typing import Any
@@ -55,6 +56,7 @@ from consumers.whatsapp.errors import verdict_for
 from consumers.whatsapp.models import WhatsAppLog
 from consumers.whatsapp.settings import whatsapp_settings
 from outbox.events.categories import Category
+from outbox.events.phones import InvalidPhoneNumber
 
 PROVIDER = "whatsapp"  # the webhook counter's provider label
 CHANNEL = "whatsapp"
@@ -121,7 +123,10 @@ def inbound_outcome(message: dict[str, Any]) -> str:
         return UNKNOWN_MESSAGE
     text = message.get("text")
     if isinstance(text, dict) and isinstance(text.get("body"), str):
-        opt_outs.apply(CHANNEL, "+" + sender, text["body"], PROVIDER)  # STOP / START, as by SMS
+        try:
+            opt_outs.apply(CHANNEL, "+" + sender, text["body"], PROVIDER)  # STOP / START, as by SMS
+        except InvalidPhoneNumber:
+            return UNKNOWN_MESSAGE
     return APPLIED if window.record_inbound("+" + sender, at) else DUPLICATE
 
 
@@ -133,8 +138,9 @@ def marketing_refused(status: dict[str, Any]) -> None:
     if status.get("status") != "failed" or not is_whole_number(recipient) or not isinstance(errors, list):
         return
     if any(isinstance(e, dict) and e.get("code") == MARKETING_STOPPED for e in errors):
-        opt_outs.opt_out(CHANNEL, "+" + recipient, Category.MARKETING, wording="stopped marketing messages in WhatsApp "
-                         f"(error {MARKETING_STOPPED} on a message to them)", note=f"{PROVIDER} status")
+        with suppress(InvalidPhoneNumber):  # not a number we could have sent to: nothing to record
+            opt_outs.opt_out(CHANNEL, "+" + recipient, Category.MARKETING, wording="stopped marketing messages in "
+                             f"WhatsApp (error {MARKETING_STOPPED} on a message to them)", note=f"{PROVIDER} status")
 
 
 def preference_outcome(preference: dict[str, Any]) -> str:
@@ -144,11 +150,12 @@ def preference_outcome(preference: dict[str, Any]) -> str:
         return UNKNOWN_MESSAGE
     wording = f"{word} marketing messages in WhatsApp" + (f" ({preference['detail']})" if preference.get("detail") else "")
     note = f"{PROVIDER} user_preferences"
-    if word == "stop":
-        changed = opt_outs.opt_out(CHANNEL, "+" + user, Category.MARKETING, wording, note)
-    elif word == "resume":
-        changed = opt_outs.resume(CHANNEL, "+" + user, Category.MARKETING, wording, note)
-    else:
+    record = {"stop": opt_outs.opt_out, "resume": opt_outs.resume}.get(word)
+    if record is None:
+        return UNKNOWN_MESSAGE
+    try:
+        changed = record(CHANNEL, "+" + user, Category.MARKETING, wording, note)
+    except InvalidPhoneNumber:
         return UNKNOWN_MESSAGE
     return APPLIED if changed is not None else DUPLICATE
 

@@ -87,3 +87,11 @@ def test_error_131050_on_a_status_records_the_marketing_opt_out(client):
     assert post(client, meta.envelope(meta.status_body(PHONE, row.provider_message_id, "failed", 131050))).status_code == 200
     assert not preferences.get(PHONE, "marketing", "whatsapp")
     assert ConsentChange.objects.filter(recipient=PHONE, opted_in=False).count() == 1
+
+
+def test_a_stop_from_a_number_that_is_no_phone_number_is_answered_not_an_error(client):
+    body = meta.envelope({"messages": [{"from": "999", "id": "wamid.x", "timestamp": str(int(time.time())),
+                                        "type": "text", "text": {"body": "STOP"}}]})
+    answer = post(client, body)
+    assert (answer.status_code, answer.content) == (200, b"unknown_message: 1\n")
+    assert not Suppression.objects.exists()
