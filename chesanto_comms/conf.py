@@ -206,6 +206,17 @@ def _colour(value: str) -> str | None:
     return None if re.fullmatch(r"#[0-9A-Fa-f]{6}|#[0-9A-Fa-f]{3}", value) else "a colour as #RRGGBB"
 
 
+def _public_url(value: str) -> str | None:
+    """Empty, or `scheme://host[:port]` with an optional path: what a link in a message starts with."""
+    from urllib.parse import urlsplit
+
+    if not value:
+        return None
+    parts = urlsplit(value)
+    return None if parts.scheme in ("http", "https") and parts.netloc and not parts.query else \
+        "an absolute URL such as https://comms.example (the address recipients open links at)"
+
+
 def _phone_region(value: str) -> str | None:
     import phonenumbers
 
@@ -332,6 +343,13 @@ comms = Settings(
             "`category=in|out` or `category.channel=in|out`, comma-separated (or a dict); unnamed ones are `in`; "
             "marketing is opt-in only, critical always sent (docs/recipients.md)", CONSENT_DEFAULTS,
             _consent_defaults, shown="`marketing=out`"),
+    Setting("COMMS_PUBLIC_URL", "", "public `scheme://host` of this web app as recipients reach it, for the "
+            "preference-page and one-click unsubscribe links in messages; empty = no such links (and no "
+            "`List-Unsubscribe` header)", validate=_public_url),
+    Setting("COMMS_PREFERENCE_LINK_MAX_AGE", 90, "days a preference or unsubscribe link in a message keeps working",
+            INT, at_least(1)),
+    Setting("COMMS_UNSUBSCRIBE_MAILTO", "", "address for the `mailto:` of `List-Unsubscribe` (a mailbox staff read); "
+            "empty = the header carries only the https URL"),
     # --- templates and branding ---
     Setting("COMMS_TEMPLATE_DIRS", [], "directories searched before the packaged message templates "
             "(same relative paths; first match wins)", LIST),

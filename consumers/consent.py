@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from chesanto_comms.conf import comms, generation
@@ -50,6 +51,20 @@ def recipient_key(recipient: object) -> str:
     from outbox.events.phones import e164
 
     return e164(text)
+
+
+class KeyKind(StrEnum):
+    """What a preference key names; a channel declares the kind its recipients' keys are (`consent_key_kind`)."""
+
+    USER = "user"
+    ADDRESS = "address"
+    NUMBER = "number"
+
+
+def key_kind(key: str) -> KeyKind:
+    if key.startswith("user:"):
+        return KeyKind.USER
+    return KeyKind.ADDRESS if "@" in key else KeyKind.NUMBER
 
 
 def address_key(recipient: str) -> str:

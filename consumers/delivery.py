@@ -56,6 +56,9 @@ class LoggedChannel(Channel):
     # A channel whose send can be repeated without a second message reaching anyone (the inbox: a row enters
     # the feed once) resends an interrupted attempt whatever the notification's rule says.
     idempotent_sends = False
+    # What its recipients' preference keys name (consumers/consent.py): the preference page offers a recipient
+    # the channels of their key's kind. None: the channel keeps no preferences a recipient can change.
+    consent_key_kind: consent.KeyKind | None = None
 
     @property
     def recipient_field(self) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from consumers.consent import KeyKind
 from consumers.delivery import LoggedChannel
 from consumers.email import errors
 from consumers.email.compose import RenderedEmail, message_id, render_email, storage_dir_problem
@@ -30,6 +31,7 @@ PREVIEW_RECIPIENT = "preview@chesanto.local"
 
 class EmailChannel(LoggedChannel):
     name = "email"
+    consent_key_kind = KeyKind.ADDRESS
     label = "email"
     settings = email_settings
     settings_prefix = "EMAIL"

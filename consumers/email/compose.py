@@ -6,7 +6,8 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from consumers import rendering
+from chesanto_comms.conf import comms
+from consumers import preference_links, rendering
 from consumers.email.settings import email_settings
 from consumers.languages import Language, translated, written_in
 from consumers.languages import subject as subject_in
@@ -14,6 +15,7 @@ from consumers.notifications import Notification
 from outbox.events.base import EventSchema
 
 MESSAGE_ID_DOMAIN = "chesanto.comms"
+CHANNEL = "email"  # the channel the preference links name
 
 
 class AttachmentError(ValueError):
@@ -27,6 +29,7 @@ class RenderedEmail:
     text: str
     attachments: list[Path] = field(default_factory=list)
     language: Language = Language.EN  # what it is written in: English where a translation is missing
+    headers: tuple[tuple[str, str], ...] = ()  # beside From, To, Subject…: List-Unsubscribe for a non-critical email
 
 
 def render_email(notification: Notification, data: EventSchema, recipient: str, attach: bool = True,
@@ -35,7 +38,9 @@ def render_email(notification: Notification, data: EventSchema, recipient: str, 
     paths = [f"{notification.template}.html", f"{notification.template}.txt"]
     language = written_in(notification, language, paths)
     html_path, text_path = (translated(path, language) for path in paths)
-    context = {**data.revealed(), **notification.extra_context(data), "recipient": recipient, "language": language.value}
+    links = preference_links.urls(CHANNEL, data.category, recipient.lower())
+    context = {**data.revealed(), **notification.extra_context(data), "recipient": recipient, "language": language.value,
+               "preferences_url": links.page if links else ""}
     subject = " ".join(rendering.render_string(subject_in(notification, language), context).split())
     return RenderedEmail(
         subject=subject,
@@ -43,7 +48,19 @@ def render_email(notification: Notification, data: EventSchema, recipient: str, 
         text=rendering.render(text_path, context),
         attachments=[attachment_file(data.attachment_path)] if attach and hasattr(data, "attachment_path") else [],
         language=language,
+        headers=unsubscribe_headers(links),
     )
+
+
+def unsubscribe_headers(links: preference_links.Urls | None) -> tuple[tuple[str, str], ...]:
+    """RFC 8058 one-click unsubscribe (Gmail's and Yahoo's bulk-sender rule): the signed https URL a mail provider
+    POSTs `List-Unsubscribe=One-Click` to, and COMMS_UNSUBSCRIBE_MAILTO's mailbox when set (RFC 2369)."""
+    if links is None:
+        return ()
+    targets = f"<{links.unsubscribe}>"
+    if comms.COMMS_UNSUBSCRIBE_MAILTO:
+        targets += f", <mailto:{comms.COMMS_UNSUBSCRIBE_MAILTO}?subject=unsubscribe>"
+    return (("List-Unsubscribe", targets), ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
 
 
 def storage_dir_problem(value: str) -> str | None:

@@ -69,7 +69,7 @@ def _attachment(path: Path) -> bytes:
 
 
 def message_bytes(*, from_email: str, to: str, subject: str, text: str, html: str, message_id: str,
-                  attachments: list[Path] = ()) -> bytes:
+                  attachments: list[Path] = (), headers: tuple[tuple[str, str], ...] = ()) -> bytes:
     # The boundary comes from the Message-ID: unique per message, and "=_" cannot occur in
     # quoted-printable or base64 output, so it can never appear in a body.
     boundary = b"=_chesanto_" + hashlib.sha1(message_id.encode()).hexdigest()[:24].encode()
@@ -86,6 +86,7 @@ def message_bytes(*, from_email: str, to: str, subject: str, text: str, html: st
         b"Subject: " + header_text(subject),
         b"Date: " + formatdate(localtime=False, usegmt=True).encode(),
         b"Message-ID: " + message_id.encode(),
+        *(name.encode() + b": " + header_text(value) for name, value in headers),
         b"MIME-Version: 1.0",
         b"Content-Type: " + content_type,
     ]

@@ -89,7 +89,7 @@ class SmtpTransport:
     def send(self, rendered: RenderedEmail, recipient: str, message_id: str) -> Sent:
         data = mime.message_bytes(from_email=self.from_email, to=recipient, subject=rendered.subject,
                                   text=rendered.text, html=rendered.html, message_id=message_id,
-                                  attachments=rendered.attachments)
+                                  attachments=rendered.attachments, headers=rendered.headers)
         try:
             send_one(self.connection.open().connection, self.sender, recipient, data)
         except smtplib.SMTPServerDisconnected:
@@ -108,7 +108,7 @@ class BackendTransport:
 
     def send(self, rendered: RenderedEmail, recipient: str, message_id: str) -> Sent:
         email = EmailMultiAlternatives(subject=rendered.subject, body=rendered.text, from_email=settings.DEFAULT_FROM_EMAIL,
-                                       to=[recipient], headers={"Message-ID": message_id},
+                                       to=[recipient], headers={"Message-ID": message_id, **dict(rendered.headers)},
                                        connection=self.connection.open())
         email.attach_alternative(rendered.html, "text/html")
         for path in rendered.attachments:

@@ -7,6 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import OperationalError, connections, router
 
 from consumers import rendering
+from consumers.consent import KeyKind
 from consumers.delivery import LoggedChannel
 from consumers.events import InboundEvent
 from consumers.inbox import feed
@@ -23,6 +24,7 @@ PROVIDER = "database"
 
 class InboxChannel(LoggedChannel):
     name = "inbox"
+    consent_key_kind = KeyKind.USER
     label = "inbox"
     settings = inbox_settings
     settings_prefix = "INBOX"

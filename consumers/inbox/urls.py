@@ -12,4 +12,5 @@ urlpatterns = [
     path("read-all/", views.mark_all_read, name="read_all"),
     path("unread-count/", views.unread_count, name="unread_count"),
     path("stream/", views.live, name="stream"),
+    path("preferences/", views.preferences, name="preferences"),
 ]

@@ -2,7 +2,8 @@
 
 Django's session authentication: an anonymous request gets 401 JSON (the page: a redirect to
 LOGIN_URL); a POST needs Django's CSRF token (X-CSRFToken header), as every session-authenticated
-POST does. Another user's item is "not found" (404), never "forbidden": ids are not probed. docs/inbox.md.
+POST does. The preference page is the user's own (`user:<pk>`: the inbox and push), the form the signed
+links in messages open (consumers/preference_page/). Another user's item is "not found" (404), never "forbidden": ids are not probed. docs/inbox.md.
 """
 from __future__ import annotations
 
@@ -11,16 +12,18 @@ from functools import wraps
 from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
 from django.middleware.csrf import get_token
 from django.template import Context, Engine
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_protect
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from consumers.inbox import feed
 from consumers.inbox.settings import inbox_settings
 from consumers.inbox.stream import StreamTimings, read, stream
+from consumers.preference_page import choices
+from consumers.preference_page.views import render_form
 
 MAX_LIMIT = 100
 PAGE_TEMPLATES = Engine(dirs=[str(Path(__file__).resolve().parent / "templates")], autoescape=True)
@@ -140,6 +143,18 @@ def page(request: HttpRequest) -> HttpResponse:
     context = Context({
         "csrf_token": get_token(request),
         "user": request.user,
-        "urls": {name: reverse(f"{namespace}:{name}") for name in ("items", "read_all", "stream")},
+        "urls": {name: reverse(f"{namespace}:{name}") for name in ("items", "read_all", "stream", "preferences")},
     })
     return HttpResponse(PAGE_TEMPLATES.get_template("inbox/page.html").render(context))
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@csrf_protect
+def preferences(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's preferences, recorded as theirs (`changed_by`): what the inbox and push send them."""
+    key = f"user:{request.user.pk}"
+    if request.method == "POST":
+        choices.apply(key, set(request.POST.getlist("in")), by=request.user)
+        return HttpResponseRedirect(f"{request.path}?saved=1")
+    return render_form(request, key, request.path, who=request.user.get_username())

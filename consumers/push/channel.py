@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 
+from consumers.consent import KeyKind
 from consumers.delivery import LoggedChannel
 from consumers.delivery_log import DeliveryStatus
 from consumers.events import InboundEvent
@@ -45,6 +46,7 @@ def client_from_settings() -> FcmClient:
 
 class PushChannel(LoggedChannel):
     name = "push"
+    consent_key_kind = KeyKind.USER
     label = "push"
     settings = push_settings
     settings_prefix = "PUSH"

@@ -9,7 +9,7 @@ class SMSConfig(ChannelApp):
     channel_name = "sms"
     channel_class = "consumers.sms.channel.SMSChannel"
     webhooks_prefix = ""  # /webhooks/twilio/status/ and /webhooks/africastalking/delivery/<secret>/, as providers know them
-    secret_routes = ("africastalking/delivery/",)
+    secret_routes = ("africastalking/delivery/", "africastalking/opt-out/")
 
     def ready(self):
         super().ready()

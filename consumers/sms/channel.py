@@ -1,6 +1,7 @@
 """The SMS channel: one HTTP provider (SMS_PROVIDER) behind the common LoggedChannel sequence."""
 from __future__ import annotations
 
+from consumers.consent import KeyKind
 from consumers.delivery import LoggedChannel
 from consumers.delivery_log import DeliveryStatus
 from consumers.events import InboundEvent
@@ -20,6 +21,7 @@ PREVIEW_NUMBER = "+254700000000"
 
 class SMSChannel(LoggedChannel):
     name = "sms"
+    consent_key_kind = KeyKind.NUMBER
     label = "SMS"
     settings = sms_settings
     settings_prefix = "SMS"

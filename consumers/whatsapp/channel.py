@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from chesanto_comms.env import SettingError
+from consumers.consent import KeyKind
 from consumers.delivery import LoggedChannel
 from consumers.delivery_log import DeliveryStatus
 from consumers.events import InboundEvent
@@ -36,6 +37,7 @@ E164 = re.compile(r"\+[1-9]\d{7,14}")
 
 class WhatsAppChannel(LoggedChannel):
     name = "whatsapp"
+    consent_key_kind = KeyKind.NUMBER
     label = "WhatsApp"
     settings = whatsapp_settings
     settings_prefix = "WHATSAPP"

@@ -9,7 +9,10 @@ unsigned or forged body is refused (403) and counted, never read. An authentic b
 - `statuses`: sent, delivered, read (opened_at), failed (with `errors`) of the messages we sent, each applied
   once to the WhatsAppLog row of its message id (wamid) through consumers/log_rows.py (`advance`); a status seen
   before is a replay (receipts, base.py) and one older than the replay window is refused;
-- `messages`: what customers wrote, which opens their customer-service window (window.py).
+- `messages`: what customers wrote, which opens their customer-service window (window.py); a text that is
+  STOP or START (or a synonym) opts the sender out of WhatsApp or back in, as by SMS (consumers/opt_outs.py);
+- `user_preferences` (a field of its own): the user stopped or resumed our marketing messages in WhatsApp, and a
+  failed status with error 131050 says the same: recorded as an opt-out of marketing on WhatsApp.
 Statuses are answered together: 409 when every one was a replay, else 200 (Meta retries others).
 With no app secret set the endpoint is off (404).
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from contextlib import suppress
 from datetime import datetime
 from datetime import timezone as dt_timezone
 from typing import Any
@@ -30,6 +34,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from chesanto_comms.numbers import is_whole_number
+from consumers import opt_outs
 from consumers.delivery_log import DeliveryStatus
 from consumers.log_rows import Change
 from consumers.webhooks import replay
@@ -50,8 +55,12 @@ from consumers.whatsapp import window
 from consumers.whatsapp.errors import verdict_for
 from consumers.whatsapp.models import WhatsAppLog
 from consumers.whatsapp.settings import whatsapp_settings
+from outbox.events.categories import Category
+from outbox.events.phones import InvalidPhoneNumber
 
 PROVIDER = "whatsapp"  # the webhook counter's provider label
+CHANNEL = "whatsapp"
+MARKETING_STOPPED = 131050  # "the user has chosen to stop receiving marketing messages"
 SIGNATURE_PREFIX = "sha256="
 
 
@@ -112,16 +121,52 @@ def inbound_outcome(message: dict[str, Any]) -> str:
     sender, at = str(message.get("from") or ""), moment(message.get("timestamp"))
     if not is_whole_number(sender) or at is None:
         return UNKNOWN_MESSAGE
+    text = message.get("text")
+    if isinstance(text, dict) and isinstance(text.get("body"), str):
+        try:
+            opt_outs.apply(CHANNEL, "+" + sender, text["body"], PROVIDER)  # STOP / START, as by SMS
+        except InvalidPhoneNumber:
+            return UNKNOWN_MESSAGE
     return APPLIED if window.record_inbound("+" + sender, at) else DUPLICATE
 
 
-def changes(body: Any) -> list[dict[str, Any]]:
-    """The `value` of each `messages` change of the callback."""
+def marketing_refused(status: dict[str, Any]) -> None:
+    """Meta refused a marketing message because the user stopped marketing messages (131050): record it, so the
+    next ones are SUPPRESSED here instead of paid for and refused there."""
+    errors = status.get("errors")
+    recipient = str(status.get("recipient_id") or "")
+    if status.get("status") != "failed" or not is_whole_number(recipient) or not isinstance(errors, list):
+        return
+    if any(isinstance(e, dict) and e.get("code") == MARKETING_STOPPED for e in errors):
+        with suppress(InvalidPhoneNumber):  # not a number we could have sent to: nothing to record
+            opt_outs.opt_out(CHANNEL, "+" + recipient, Category.MARKETING, wording="stopped marketing messages in "
+                             f"WhatsApp (error {MARKETING_STOPPED} on a message to them)", note=f"{PROVIDER} status")
+
+
+def preference_outcome(preference: dict[str, Any]) -> str:
+    """A `user_preferences` change: the user stopped (or resumed) the business's marketing messages in WhatsApp."""
+    user, word = str(preference.get("wa_id") or ""), str(preference.get("value") or "")
+    if not is_whole_number(user) or preference.get("category") != "marketing_messages":
+        return UNKNOWN_MESSAGE
+    wording = f"{word} marketing messages in WhatsApp" + (f" ({preference['detail']})" if preference.get("detail") else "")
+    note = f"{PROVIDER} user_preferences"
+    record = {"stop": opt_outs.opt_out, "resume": opt_outs.resume}.get(word)
+    if record is None:
+        return UNKNOWN_MESSAGE
+    try:
+        changed = record(CHANNEL, "+" + user, Category.MARKETING, wording, note)
+    except InvalidPhoneNumber:
+        return UNKNOWN_MESSAGE
+    return APPLIED if changed is not None else DUPLICATE
+
+
+def changes(body: Any, field: str = "messages") -> list[dict[str, Any]]:
+    """The `value` of each change of `field` in the callback."""
     if not isinstance(body, dict) or not isinstance(body.get("entry"), list):
         return []
     return [change["value"] for entry in body["entry"] if isinstance(entry, dict)
             for change in entry.get("changes") or []
-            if isinstance(change, dict) and change.get("field") == "messages" and isinstance(change.get("value"), dict)]
+            if isinstance(change, dict) and change.get("field") == field and isinstance(change.get("value"), dict)]
 
 
 def handshake(request: HttpRequest) -> HttpResponse:
@@ -150,8 +195,13 @@ def callback(request: HttpRequest) -> HttpResponse:
         return answer(PROVIDER, UNKNOWN_MESSAGE, "signed, but not JSON")
     outcomes = []
     for value in changes(body):
-        outcomes += [status_outcome(s) for s in value.get("statuses") or [] if isinstance(s, dict)]
+        statuses = [s for s in value.get("statuses") or [] if isinstance(s, dict)]
+        outcomes += [status_outcome(s) for s in statuses]
+        for status in statuses:
+            marketing_refused(status)
         outcomes += [inbound_outcome(m) for m in value.get("messages") or [] if isinstance(m, dict)]
+    for value in changes(body, "user_preferences"):
+        outcomes += [preference_outcome(p) for p in value.get("user_preferences") or [] if isinstance(p, dict)]
     if not outcomes:
         return answer(PROVIDER, DUPLICATE, "no statuses or messages")  # account updates, template reviews, …
     for outcome in outcomes:

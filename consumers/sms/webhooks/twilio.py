@@ -1,4 +1,5 @@
-"""Twilio status callbacks: POST /webhooks/twilio/status/ (form-encoded), signed.
+"""Twilio status callbacks: POST /webhooks/twilio/status/ (form-encoded), signed; and the messages recipients
+send us (STOP, START): POST /webhooks/twilio/inbound/, signed alike.
 
 X-Twilio-Signature = base64(HMAC-SHA1(auth token, URL + each POST parameter's name and
 value, sorted by name)). The URL is the one Twilio called, scheme and query included: behind
@@ -15,11 +16,13 @@ import hashlib
 import hmac
 from urllib.parse import urlsplit, urlunsplit
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.crypto import constant_time_compare
 
 from chesanto_comms.conf import comms
 from chesanto_comms.numbers import whole_number
+from consumers import opt_outs
 from consumers.delivery_log import DeliveryStatus
 from consumers.log_rows import Change
 from consumers.sms.models import SMSLog
@@ -27,16 +30,22 @@ from consumers.sms.providers.twilio import verdict_for_code
 from consumers.sms.settings import sms_settings
 from consumers.webhooks import replay
 from consumers.webhooks.base import (
+    APPLIED,
+    DUPLICATE,
     REFUSED_FORGED,
+    REFUSED_REPLAY,
     REFUSED_UNSIGNED,
     UNKNOWN_MESSAGE,
     answer,
+    count,
     endpoint_off,
     provider_view,
     settle,
 )
+from outbox.events.phones import InvalidPhoneNumber
 
 PROVIDER = "twilio"
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 # MessageStatus -> SMSLog status. Intermediate ones rank below anything final, so a late
 # "sent" never undoes "delivered".
@@ -87,8 +96,8 @@ def change_for(status: str, error_code: str) -> Change:
     return Change(status=new_status)
 
 
-@provider_view
-def status_callback(request: HttpRequest) -> HttpResponse:
+def refusal(request: HttpRequest) -> HttpResponse | None:
+    """The answer to a callback that is not Twilio's (or while the endpoint is off); None for an authentic one."""
     token = auth_token()
     if not token:
         return endpoint_off(PROVIDER, "SMS_PROVIDER=twilio and SMS_API_KEY (the auth token)")
@@ -98,6 +107,14 @@ def status_callback(request: HttpRequest) -> HttpResponse:
     params = parameters(request.POST)
     if not any(constant_time_compare(signature(token, url, params), given) for url in url_variants(called_url(request))):
         return answer(PROVIDER, REFUSED_FORGED, "X-Twilio-Signature does not match this URL and body")
+    return None
+
+
+@provider_view
+def status_callback(request: HttpRequest) -> HttpResponse:
+    if (refused := refusal(request)) is not None:
+        return refused
+    params = parameters(request.POST)
     sid = request.POST.get("MessageSid") or request.POST.get("SmsSid", "")
     status = request.POST.get("MessageStatus") or request.POST.get("SmsStatus", "")
     if not sid:
@@ -109,3 +126,22 @@ def status_callback(request: HttpRequest) -> HttpResponse:
         change_for(status, request.POST.get("ErrorCode", "")),
     )
     return answer(PROVIDER, outcome, f"{sid} {status}")
+
+
+@provider_view
+def inbound_message(request: HttpRequest) -> HttpResponse:
+    """A text a recipient sent to our number (the number's "A message comes in" webhook): STOP and its synonyms
+    opt the sender out of SMS, START back in (consumers/opt_outs.py); anything else is not ours to read. Twilio's
+    own Advanced Opt-Out also blocks a STOPped number at its end; this keeps our record and stops the sends."""
+    if (refused := refusal(request)) is not None:
+        return refused
+    sender, body = request.POST.get("From", ""), request.POST.get("Body", "")
+    with transaction.atomic():
+        if not replay.remember(PROVIDER, replay.digest(parameters(request.POST))):
+            return answer(PROVIDER, REFUSED_REPLAY, f"{request.POST.get('MessageSid', '')} again")
+        try:
+            word = opt_outs.apply("sms", sender, body, PROVIDER)
+        except InvalidPhoneNumber:
+            return answer(PROVIDER, UNKNOWN_MESSAGE, f"From={sender[:40]!r} is not a phone number")
+    count(PROVIDER, APPLIED if word else DUPLICATE)
+    return HttpResponse(EMPTY_TWIML, content_type="text/xml")  # no reply of ours: Twilio sends its own to STOP

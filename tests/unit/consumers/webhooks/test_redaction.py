@@ -74,3 +74,8 @@ def test_the_attached_request_and_a_traceback_are_masked_and_the_live_request_is
 def test_other_records_are_left_as_they_were():
     record = logged("django.request", "Forbidden: %s", "/admin/comms_email/emaillog/")
     assert record.args == ("/admin/comms_email/emaillog/",)
+
+
+def test_the_opt_out_callbacks_secret_is_masked_too():
+    record = logged("django.server", '"%s" %s %s', f"POST /webhooks/africastalking/opt-out/{SECRET}/ HTTP/1.1", "200", "9")
+    assert record.getMessage() == '"POST /webhooks/africastalking/opt-out/********/ HTTP/1.1" 200 9'
