@@ -7,8 +7,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from django.contrib.auth import get_user_model
 
+from consumers import preferences
 from consumers.models import ConsentChange, Suppression
+from consumers.suppressions import lift
 from outbox import emit
 from outbox.facade import SMSService
 from tests.integration.sms.test_sms_pipeline import final_log
@@ -57,14 +60,23 @@ def test_stop_suppresses_the_next_notice_but_not_a_login_code(sms_pipeline, phon
 
 
 def test_start_after_stop_lets_the_next_notice_through(sms_pipeline, phone, client, settings):
-    if sms_pipeline.provider != "twilio":
-        pytest.skip("Africa's Talking's opt-out callback has no opt-in counterpart")
-    assert reply(client, settings, sms_pipeline, phone, "stop").status_code == 200
+    """Twilio passes the recipient's START on; Africa's Talking has no opt-in callback (a START reaches the bakery
+    as an ordinary two-way message), so there staff lift the suppression in the admin."""
+    assert reply(client, settings, sms_pipeline, phone, "stop" if sms_pipeline.provider == "twilio" else "STOP"
+                 ).status_code == 200
     assert final_log(delivery(phone, "ORD-START-1")).status == "SUPPRESSED"
-    assert reply(client, settings, sms_pipeline, phone, " Start ").status_code == 200
+    if sms_pipeline.provider == "twilio":
+        assert reply(client, settings, sms_pipeline, phone, " Start ").status_code == 200
+        expected_lift = 'twilio START: replied "Start"'
+    else:
+        staff = get_user_model().objects.create_user(f"ops-{uuid.uuid4().hex[:6]}", "ops@chesanto.local")
+        expected_lift = "the customer asked by phone to have delivery texts again"
+        assert lift(Suppression.objects.filter(address=phone), staff, expected_lift) == 1
+        preferences.set(phone, "transactional", "sms", True, source="admin", by=staff, wording=expected_lift)
     row = Suppression.objects.get(channel="sms", address=phone)
-    assert row.lifted_at is not None and row.lift_reason == 'twilio START: replied "Start"'
+    assert row.lifted_at is not None and row.lift_reason == expected_lift
     assert final_log(delivery(phone, "ORD-START-2")).status == "SENT"
     assert len(sms_pipeline.server.to(phone)) == 1
-    latest = ConsentChange.objects.filter(recipient=phone, channel="sms", category="transactional").first()
-    assert (latest.opted_in, latest.source, latest.wording) == (True, "stop", 'replied "Start"')
+    if sms_pipeline.provider == "twilio":
+        latest = ConsentChange.objects.filter(recipient=phone, channel="sms", category="transactional").first()
+        assert (latest.opted_in, latest.source, latest.wording) == (True, "stop", 'replied "Start"')
