@@ -3,7 +3,10 @@
 box's words as the wording, recorded only when the state changes (a page saved twice adds nothing)."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
+
+from django.db import connection, transaction
 
 from chesanto_comms.conf import comms
 from consumers import preferences
@@ -51,17 +54,28 @@ def choices(key: str) -> list[Choice]:
             for category in CATEGORY_WORDS for channel in channels_for(key)]
 
 
+@contextmanager
+def one_change_at_a_time(key: str):
+    """A transaction holding the recipient's lock: two saves at once (a double click, a mail provider's one-click
+    POST racing the recipient's) read and record in turn, so neither records a change the other already made."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 17))", [f"consent:{key}"])
+        yield
+
+
 def apply(key: str, ticked: set[str], by=None) -> list[ConsentChange]:
     """Record the boxes whose state the recipient changed; the changes."""
-    return [preferences.set(key, choice.category, choice.channel, choice.field in ticked,
-                            source=preferences.Source.LINK, wording=choice.label, by=by)
-            for choice in choices(key) if (choice.field in ticked) != choice.opted_in]
+    with one_change_at_a_time(key):
+        return [preferences.set(key, choice.category, choice.channel, choice.field in ticked,
+                                source=preferences.Source.LINK, wording=choice.label, by=by)
+                for choice in choices(key) if (choice.field in ticked) != choice.opted_in]
 
 
 def unsubscribe(link: Link) -> ConsentChange | None:
     """The one-click unsubscribe: out of the link's category on its channel; None when already out (idempotent:
     the consent record gains no row for a repeat)."""
-    if not preferences.get(link.key, link.category, link.channel):
-        return None
-    return preferences.set(link.key, link.category, link.channel, False, source=preferences.Source.LINK,
-                           wording=ONE_CLICK_WORDING)
+    with one_change_at_a_time(link.key):
+        if not preferences.get(link.key, link.category, link.channel):
+            return None
+        return preferences.set(link.key, link.category, link.channel, False, source=preferences.Source.LINK,
+                               wording=ONE_CLICK_WORDING)
