@@ -11,7 +11,7 @@ from consumers.delivery_log import DeliveryStatus
 from consumers.events import InboundEvent
 from consumers.models import Suppression
 from consumers.notifications import Notification, expires_after_minutes
-from consumers.policy import POLICY, Why, Withheld, expiry, preferences, suppression, withheld
+from consumers.policy import POLICY, Why, Withheld, expiry, preferences, quiet_hours, suppression, withheld
 from outbox.events import get_event_type
 from outbox.events.categories import Category
 from outbox.events.samples import sample
@@ -70,7 +70,7 @@ def test_the_first_step_that_withholds_decides_and_later_steps_are_not_asked():
 
 def test_no_steps_withhold_nothing_and_the_policy_is_in_its_documented_order():
     assert withheld(_otp(), OTP, "a@example.com", EMITTED + timedelta(days=1), NOTHING, steps=()) is None
-    assert POLICY == (expiry, preferences, suppression)
+    assert POLICY == (expiry, preferences, suppression, quiet_hours)
 
 
 def _event(event_type: str) -> InboundEvent:
