@@ -1,0 +1,160 @@
+"""Held messages (consumers/holds.py) through the SMS channel's real sequence, the database and the local Africa's
+Talking server, without Kafka: a stock alert inside the recipient's quiet hours is HELD and nothing reaches the
+provider; when the window ends the releaser sends it once, a key's held messages in the order they were held, and a
+released message passes the policy again."""
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from chesanto_comms.embedded.sms import AfricasTalkingServer
+from chesanto_comms.records import ClaimedRow, RecordBuilder, as_message
+from consumers import holds, preferences, profiles
+from consumers.delivery_log import DeliveryStatus
+from consumers.events import InboundEvent, event_from_message
+from consumers.models import HeldMessage
+from consumers.quiet_hours import zone
+from consumers.sms.channel import SMSChannel
+from consumers.sms.models import SMSLog
+from consumers.sms.providers.africastalking import AfricasTalkingProvider
+from outbox.events import get_event_type
+from outbox.events.samples import sample
+from tests.unit.consumers.sms.conftest import provider_for
+
+pytestmark = pytest.mark.django_db
+
+
+def stock_low(phone: str, stock: str, product: str = "RM-FLOUR-001") -> InboundEvent:
+    """The event as a consumer reads it from its Kafka record (the record a held message keeps)."""
+    payload = {**sample("inventory.stock_low"), "phones": [phone], "current_stock": stock, "product_id": product}
+    row = ClaimedRow(id=str(uuid.uuid4()), aggregatetype="inventory", aggregateid=product, type="inventory.stock_low",
+                     payload=payload, headers={}, created_at=datetime.now(UTC))
+    return event_from_message(as_message(RecordBuilder()(row)))
+
+
+def window_around_now(time_zone: str = "Africa/Nairobi") -> str:
+    """A window of the recipient's that contains this moment, whenever the test runs."""
+    local = datetime.now(zone(time_zone))
+    return f"{local - timedelta(hours=1):%H:%M}-{local + timedelta(hours=1):%H:%M}"
+
+
+@pytest.fixture
+def at_server():
+    with AfricasTalkingServer(sender_ids={"CHESANTO"}) as server:
+        yield server
+
+
+@pytest.fixture
+def channel(at_server):
+    channel = SMSChannel(provider=provider_for(at_server, AfricasTalkingProvider))
+    yield channel
+    channel.close()
+
+
+def texts(server, phone: str) -> list[str]:
+    return [request.form["message"] for request in server.to(phone)]
+
+
+def test_a_message_inside_quiet_hours_is_held_then_released_once(channel, at_server):
+    phone = "+254711000001"
+    profiles.set_quiet_hours(phone, window_around_now())
+    event = stock_low(phone, "12.5")
+    channel.deliver(event)
+    row = SMSLog.objects.get(event_id=event.id)
+    held = HeldMessage.objects.get(event_id=event.id)
+    assert row.status == DeliveryStatus.HELD
+    assert row.error_message.startswith("held: quiet hours ") and "Africa/Nairobi; goes at" in row.error_message
+    assert held.recipient == phone and held.template == "sms_inventory_low_stock" and held.released_at is None
+    assert timezone.now() < held.release_at <= timezone.now() + timedelta(hours=1, minutes=1)
+    assert at_server.to(phone) == []
+    channel.deliver(event)  # the record read again (a rebalance): its row is HELD, not sent, not held twice
+    assert at_server.to(phone) == [] and HeldMessage.objects.filter(event_id=event.id).count() == 1
+
+    assert holds.release_due(channel) == 0  # not due yet
+    profiles.set_quiet_hours(phone, "off")
+    assert holds.release_due(channel, now=held.release_at) == 1
+    row.refresh_from_db()
+    held.refresh_from_db()
+    assert row.status == DeliveryStatus.SENT and held.released_at is not None
+    assert len(texts(at_server, phone)) == 1 and "12.5" in texts(at_server, phone)[0]
+    assert holds.release_due(channel, now=held.release_at + timedelta(hours=1)) == 0
+    assert len(at_server.to(phone)) == 1
+
+
+def test_a_keys_held_messages_go_in_the_order_they_were_held(channel, at_server):
+    phone = "+254711000002"
+    profiles.set_quiet_hours(phone, window_around_now())
+    first, second = stock_low(phone, "30"), stock_low(phone, "20")
+    channel.deliver(first)
+    channel.deliver(second)
+    assert SMSLog.objects.filter(phone_number=phone, status=DeliveryStatus.HELD).count() == 2
+    profiles.set_quiet_hours(phone, "off")
+    assert holds.release_due(channel, now=timezone.now() + timedelta(hours=2)) == 2
+    sent = texts(at_server, phone)
+    assert len(sent) == 2 and "30" in sent[0] and "20" in sent[1]
+
+
+def test_a_released_message_passes_the_policy_again(channel, at_server):
+    phone = "+254711000003"
+    profiles.set_quiet_hours(phone, window_around_now())
+    event = stock_low(phone, "5")
+    channel.deliver(event)
+    preferences.set(phone, "operational", "sms", False, wording="No stock alerts by SMS")
+    profiles.set_quiet_hours(phone, "off")
+    assert holds.release_due(channel, now=timezone.now() + timedelta(hours=2)) == 1
+    row = SMSLog.objects.get(event_id=event.id)
+    assert row.status == DeliveryStatus.SUPPRESSED and "opted out of operational" in row.error_message
+    assert at_server.to(phone) == []
+
+
+def test_a_window_moved_later_holds_it_again(channel, at_server):
+    phone = "+254711000004"
+    profiles.set_quiet_hours(phone, window_around_now())
+    event = stock_low(phone, "5")
+    channel.deliver(event)
+    first_release = HeldMessage.objects.get(event_id=event.id).release_at
+    # still inside her window when released early (an operator's clock, say): held again, nothing sent
+    assert holds.release_due(channel, now=timezone.now() + timedelta(hours=3)) == 0
+    again = HeldMessage.objects.get(event_id=event.id)
+    assert again.released_at is None and again.release_at == first_release and again.release_attempts == 1
+    assert SMSLog.objects.get(event_id=event.id).status == DeliveryStatus.HELD
+    assert at_server.to(phone) == []
+
+
+def test_a_row_one_releaser_took_is_not_taken_by_another(channel, at_server):
+    phone = "+254711000005"
+    profiles.set_quiet_hours(phone, window_around_now())
+    event = stock_low(phone, "5")
+    channel.deliver(event)
+    profiles.set_quiet_hours(phone, "off")
+    later = timezone.now() + timedelta(hours=2)
+    (taken,) = holds._take(channel, later, 10)  # a releaser took it (and died before sending, say)
+    assert SMSLog.objects.get(event_id=event.id).status == DeliveryStatus.PENDING
+    assert holds.release_due(channel, now=later) == 0  # another releaser leaves it for its lease
+    assert at_server.to(phone) == []
+    assert holds.release_due(channel, now=later + timedelta(seconds=holds.RELEASE_LEASE)) == 1
+    assert len(at_server.to(phone)) == 1
+
+
+def test_critical_and_transactional_messages_are_never_held(channel, at_server):
+    phone = "+254711000006"
+    profiles.set_quiet_hours(phone, window_around_now())
+    otp = get_event_type("auth.otp_requested").parse({**sample("auth.otp_requested"), "phone": phone})
+    receipt = get_event_type("sales.payment_received").parse({**sample("sales.payment_received"), "phone": phone})
+    for event_type, data in (("auth.otp_requested", otp), ("sales.payment_received", receipt)):
+        channel.deliver(InboundEvent(id=uuid.uuid4(), type=event_type, key=data.partition_key(), data=data,
+                                     emitted_at=datetime.now(UTC)))
+    assert len(at_server.to(phone)) == 2 and not HeldMessage.objects.filter(recipient=phone).exists()
+
+
+def test_the_release_command_releases_every_channel(channel, at_server, settings):
+    from django.core.management import call_command
+
+    out = __import__("io").StringIO()
+    call_command("release_held", "sms", stdout=out)
+    assert out.getvalue().strip() == "sms: 0 held messages released"
+    with pytest.raises(Exception, match="not a channel with a delivery log"):
+        call_command("release_held", "pigeon")
