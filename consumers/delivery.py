@@ -158,7 +158,8 @@ class LoggedChannel(Channel):
             facts = facts if facts is not None else consent.load(self, [recipient])
             if stop := withheld(event, notification, recipient, timezone.now(), facts):
                 if stop.status == DeliveryStatus.HELD:  # kept before its row says so: a crash in between holds it again
-                    holds.hold(self.name, event, notification.name, recipient, stop.release_at, stop.reason)
+                    holds.hold(self.name, event, notification.name, recipient, stop.release_at, stop.reason,
+                               facts.keys.get(recipient, ""))
                 log_rows.finish(entry, stop.status, error=stop.reason)
                 metrics.WITHHELD.labels(self.name, stop.status.value, stop.why or "other").inc()
                 return MessageResult(MessageOutcome.WITHHELD)

@@ -16,6 +16,9 @@ admin (Held messages).
                   even if a releaser dies mid-way and another takes over. Released messages pass the whole
                   policy again: an opt-out or expiry meanwhile withholds them; a window moved later holds them again.
 
+    reschedule    the recipient changed their quiet hours or time zone (consumers/profiles.py): their held
+                  messages are due at once, and the policy holds them again only if the new window says so
+
 Order per key: a key's held messages go in the order they were held (created_at), one batch, sent in turn.
 """
 from __future__ import annotations
@@ -46,20 +49,23 @@ RELEASE_LEASE = 60.0  # seconds a taken row is left to its releaser before anoth
 RELEASE_ATTEMPTS = 5  # a released message's transient failures before it is FAILED (as a record's retries)
 
 
-def hold(channel: str, event: InboundEvent, template: str, recipient: str, release_at: datetime, reason: str) -> None:
-    """Keep the message (its whole record) until `release_at`; held again, its row is rescheduled."""
+def hold(channel: str, event: InboundEvent, template: str, recipient: str, release_at: datetime, reason: str,
+         recipient_key: str = "") -> None:
+    """Keep the message (its whole record) until `release_at`; held again, its row is rescheduled.
+    `recipient_key`: their profile's key, so that a change of their window or time zone reschedules it."""
     record = event.record
     if record is not None:
         key, value = record.key(), record.value()
     else:  # an event built in code (a unit test): its data, as the relay would have written it
         key, value = event.key.encode(), event.data.model_dump_json().encode()
     HeldMessage.objects.bulk_create(
-        [HeldMessage(channel=channel, event_id=event.id, template=template, recipient=recipient, key=event.key,
+        [HeldMessage(channel=channel, event_id=event.id, template=template, recipient=recipient,
+                     recipient_key=recipient_key, key=event.key,
                      topic=event.topic, partition=event.partition, offset=event.offset, record_key=key,
                      record_value=value, headers=event.headers, emitted_at=event.emitted_at, release_at=release_at,
                      reason=reason[:255])],
         update_conflicts=True, unique_fields=["channel", "event_id", "template", "recipient"],
-        update_fields=["release_at", "reason", "released_at"])
+        update_fields=["release_at", "reason", "released_at", "release_attempts"])  # held anew: attempts afresh
     metrics.QUIET_HOURS.labels(channel, "held").inc()
 
 
@@ -90,6 +96,13 @@ class StoredRecord:
     def timestamp(self) -> tuple[int, int]:
         at = self.row.emitted_at
         return (TIMESTAMP_CREATE_TIME, int(at.timestamp() * 1000)) if at else (0, 0)
+
+
+def reschedule(recipient_key: str) -> int:
+    """The recipient's window or time zone changed: their held messages are due now, and the policy decides again
+    when each goes (held anew until the new window's end, or sent). The number rescheduled."""
+    return HeldMessage.objects.filter(recipient_key=recipient_key, released_at__isnull=True).update(
+        release_at=timezone.now())
 
 
 def _take(channel: LoggedChannel, now: datetime, limit: int) -> list[HeldMessage]:

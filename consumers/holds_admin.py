@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 
-from consumers import quiet_hours
+from consumers import holds, quiet_hours
 from consumers.languages import NAMES, Language
 from consumers.models import RecipientProfile
 
@@ -63,3 +63,8 @@ class RecipientProfileAdmin(admin.ModelAdmin):
     list_display = ("key", "time_zone", "quiet_hours", "language", "updated_at")
     list_filter = ("language",)
     search_fields = ("key",)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if {"time_zone", "quiet_hours"} & set(form.changed_data):  # the policy decides again when each goes
+            holds.reschedule(obj.key)

@@ -198,6 +198,7 @@ class HeldMessage(models.Model):
     event_id = models.UUIDField()
     template = models.CharField(max_length=100)
     recipient = models.CharField(max_length=512)  # as the channel's log names it
+    recipient_key = models.CharField(max_length=255, blank=True, db_index=True)  # their profile's (consumers/consent.py)
     key = models.CharField(max_length=255, blank=True)  # the record's partition key: released in order per key
     # The record, as read: delivered again from these, signature and sealed fields included
     topic = models.CharField(max_length=255, blank=True)

@@ -9,12 +9,13 @@ hours and their language.
     profiles.get("+447700900123").time_zone                    # "Europe/London"
 
 A recipient is keyed as their preferences are (consumers/consent.recipient_key): a user, an email address, a
-phone number. Nothing set is the default: COMMS_DEFAULT_TIME_ZONE, COMMS_QUIET_HOURS, and the language from the
+phone number. A change of time zone or quiet hours makes the recipient's held messages due at once: the policy
+decides again when each goes (consumers/holds.py). Nothing set is the default: COMMS_DEFAULT_TIME_ZONE, COMMS_QUIET_HOURS, and the language from the
 event else COMMS_DEFAULT_LANGUAGE. The consumers read every recipient's profile of a batch in one query.
 """
 from __future__ import annotations
 
-from consumers import quiet_hours
+from consumers import holds, quiet_hours
 from consumers.consent import recipient_key
 from consumers.languages import Language
 from consumers.models import RecipientProfile
@@ -61,7 +62,9 @@ def set_time_zone(recipient, name: str | None) -> RecipientProfile:
             quiet_hours.zone(name)
         except quiet_hours.QuietHoursError as exc:
             raise ProfileError(str(exc)) from None
-    return _update(recipient, time_zone=name or "")
+    profile = _update(recipient, time_zone=name or "")
+    holds.reschedule(profile.key)
+    return profile
 
 
 def set_quiet_hours(recipient, window: str | None) -> RecipientProfile:
@@ -73,4 +76,6 @@ def set_quiet_hours(recipient, window: str | None) -> RecipientProfile:
         except quiet_hours.QuietHoursError as exc:
             raise ProfileError(str(exc)) from None
         window = window.strip().lower() if window.strip().lower() == quiet_hours.OFF else window.replace(" ", "")
-    return _update(recipient, quiet_hours=window or "")
+    profile = _update(recipient, quiet_hours=window or "")
+    holds.reschedule(profile.key)
+    return profile

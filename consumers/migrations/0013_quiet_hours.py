@@ -34,6 +34,7 @@ class Migration(migrations.Migration):
                 ('event_id', models.UUIDField()),
                 ('template', models.CharField(max_length=100)),
                 ('recipient', models.CharField(max_length=512)),
+                ('recipient_key', models.CharField(blank=True, db_index=True, max_length=255)),
                 ('key', models.CharField(blank=True, max_length=255)),
                 ('topic', models.CharField(blank=True, max_length=255)),
                 ('partition', models.IntegerField(default=-1)),

@@ -74,8 +74,11 @@ def test_a_message_inside_quiet_hours_is_held_then_released_once(channel, at_ser
     assert at_server.to(phone) == [] and HeldMessage.objects.filter(event_id=event.id).count() == 1
 
     assert holds.release_due(channel) == 0  # not due yet
-    profiles.set_quiet_hours(phone, "off")
-    assert holds.release_due(channel, now=held.release_at) == 1
+    assert holds.release_due(channel, now=held.release_at - timedelta(seconds=1)) == 0
+    assert holds.release_due(channel, now=held.release_at) == 0  # due, but still inside her window: held again
+    assert SMSLog.objects.get(event_id=event.id).status == DeliveryStatus.HELD and at_server.to(phone) == []
+    profiles.set_quiet_hours(phone, "off")  # her window ends now: her held messages are due at once
+    assert holds.release_due(channel) == 1
     row.refresh_from_db()
     held.refresh_from_db()
     assert row.status == DeliveryStatus.SENT and held.released_at is not None
@@ -119,7 +122,7 @@ def test_a_window_moved_later_holds_it_again(channel, at_server):
     # still inside her window when released early (an operator's clock, say): held again, nothing sent
     assert holds.release_due(channel, now=timezone.now() + timedelta(hours=3)) == 0
     again = HeldMessage.objects.get(event_id=event.id)
-    assert again.released_at is None and again.release_at == first_release and again.release_attempts == 1
+    assert again.released_at is None and again.release_at == first_release and again.release_attempts == 0
     assert SMSLog.objects.get(event_id=event.id).status == DeliveryStatus.HELD
     assert at_server.to(phone) == []
 
