@@ -4,6 +4,7 @@ provider; when the window ends the releaser sends it once, a key's held messages
 released message passes the policy again."""
 from __future__ import annotations
 
+import io
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -156,8 +157,29 @@ def test_critical_and_transactional_messages_are_never_held(channel, at_server):
 def test_the_release_command_releases_every_channel(channel, at_server, settings):
     from django.core.management import call_command
 
-    out = __import__("io").StringIO()
+    out = io.StringIO()
     call_command("release_held", "sms", stdout=out)
     assert out.getvalue().strip() == "sms: 0 held messages released"
     with pytest.raises(Exception, match="not a channel with a delivery log"):
         call_command("release_held", "pigeon")
+
+
+def test_eager_delivery_holds_as_the_consumers_do_and_release_held_sends_it(settings, mailoutbox):
+    """A host's tests (COMMS_EAGER_DELIVERY): held the same way; nothing releases by itself in-process, so
+    `manage.py release_held` (or holds.release_due) sends what is due."""
+    from django.core.management import call_command
+
+    from consumers.email.models import EmailLog
+    from outbox import emit
+
+    settings.COMMS_EAGER_DELIVERY = ["email"]
+    settings.COMMS_QUIET_HOURS_CHANNELS = ["email"]
+    address = "stores@example.com"
+    profiles.set_quiet_hours(address, window_around_now())
+    event_id = emit("inventory.stock_low", {**sample("inventory.stock_low"), "recipients": [address], "phones": [],
+                                            "recipient_user_ids": []})
+    assert EmailLog.objects.get(event_id=event_id).status == DeliveryStatus.HELD and mailoutbox == []
+    profiles.set_quiet_hours(address, "off")
+    call_command("release_held", "email", stdout=io.StringIO())
+    assert EmailLog.objects.get(event_id=event_id).status == DeliveryStatus.SENT
+    assert [message.to for message in mailoutbox] == [[address]]
