@@ -33,7 +33,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from consumers import metrics
+from consumers import log_rows, metrics
 from consumers.delivery_log import DeliveryStatus
 from consumers.events import POISON, InboundEvent, event_from_message
 from consumers.models import HeldMessage
@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 RELEASE_BATCH = 200  # held rows taken per look
 RELEASE_LEASE = 60.0  # seconds a taken row is left to its releaser before another may take it
 RELEASE_ATTEMPTS = 5  # a released message's transient failures before it is FAILED (as a record's retries)
+RELEASED_NOTE = "held for quiet hours, released when they ended"  # on the log row of a released message
 
 
 def hold(channel: str, event: InboundEvent, template: str, recipient: str, release_at: datetime, reason: str,
@@ -116,7 +117,7 @@ def _take(channel: LoggedChannel, now: datetime, limit: int) -> list[HeldMessage
         HeldMessage.objects.filter(pk__in=[row.pk for row in rows]).update(
             release_at=now + timedelta(seconds=RELEASE_LEASE), release_attempts=F("release_attempts") + 1)
         channel.log_model.objects.filter(_log_rows(channel, rows), status=DeliveryStatus.HELD).update(
-            status=DeliveryStatus.PENDING, error_message="released from quiet hours")
+            status=DeliveryStatus.PENDING, error_message=RELEASED_NOTE)
     return rows
 
 
@@ -162,8 +163,11 @@ def _mark_released(channel: LoggedChannel, rows: list[HeldMessage]) -> int:
     statuses = {(event_id, template, str(recipient)): status for event_id, template, recipient, status in
                 channel.log_model.objects.filter(_log_rows(channel, rows))
                 .values_list("event_id", "template", field, "status")}
-    left = [row.pk for row in rows if statuses.get((row.event_id, row.template, row.recipient))
+    gone = [row for row in rows if statuses.get((row.event_id, row.template, row.recipient))
             not in (None, DeliveryStatus.PENDING, DeliveryStatus.HELD)]
+    left = [row.pk for row in gone]
+    if gone:  # the send rewrote error_message: the row says it was held
+        log_rows.note_reopened(channel.log_model.objects.filter(_log_rows(channel, gone)), RELEASED_NOTE)
     released = HeldMessage.objects.filter(pk__in=left, released_at__isnull=True).update(released_at=datetime.now(UTC))
     metrics.QUIET_HOURS.labels(channel.name, "released").inc(released)
     if released:

@@ -83,6 +83,7 @@ def test_a_message_inside_quiet_hours_is_held_then_released_once(channel, at_ser
     row.refresh_from_db()
     held.refresh_from_db()
     assert row.status == DeliveryStatus.SENT and held.released_at is not None
+    assert row.error_message == "held for quiet hours, released when they ended"
     assert len(texts(at_server, phone)) == 1 and "12.5" in texts(at_server, phone)[0]
     assert holds.release_due(channel, now=held.release_at + timedelta(hours=1)) == 0
     assert len(at_server.to(phone)) == 1
@@ -111,6 +112,7 @@ def test_a_released_message_passes_the_policy_again(channel, at_server):
     assert holds.release_due(channel, now=timezone.now() + timedelta(hours=2)) == 1
     row = SMSLog.objects.get(event_id=event.id)
     assert row.status == DeliveryStatus.SUPPRESSED and "opted out of operational" in row.error_message
+    assert row.error_message.startswith("held for quiet hours, released when they ended; not sent: ")
     assert at_server.to(phone) == []
 
 
