@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
+from prometheus_client import REGISTRY
 
 from chesanto_comms.embedded.sms import AfricasTalkingServer
 from chesanto_comms.records import ClaimedRow, RecordBuilder, as_message
@@ -59,8 +60,13 @@ def texts(server, phone: str) -> list[str]:
     return [request.form["message"] for request in server.to(phone)]
 
 
+def counted(action: str) -> float:
+    return REGISTRY.get_sample_value("chesanto_quiet_hours_total", {"channel": "sms", "action": action}) or 0.0
+
+
 def test_a_message_inside_quiet_hours_is_held_then_released_once(channel, at_server):
     phone = "+254711000001"
+    held_before, released_before = counted("held"), counted("released")
     profiles.set_quiet_hours(phone, window_around_now())
     event = stock_low(phone, "12.5")
     channel.deliver(event)
@@ -84,6 +90,7 @@ def test_a_message_inside_quiet_hours_is_held_then_released_once(channel, at_ser
     held.refresh_from_db()
     assert row.status == DeliveryStatus.SENT and held.released_at is not None
     assert row.error_message == "held for quiet hours, released when they ended"
+    assert (counted("held") - held_before, counted("released") - released_before) == (2, 1)  # held twice (re-held once)
     assert len(texts(at_server, phone)) == 1 and "12.5" in texts(at_server, phone)[0]
     assert holds.release_due(channel, now=held.release_at + timedelta(hours=1)) == 0
     assert len(at_server.to(phone)) == 1
