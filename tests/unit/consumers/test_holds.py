@@ -192,3 +192,40 @@ def test_eager_delivery_holds_as_the_consumers_do_and_release_held_sends_it(sett
     call_command("release_held", "email", stdout=io.StringIO())
     assert EmailLog.objects.get(event_id=event_id).status == DeliveryStatus.SENT
     assert [message.to for message in mailoutbox] == [[address]]
+
+
+class Said:
+    """A replay's operator: what it was told."""
+
+    def __init__(self):
+        self.lines: list[str] = []
+
+    def say(self, line: str) -> None:
+        self.lines.append(line)
+
+    def started(self, *args) -> None: ...
+    def fetched(self, *args) -> None: ...
+    def finished(self, *args) -> None: ...
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_a_replay_meets_quiet_hours_as_delivery_does(channel, at_server, dry_run):
+    from consumers.batch import local_lease
+    from consumers.replay import Replay, ReplayRequest
+
+    phone = f"+25471100001{int(dry_run)}"
+    profiles.set_quiet_hours(phone, window_around_now())
+    event = stock_low(phone, "7")
+    said = Said()
+    replay = Replay(ReplayRequest("sms", since=timezone.now() - timedelta(hours=1), dry_run=dry_run), said)
+    replay.channel, replay.lease = channel, local_lease()  # the channel pointed at the local provider server
+    replay.handle(event.record)
+    assert at_server.to(phone) == []
+    if dry_run:
+        assert said.lines == [f"would end HELD {event.id} inventory.stock_low sms_inventory_low_stock to +254••••••011"]
+        assert not SMSLog.objects.filter(event_id=event.id).exists()
+    else:
+        assert SMSLog.objects.get(event_id=event.id).status == DeliveryStatus.HELD
+        assert HeldMessage.objects.filter(event_id=event.id).count() == 1
+        assert (replay.summary.skipped, replay.summary.held, replay.summary.failed) == (1, 1, 0)
+        assert replay.summary.line().endswith(", held for quiet hours 1 (counted as skipped)")
