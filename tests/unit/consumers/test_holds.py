@@ -229,3 +229,37 @@ def test_a_replay_meets_quiet_hours_as_delivery_does(channel, at_server, dry_run
         assert HeldMessage.objects.filter(event_id=event.id).count() == 1
         assert (replay.summary.skipped, replay.summary.held, replay.summary.failed) == (1, 1, 0)
         assert replay.summary.line().endswith(", held for quiet hours 1 (counted as skipped)")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_another_releaser_has_locked_is_skipped_not_waited_for(channel, at_server):
+    import threading
+
+    from django.db import connection, transaction
+
+    phone = "+254711000021"
+    profiles.set_quiet_hours(phone, window_around_now())
+    event = stock_low(phone, "5")
+    channel.deliver(event)
+    profiles.set_quiet_hours(phone, "off")  # due now
+    locked, done = threading.Event(), threading.Event()
+
+    def other_releaser():  # holds the row's lock, as a second consumer process in its _take would
+        try:
+            with transaction.atomic():
+                HeldMessage.objects.select_for_update().get(event_id=event.id)
+                locked.set()
+                done.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_releaser)
+    thread.start()
+    assert locked.wait(10)
+    try:
+        assert holds.release_due(channel) == 0  # skipped at once (SKIP LOCKED), not waited for
+        assert at_server.to(phone) == []
+    finally:
+        done.set()
+        thread.join(10)
+    assert holds.release_due(channel) == 1 and len(at_server.to(phone)) == 1
