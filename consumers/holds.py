@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from confluent_kafka import TIMESTAMP_CREATE_TIME
@@ -165,10 +165,10 @@ def _mark_released(channel: LoggedChannel, rows: list[HeldMessage]) -> int:
                 .values_list("event_id", "template", field, "status")}
     gone = [row for row in rows if statuses.get((row.event_id, row.template, row.recipient))
             not in (None, DeliveryStatus.PENDING, DeliveryStatus.HELD)]
-    left = [row.pk for row in gone]
     if gone:  # the send rewrote error_message: the row says it was held
         log_rows.note_reopened(channel.log_model.objects.filter(_log_rows(channel, gone)), RELEASED_NOTE)
-    released = HeldMessage.objects.filter(pk__in=left, released_at__isnull=True).update(released_at=datetime.now(UTC))
+    released = HeldMessage.objects.filter(pk__in=[row.pk for row in gone], released_at__isnull=True).update(
+        released_at=timezone.now())
     metrics.QUIET_HOURS.labels(channel.name, "released").inc(released)
     if released:
         log.info("%s: %d held messages released from quiet hours", channel.name, released)
