@@ -137,16 +137,17 @@ def check_translations(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
 
 
 def check_quiet_hours_channels(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    """COMMS_QUIET_HOURS_CHANNELS names installed channels whose log can say HELD (consumers/holds.py)."""
+    """COMMS_QUIET_HOURS_CHANNELS names channels, and those installed have a log that can say HELD (consumers/holds.py)."""
     from chesanto_comms.conf import comms
     from consumers.delivery_log import DeliveryStatus
 
     warnings = []
     for name in comms.COMMS_QUIET_HOURS_CHANNELS:
         if name not in installed():
-            warnings.append(checks.Warning(
-                f"COMMS_QUIET_HOURS_CHANNELS names {name!r}, which is not an installed channel: nothing is held there",
-                id="chesanto.W016", hint=f"Name installed channels: {', '.join(installed())}."))
+            if name not in available():  # a channel offered but not installed (the default's push) is no mistake
+                warnings.append(checks.Warning(
+                    f"COMMS_QUIET_HOURS_CHANNELS names {name!r}, which is no channel: nothing is held there",
+                    id="chesanto.W016", hint=f"Name channels: {', '.join(installed())}."))
             continue
         channel = get_channel(name)
         status = getattr(getattr(channel, "log_model", None), "Status", None)

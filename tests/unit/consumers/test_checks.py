@@ -46,4 +46,4 @@ def test_quiet_hours_name_installed_channels_whose_log_can_say_held(settings):
     assert check_quiet_hours_channels() == []  # sms, whatsapp, push: each log has HELD
     settings.COMMS_QUIET_HOURS_CHANNELS = ["sms", "pigeon", "email"]
     (warning,) = check_quiet_hours_channels()
-    assert warning.id == "chesanto.W016" and "'pigeon', which is not an installed channel" in warning.msg
+    assert warning.id == "chesanto.W016" and "'pigeon', which is no channel" in warning.msg
