@@ -263,6 +263,30 @@ def parse_consent_defaults(name: str, raw: str) -> dict[str, str]:
     return mapping
 
 
+def _time_zone(value: str) -> str | None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return "an IANA time zone name, such as Africa/Nairobi"
+    return None
+
+
+def _quiet_window(value: str) -> str | None:
+    import re
+
+    if value.strip().lower() == "off" or re.fullmatch(r"\s*([01]\d|2[0-3]):[0-5]\d\s*-\s*([01]\d|2[0-3]):[0-5]\d\s*", value):
+        return None
+    return "a local start and end as HH:MM-HH:MM (21:00-07:00), or off"
+
+
+def _quiet_categories(value: list[str]) -> str | None:
+    if wrong := [c for c in value if c not in ("operational", "marketing")]:
+        return f"{', '.join(wrong)}: quiet hours may hold operational and marketing messages only (never critical or transactional)"
+    return None
+
+
 def _consent_defaults(value: dict[str, str]) -> str | None:
     for where, state in value.items():
         category = where.split(".", 1)[0]
@@ -350,6 +374,18 @@ comms = Settings(
             INT, at_least(1)),
     Setting("COMMS_UNSUBSCRIBE_MAILTO", "", "address for the `mailto:` of `List-Unsubscribe` (a mailbox staff read); "
             "empty = the header carries only the https URL"),
+    # --- quiet hours (consumers/quiet_hours.py) ---
+    Setting("COMMS_DEFAULT_TIME_ZONE", "Africa/Nairobi", "time zone of a recipient whose profile names none: their "
+            "quiet hours are kept in it", validate=_time_zone),
+    Setting("COMMS_QUIET_HOURS", "21:00-07:00", "local hours in which quiet-hours messages are held until the window "
+            "ends (`HH:MM-HH:MM`, may cross midnight; `off` = none); a recipient's profile may set their own",
+            validate=_quiet_window),
+    Setting("COMMS_QUIET_HOURS_CATEGORIES", ["operational", "marketing"], "categories quiet hours hold (never "
+            "critical or transactional)", LIST, _quiet_categories, shown="`operational,marketing`"),
+    Setting("COMMS_QUIET_HOURS_CHANNELS", ["sms", "whatsapp", "push"], "channels whose messages quiet hours hold",
+            LIST, shown="`sms,whatsapp,push`"),
+    Setting("COMMS_QUIET_HOURS_RELEASE_INTERVAL", 5.0, "seconds between a consumer's looks for held messages "
+            "whose quiet hours have ended", FLOAT, at_least(0.1)),
     # --- templates and branding ---
     Setting("COMMS_TEMPLATE_DIRS", [], "directories searched before the packaged message templates "
             "(same relative paths; first match wins)", LIST),

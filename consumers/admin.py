@@ -11,8 +11,9 @@ from django.utils.html import format_html, format_html_join
 from chesanto_comms.kafka import client_properties, producer_properties
 from consumers.channels import log_models
 from consumers.dead_letters import republish
+from consumers.holds_admin import HeldMessageAdmin, RecipientProfileAdmin
 from consumers.languages import NAMES
-from consumers.models import ConsentChange, DeadLetter, MessageTemplate, Suppression
+from consumers.models import ConsentChange, DeadLetter, HeldMessage, MessageTemplate, RecipientProfile, Suppression
 from consumers.recipients_admin import ConsentChangeAdmin, SuppressionAdmin
 from consumers.reports import reports_context
 from consumers.template_catalog import categories
@@ -20,6 +21,8 @@ from consumers.template_preview import languages_of, preview
 
 admin.site.register(ConsentChange, ConsentChangeAdmin)
 admin.site.register(Suppression, SuppressionAdmin)
+admin.site.register(HeldMessage, HeldMessageAdmin)
+admin.site.register(RecipientProfile, RecipientProfileAdmin)
 
 
 class CategoryFilter(admin.SimpleListFilter):

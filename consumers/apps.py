@@ -26,6 +26,7 @@ class ConsumersConfig(AppConfig):
         from consumers.checks import (
             check_channel_apps,
             check_channel_settings,
+            check_quiet_hours_channels,
             check_some_channel_installed,
             check_template_shadowing,
             check_templates,
@@ -40,6 +41,7 @@ class ConsumersConfig(AppConfig):
         checks.register(check_channel_apps)
         checks.register(check_template_shadowing)
         checks.register(check_translations)
+        checks.register(check_quiet_hours_channels)
         set_eager_delivery(_deliver_eagerly)
         from consumers.timeline import delivery_rows
         from outbox.timeline import register_timeline_source

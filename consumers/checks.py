@@ -134,3 +134,26 @@ def check_translations(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
                                  "branding').",
                         ))
     return warnings
+
+
+def check_quiet_hours_channels(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """COMMS_QUIET_HOURS_CHANNELS names channels, and those installed have a log that can say HELD (consumers/holds.py)."""
+    from chesanto_comms.conf import comms
+    from consumers.delivery_log import DeliveryStatus
+
+    warnings = []
+    for name in comms.COMMS_QUIET_HOURS_CHANNELS:
+        if name not in installed():
+            if name not in available():  # a channel offered but not installed (the default's push) is no mistake
+                warnings.append(checks.Warning(
+                    f"COMMS_QUIET_HOURS_CHANNELS names {name!r}, which is no channel: nothing is held there",
+                    id="chesanto.W016", hint=f"Name channels: {', '.join(installed())}."))
+            continue
+        channel = get_channel(name)
+        status = getattr(getattr(channel, "log_model", None), "Status", None)
+        if status is None or DeliveryStatus.HELD.value not in status.values:
+            warnings.append(checks.Warning(
+                f"COMMS_QUIET_HOURS_CHANNELS names {name!r}, whose delivery log has no HELD status: its held messages "
+                "are held and released, but its log and admin cannot name their status",
+                id="chesanto.W017", hint="Leave it out, or add HELD to its log model's Status (with a migration)."))
+    return warnings

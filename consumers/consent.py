@@ -15,8 +15,9 @@ The rules, in the order the policy applies them (consumers/policy.py):
   invalid) or a staff decision: a login code the recipient asked for is still wanted, but a dead address
   only costs money and sender reputation.
 
-`load` reads what a batch needs in two queries (the latest change per key and category, and the active
-suppressions); the steps then decide from dictionaries, so a message costs two look-ups.
+`load` reads what a batch needs in three queries (the latest change per key and category, the active
+suppressions, and the recipients' profiles: time zone, quiet hours, language; consumers/profiles.py); the steps
+then decide from dictionaries, so a message costs a few look-ups.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from chesanto_comms.conf import comms, generation
-from consumers.models import ConsentChange, Suppression
+from consumers.models import ConsentChange, RecipientProfile, Suppression
 from outbox.events.categories import Category
 
 if TYPE_CHECKING:
@@ -106,6 +107,7 @@ class Facts:
     keys: dict[str, str] = field(default_factory=dict)  # recipient -> its preference key
     choices: dict[tuple[str, str], bool] = field(default_factory=dict)  # (key, category) -> opted in (latest change)
     suppressed: dict[str, Suppression] = field(default_factory=dict)  # address_key(recipient) -> its active row
+    profiles: dict[str, RecipientProfile] = field(default_factory=dict)  # preference key -> the recipient's profile
 
     def opted_in(self, recipient: str, category: Category) -> bool:
         key = self.keys.get(recipient)
@@ -115,9 +117,18 @@ class Facts:
     def suppression(self, recipient: str) -> Suppression | None:
         return self.suppressed.get(address_key(recipient))
 
+    def profile(self, recipient: str) -> RecipientProfile | None:
+        key = self.keys.get(recipient)
+        return self.profiles.get(key) if key is not None else None
+
+    def language(self, recipient: str) -> str | None:
+        """The language the recipient's profile chose, or None (consumers/languages.py asks while rendering)."""
+        profile = self.profile(recipient)
+        return profile.language if profile is not None and profile.language else None
+
 
 def load(channel: LoggedChannel, recipients: Iterable[str]) -> Facts:
-    """The facts of these recipients on `channel`, in two queries (three for a channel whose keys need one)."""
+    """The facts of these recipients on `channel`, in three queries (four for a channel whose keys need one)."""
     recipients = set(recipients)
     if not recipients:
         return Facts(channel.name)
@@ -128,4 +139,5 @@ def load(channel: LoggedChannel, recipients: Iterable[str]) -> Facts:
     choices = {(key, category): opted_in for key, category, opted_in in latest}
     active = Suppression.objects.filter(channel=channel.name, lifted_at__isnull=True,
                                         address__in={address_key(r) for r in recipients})
-    return Facts(channel.name, keys, choices, {row.address: row for row in active})
+    profiles = RecipientProfile.objects.filter(key__in=set(keys.values()))
+    return Facts(channel.name, keys, choices, {row.address: row for row in active}, {row.key: row for row in profiles})

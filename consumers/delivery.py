@@ -3,8 +3,8 @@
     the log row (one per event × template × recipient), claimed by this process (consumers/claims.py);
         final rows are never sent again, rows another live process holds are left to it
     → an interrupted attempt: the notification's rule (resend, or hold as UNKNOWN)
-    → the policy steps (consumers/policy.py: expiry, preferences, suppression), with what the batch looked up
-      about its recipients once (consumers/consent.py)
+    → the policy steps (consumers/policy.py: expiry, preferences, suppression, quiet hours), with what the batch
+      looked up about its recipients once (consumers/consent.py); a HELD message is kept for later (consumers/holds.py)
     → render (a failure is RENDER_FAILED and dead-letters the record)
     → send (the provider raises TransientError or PermanentError, consumers/providers.py)
     → finish the row, as soon as its own send returned (consumers/log_rows.py sets it, consumers/batch.py writes it).
@@ -24,7 +24,7 @@ from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 from jinja2 import TemplateError
 
-from consumers import consent, log_rows, metrics, rendering, suppressions
+from consumers import consent, holds, languages, log_rows, metrics, rendering, suppressions
 from consumers.channels import Channel
 from consumers.claims import ProcessLease
 from consumers.delivery_log import DeliveryLog, DeliveryStatus
@@ -160,11 +160,15 @@ class LoggedChannel(Channel):
                 return MessageResult(MessageOutcome.HELD)
             facts = facts if facts is not None else consent.load(self, [recipient])
             if stop := withheld(event, notification, recipient, timezone.now(), facts):
+                if stop.status == DeliveryStatus.HELD:  # kept before its row says so: a crash in between holds it again
+                    holds.hold(self.name, event, notification.name, recipient, stop.release_at, stop.reason,
+                               facts.keys.get(recipient, ""))
                 log_rows.finish(entry, stop.status, error=stop.reason)
                 metrics.WITHHELD.labels(self.name, stop.status.value, stop.why or "other").inc()
                 return MessageResult(MessageOutcome.WITHHELD)
             try:
-                message = self.render(notification, event, recipient)
+                with languages.recipients_of(facts):  # their profiles' languages, read with the batch
+                    message = self.render(notification, event, recipient)
             except (TemplateError, ValueError) as exc:
                 log_rows.finish(entry, DeliveryStatus.RENDER_FAILED, error=f"{type(exc).__name__}: {exc}")
                 return MessageResult(MessageOutcome.RENDER_FAILED, render_error=f"{notification.name}: {exc}")

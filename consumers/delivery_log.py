@@ -32,6 +32,9 @@ class DeliveryStatus(models.TextChoices):
     # Its process died during the provider call, and the notification's rule says a second copy costs more
     # than a missed one: held for an operator to decide (the admin's actions; consumers/claims.py).
     UNKNOWN = "UNKNOWN", "Unknown (held for a decision)"
+    # Inside the recipient's quiet hours (consumers/quiet_hours.py): kept back, not dropped; its HeldMessage row
+    # says when it goes (the row's error_message too), and the releaser sends it then (consumers/holds.py).
+    HELD = "HELD", "Held for quiet hours (goes when they end)"
     # Reported by some channels' providers only
     UNDELIVERED = "UNDELIVERED", "Undelivered"  # SMS: the carrier could not deliver it
     BOUNCED = "BOUNCED", "Bounced"  # email

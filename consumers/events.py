@@ -52,6 +52,7 @@ class InboundEvent:
     partition: int = -1
     offset: int = -1
     emitted_at: datetime | None = None  # ce_time, else the record's create time
+    record: Any = field(default=None, repr=False, compare=False)  # what it was read from (held messages keep it)
 
     @property
     def time(self) -> datetime | None:
@@ -117,4 +118,5 @@ def event_from_message(msg, headers: dict[str, str] | None = None) -> InboundEve
         partition=msg.partition(),
         offset=msg.offset(),
         emitted_at=emitted_at,
+        record=msg,
     )

@@ -2,7 +2,8 @@
 
 A customer's message goes in the first of:
     the event's `language` field (outbox/events/fields.Language; the business knows best)
-    → the recipient's preference (`recipient_preference`, a seam the consent work fills in)
+    → the recipient's preference (their profile's language, consumers/profiles.py: `recipient_preference`,
+      a look-up in what their batch read, consumers/consent.py)
     → COMMS_DEFAULT_LANGUAGE (en unless set).
 
 Translations are whole template files beside the English one, named by language before the
@@ -13,14 +14,21 @@ is missing goes in English, never fails: `manage.py check` names each missing on
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from enum import Enum
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from jinja2 import TemplateNotFound
 
 from chesanto_comms.conf import comms, generation
 from consumers.notifications import Notification
 from outbox.events.base import EventSchema
+
+if TYPE_CHECKING:
+    from consumers.consent import Facts
 
 log = logging.getLogger(__name__)
 
@@ -34,13 +42,27 @@ ENGLISH = Language.EN
 NAMES = {Language.EN: "English", Language.SW: "Swahili"}
 
 
-def recipient_preference(recipient: str) -> Language | None:
-    """The language the recipient (an address, a phone number, a user id) chose, or None: none known.
+# The batch whose message is being rendered on this thread: what it read about its recipients (their profiles).
+_batch_facts: ContextVar[Facts | None] = ContextVar("batch_facts", default=None)
 
-    The seam the consent work (issue 17, part 2) fills in from the recipients' preferences; until
-    then nobody has one. It is called once per message: keep it a look-up in what the batch read.
-    """
-    return None
+
+@contextmanager
+def recipients_of(facts: Facts | None) -> Iterator[None]:
+    """While rendering a message of a batch, its recipients' preferences are those `facts` read (one query for
+    the batch, consumers/consent.load): channels' `render` calls `choose` without knowing the batch."""
+    token = _batch_facts.set(facts)
+    try:
+        yield
+    finally:
+        _batch_facts.reset(token)
+
+
+def recipient_preference(recipient: str) -> Language | None:
+    """The language the recipient (an address, a phone number, a user id) chose in their profile, or None: none
+    chosen, or rendered outside a batch (the admin's preview). A look-up in what the batch read, never a query."""
+    facts = _batch_facts.get()
+    chosen = facts.language(recipient) if facts is not None else None
+    return Language(chosen) if chosen else None
 
 
 def choose(notification: Notification, data: EventSchema, recipient: str) -> Language:

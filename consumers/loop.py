@@ -37,6 +37,7 @@ from consumers.events import POISON, PoisonRecord, check_signature, decode_heade
 from consumers.offsets import PartitionProgress
 from consumers.outcomes import Verdict
 from consumers.publish import RecordTooLarge, publish_and_wait
+from consumers.releaser import Releaser
 from consumers.workers import Fence, Job, Outcome, WorkerPool
 
 log = logging.getLogger(__name__)
@@ -116,6 +117,8 @@ class ChannelConsumer:
                                on_limit=metrics.SENDERS.labels(self.name).set)
         self.consumer.subscribe(self.source_topics + [self.retry_topic], on_assign=self._on_assign,
                                 on_revoke=self._on_revoke)
+        # held messages (quiet hours) go out from a thread of their own when due: no partition waits for them
+        releaser = Releaser(self._new_channel, self.lease, self.stopping).start() if hasattr(self.channel, "log_model") else None
         status = StatusServer(self.metrics_port, self.health, comms.CONSUMER_METRICS_ADDRESS).start()
         log.info("%s consumer started: %s; group %s reading %s; %d senders; metrics %s; claims as %s", self.name,
                  services_summary(), self.group_id, ", ".join(self.source_topics + [self.retry_topic]),
@@ -140,6 +143,8 @@ class ChannelConsumer:
                 self._throttle()
         finally:
             self._drain(timeout=self.delivery.timeout + 5)  # finish in-flight sends
+            if releaser is not None:
+                releaser.join(timeout=self.delivery.timeout + 5)
             self._commit()
             self.consumer.close()
             self.pool.shutdown()

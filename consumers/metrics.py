@@ -22,6 +22,10 @@ WITHHELD = Counter(
     "chesanto_withheld_total", "Messages a policy step kept from the provider (consumers/policy.py), by the log "
     "status and why", ["channel", "status", "reason"],  # reason: expired, opted_out, hard_bounce, complaint, invalid, …
 )
+QUIET_HOURS = Counter(
+    "chesanto_quiet_hours_total", "Messages held by quiet hours, and held messages released when they ended "
+    "(consumers/holds.py)", ["channel", "action"],  # action: held, released
+)
 SUPPRESSIONS = Counter(
     "chesanto_suppressions_total", "Addresses put on a channel's suppression list", ["channel", "reason"],
 )

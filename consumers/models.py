@@ -170,3 +170,57 @@ class Suppression(models.Model):
 
     def __str__(self):
         return f"{self.channel} {self.address} ({self.reason})"
+
+
+class RecipientProfile(models.Model):
+    """What a recipient chose beyond consent: the time zone their quiet hours are kept in, their own quiet hours,
+    the language they read (consumers/profiles.py). Keyed as their preferences are (consumers/consent.py)."""
+
+    key = models.CharField(max_length=255, unique=True)  # "user:<pk>", a lower-case address, an E.164 number
+    time_zone = models.CharField(max_length=64, blank=True)  # an IANA name; empty: COMMS_DEFAULT_TIME_ZONE
+    quiet_hours = models.CharField(max_length=11, blank=True)  # "22:00-06:00" or "off"; empty: COMMS_QUIET_HOURS
+    language = models.CharField(max_length=5, null=True, blank=True)  # consumers/languages.Language; null: not chosen
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "communications_recipient_profile"
+        ordering = ["key"]
+
+    def __str__(self):
+        return self.key
+
+
+class HeldMessage(models.Model):
+    """A message kept back by quiet hours (consumers/holds.py): the record it came in, so that the same event is
+    delivered again when `release_at` comes, with the same log row (event, template, recipient)."""
+
+    channel = models.CharField(max_length=30)
+    event_id = models.UUIDField()
+    template = models.CharField(max_length=100)
+    recipient = models.CharField(max_length=512)  # as the channel's log names it
+    recipient_key = models.CharField(max_length=255, blank=True, db_index=True)  # their profile's (consumers/consent.py)
+    key = models.CharField(max_length=255, blank=True)  # the record's partition key: released in order per key
+    # The record, as read: delivered again from these, signature and sealed fields included
+    topic = models.CharField(max_length=255, blank=True)
+    partition = models.IntegerField(default=-1)
+    offset = models.BigIntegerField(default=-1)
+    record_key = models.BinaryField(null=True)
+    record_value = models.BinaryField()
+    headers = models.JSONField(default=dict)  # decoded, as consumers/events.py reads them
+    emitted_at = models.DateTimeField(null=True, blank=True)
+    release_at = models.DateTimeField()  # when it goes (while a releaser has it: when another may try again)
+    reason = models.CharField(max_length=255, blank=True)  # the window and time zone that held it
+    created_at = models.DateTimeField(default=timezone.now)
+    released_at = models.DateTimeField(null=True, blank=True)
+    release_attempts = models.IntegerField(default=0)
+
+    class Meta:
+        db_table = "communications_held_message"
+        ordering = ["release_at", "created_at", "pk"]
+        indexes = [models.Index(fields=["channel", "release_at", "created_at"], condition=models.Q(released_at__isnull=True),
+                                name="held_message_due")]
+        constraints = [models.UniqueConstraint(fields=["channel", "event_id", "template", "recipient"],
+                                               name="held_message_once")]
+
+    def __str__(self):
+        return f"{self.template} to {self.recipient} by {self.channel}, held until {self.release_at:%Y-%m-%d %H:%M} UTC"

@@ -5,7 +5,8 @@ looked up: consumers/consent.py) and either lets it pass (None) or withholds it 
 status becomes the log row's final status. The order is documented and fixed: expiry → the recipient's
 preferences and consent (critical messages bypass) → suppression (critical messages pass only a suppression
 about wanting mail, never one of an address that cannot receive) → quiet hours → rate limit → the provider,
-with failover. Steps land in POLICY as they are built; today it holds expiry, preferences and suppression.
+with failover. Steps land in POLICY as they are built; today it holds expiry, preferences, suppression and quiet
+hours (a message inside the recipient's quiet hours is HELD, with when it goes: consumers/holds.py keeps it).
 Whatever else asks whether a message would be withheld (replay's dry run) asks `withheld`, so the decision
 is made here only.
 """
@@ -17,6 +18,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from consumers import consent
+from consumers import quiet_hours as quiet
 from consumers.consent import Facts
 from consumers.delivery_log import DeliveryStatus
 from consumers.events import InboundEvent
@@ -29,6 +31,7 @@ class Why(StrEnum):
 
     EXPIRED = "expired"
     OPTED_OUT = "opted_out"
+    QUIET_HOURS = "quiet_hours"
     # A suppression's own reason (consumers/models.py Suppression.Reason) otherwise: hard_bounce, complaint, …
 
 
@@ -37,6 +40,7 @@ class Withheld:
     status: DeliveryStatus  # the log status: EXPIRED, SUPPRESSED, …
     reason: str  # the log row's error_message
     why: str = ""  # a short label for the metric: a Why, or a suppression's reason
+    release_at: datetime | None = None  # HELD: when it goes (UTC)
 
 
 class PolicyStep(Protocol):
@@ -77,7 +81,23 @@ def suppression(event: InboundEvent, notification: Notification, recipient: str,
                     f"({row.get_reason_display()}, {row.source})", row.reason)
 
 
-POLICY: tuple[PolicyStep, ...] = (expiry, preferences, suppression)
+def quiet_hours(event: InboundEvent, notification: Notification, recipient: str, now: datetime,
+                facts: Facts) -> Withheld | None:
+    """An operational or marketing message (by default on SMS, WhatsApp, push) inside the recipient's quiet hours,
+    in their time zone, is held until the window ends (consumers/quiet_hours.py); critical and transactional never."""
+    defaults = quiet.defaults()
+    if not quiet.applies(event.data.category, facts.channel, defaults.categories, defaults.channels):
+        return None
+    profile = facts.profile(recipient)
+    window = quiet.window(profile.quiet_hours) if profile is not None and profile.quiet_hours else defaults.window
+    zone = quiet.zone(profile.time_zone) if profile is not None and profile.time_zone else defaults.zone
+    if (release := quiet.release_at(window, zone, now)) is None:
+        return None
+    return Withheld(DeliveryStatus.HELD, f"held: quiet hours {window} {zone.key}; goes at {release:%Y-%m-%d %H:%M} UTC",
+                    Why.QUIET_HOURS, release_at=release)
+
+
+POLICY: tuple[PolicyStep, ...] = (expiry, preferences, suppression, quiet_hours)
 
 
 def withheld(event: InboundEvent, notification: Notification, recipient: str, now: datetime, facts: Facts,

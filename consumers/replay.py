@@ -6,7 +6,9 @@ so it leaves no position behind in any group. Each partition starts at
 `offsets_for_times(since)` (or at an offset the operator gives) and ends where it
 ended when the replay started. The channel's idempotent log decides: a message whose
 row is final is skipped (unless `resend`), every other one is delivered now, as a
-final attempt (a transient error makes it FAILED: a replay schedules no retries).
+final attempt (a transient error makes it FAILED: a replay schedules no retries). The policy
+applies as on delivery: a message inside its recipient's quiet hours is HELD (and a HELD row
+is left to the consumers' releaser, like a final one), counted as skipped.
 Poison records are counted and reported, not dead-lettered: the live consumer did that.
 
 Broker quirks handled here (the embedded Tansu broker answers both look-ups per batch):
@@ -123,6 +125,7 @@ class Summary:
     failed: int = 0  # some message of the record ended FAILED/REJECTED (render errors included)
     poison: int = 0
     expired: int = 0  # among `skipped`: due, but past its expiry (logged EXPIRED, not sent)
+    held: int = 0  # among `skipped`: inside its recipient's quiet hours (HELD: the consumers' releaser sends it)
     would_send: int = 0  # dry run
     outside: int = 0  # records fetched but outside the time range (not in `read`)
     dry_run: bool = False
@@ -133,6 +136,8 @@ class Summary:
             text += f", would send {self.would_send}"
         if self.expired:
             text += f", expired {self.expired} (counted as skipped)"
+        if self.held:
+            text += f", held for quiet hours {self.held} (counted as skipped)"
         return text
 
 
@@ -339,10 +344,13 @@ class Replay:
         outcomes = [after.get((n.name, r)) for n, r, _ in todo]
         for (notification, recipient, _), status in zip(todo, outcomes):
             self.reporter.say(f"{(status or 'no log row').lower()} {self._describe(event, notification, recipient)}")
-        if any(status not in DELIVERED_OK for status in outcomes):
+        if any(status not in (*DELIVERED_OK, DeliveryStatus.HELD) for status in outcomes):
             self.summary.failed += 1
         elif DeliveryStatus.SENT in outcomes:
             self.summary.sent += 1
+        elif DeliveryStatus.HELD in outcomes:  # goes when the window ends, with the same row
+            self.summary.skipped += 1
+            self.summary.held += 1
         else:
             self.summary.skipped += 1
             self.summary.expired += 1

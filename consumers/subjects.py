@@ -19,6 +19,8 @@ What is held, and what erasure does with it (docs/recipients.md, "Data-subject r
 - suppressions: lifted ones deleted; *active ones kept*, address and reason: an objection ("never send to
   this address", a hard bounce) can only be honoured by recognising the address, which the Act allows
   (s. 26(d), s. 36: the right to object) — this is the one piece of personal data erasure keeps;
+- the recipient's profile (time zone, quiet hours, language): deleted; messages quiet hours hold for them (never
+  critical or transactional ones): deleted, their log rows anonymised as the others;
 - dead letters and outbox events whose record mentions the subject: deleted; an outbox event not yet
   published is left (deleting it would lose a message the business still owes) and reported, so that the
   operator runs `erase` again once it has gone. Records already in Kafka expire with the topic's retention.
@@ -37,7 +39,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Concat, Left, MD5, Random
 
 from consumers.consent import address_key
-from consumers.models import ConsentChange, DeadLetter, Suppression
+from consumers.models import ConsentChange, DeadLetter, HeldMessage, RecipientProfile, Suppression
 from outbox.models import OutboxEvent
 
 ERASED_PREFIX = "erased-"
@@ -183,6 +185,11 @@ def _mentioning_events(subject: Subject):
     return text.filter(q)
 
 
+def _held(subject: Subject):
+    """Messages quiet hours hold for the subject (and copies of those already released)."""
+    return HeldMessage.objects.filter(recipient_key__in=subject.consent_keys)
+
+
 def _mentioning_dead_letters(subject: Subject):
     if not subject.mentions:
         return DeadLetter.objects.none()
@@ -204,6 +211,8 @@ def export(subject: Subject) -> dict:
         "subject": {"named_as": subject.named_as, "addresses": sorted(subject.addresses),
                     "numbers": sorted(subject.numbers), "user_ids": sorted(subject.user_ids)},
         "preferences_history": rows(ConsentChange.objects.filter(recipient__in=subject.consent_keys)),
+        "profiles": rows(RecipientProfile.objects.filter(key__in=subject.consent_keys)),
+        "held_messages": rows(_held(subject)),
         "suppressions": rows(Suppression.objects.filter(Q(address__in=subject.addresses | subject.numbers))),
         "channels": channels,
         "outbox_events": rows(OutboxEvent.objects.filter(pk__in=_mentioning_events(subject).values("pk"))),
@@ -229,6 +238,8 @@ def erase(subject: Subject) -> Erasure:
                 done.counts[f"{name} {what}"] = count
         done.counts["preference changes deleted"] = ConsentChange.objects.filter(
             recipient__in=subject.consent_keys).delete()[0]
+        done.counts["profiles deleted"] = RecipientProfile.objects.filter(key__in=subject.consent_keys).delete()[0]
+        done.counts["held messages deleted"] = _held(subject).delete()[0]
         suppressions = Suppression.objects.filter(address__in=subject.addresses | subject.numbers)
         done.counts["lifted suppressions deleted"] = suppressions.filter(lifted_at__isnull=False).delete()[0]
         kept = suppressions.filter(lifted_at__isnull=True).count()

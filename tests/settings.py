@@ -7,6 +7,9 @@ from cryptography.fernet import Fernet
 
 os.environ.setdefault("EXAMPLES_ENABLED", "true")
 os.environ.setdefault("SECRET_KEY", f"tests-only-{secrets.token_urlsafe(32)}")
+# Quiet hours would hold the suite's operational and marketing messages whenever it runs in the evening:
+# off unless a test turns them on (a recipient's profile window, or settings.COMMS_QUIET_HOURS).
+os.environ.setdefault("COMMS_QUIET_HOURS", "off")
 
 from config.settings import *  # noqa: E402,F403
 

@@ -20,6 +20,7 @@ class EmailLog(DeliveryLog):
         RENDER_FAILED = "RENDER_FAILED", "Could not be rendered"
         SUPPRESSED = "SUPPRESSED", "Suppressed (opted out or on the suppression list)"
         UNKNOWN = "UNKNOWN", "Unknown (held for a decision)"
+        HELD = "HELD", "Held for quiet hours (goes when they end)"
 
     RECIPIENT_FIELD = "recipient"
     PERSONAL_FIELDS = ("cc", "bcc", "subject", "context_data", "error_message")
@@ -32,7 +33,7 @@ class EmailLog(DeliveryLog):
         # A bounce or a complaint can follow a delivery (an asynchronous bounce, a spam report).
         DeliveryStatus.COMPLAINED: 3, DeliveryStatus.BOUNCED: 3, DeliveryStatus.REJECTED: 3,
         DeliveryStatus.FAILED: 3, DeliveryStatus.EXPIRED: 3, DeliveryStatus.RENDER_FAILED: 3, DeliveryStatus.SUPPRESSED: 3,
-        DeliveryStatus.UNKNOWN: 0,
+        DeliveryStatus.UNKNOWN: 0, DeliveryStatus.HELD: 0,
     }
 
     # Message details

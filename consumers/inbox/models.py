@@ -43,12 +43,13 @@ class InboxItem(DeliveryLog):
         RENDER_FAILED = "RENDER_FAILED", "Could not be rendered"
         SUPPRESSED = "SUPPRESSED", "Suppressed (opted out or on the suppression list)"
         UNKNOWN = "UNKNOWN", "Unknown (held for a decision)"
+        HELD = "HELD", "Held for quiet hours (goes when they end)"
 
     RECIPIENT_FIELD = "user_id"  # the recipient is a user; notifications name them by id (consumers/recipients.py)
     FINAL = (Status.SENT, Status.FAILED, Status.EXPIRED, Status.RENDER_FAILED, Status.SUPPRESSED, Status.UNKNOWN)
     STATUS_RANK = {DeliveryStatus.PENDING: 0, DeliveryStatus.SENT: 1, DeliveryStatus.FAILED: 1,
     DeliveryStatus.EXPIRED: 1, DeliveryStatus.RENDER_FAILED: 1, DeliveryStatus.SUPPRESSED: 1,
-                   DeliveryStatus.UNKNOWN: 0}  # nothing follows SENT
+                   DeliveryStatus.UNKNOWN: 0, DeliveryStatus.HELD: 0}  # nothing follows SENT
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox_items")
     title = models.CharField(max_length=200, blank=True)

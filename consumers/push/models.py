@@ -57,6 +57,7 @@ class PushLog(DeliveryLog):
         RENDER_FAILED = "RENDER_FAILED", "Could not be rendered"
         SUPPRESSED = "SUPPRESSED", "Suppressed (opted out or on the suppression list)"
         UNKNOWN = "UNKNOWN", "Unknown (held for a decision)"
+        HELD = "HELD", "Held for quiet hours (goes when they end)"
 
     RECIPIENT_FIELD = "recipient"
     PERSONAL_FIELDS = ("user", "title", "body", "error_message")
@@ -66,7 +67,7 @@ class PushLog(DeliveryLog):
         DeliveryStatus.PENDING: 0,
         DeliveryStatus.SENT: 1, DeliveryStatus.FAILED: 1, DeliveryStatus.REJECTED: 1, DeliveryStatus.UNREGISTERED: 1,
         DeliveryStatus.INVALID_TOKEN: 1, DeliveryStatus.SKIPPED: 1, DeliveryStatus.EXPIRED: 1,
-        DeliveryStatus.RENDER_FAILED: 1, DeliveryStatus.SUPPRESSED: 1, DeliveryStatus.UNKNOWN: 0,
+        DeliveryStatus.RENDER_FAILED: 1, DeliveryStatus.SUPPRESSED: 1, DeliveryStatus.UNKNOWN: 0, DeliveryStatus.HELD: 0,
     }
 
     recipient = models.CharField(max_length=TOKEN_MAX_LENGTH, db_index=True)  # a device token (see above)

@@ -19,6 +19,7 @@ class SMSLog(DeliveryLog):
         RENDER_FAILED = "RENDER_FAILED", "Could not be rendered"
         SUPPRESSED = "SUPPRESSED", "Suppressed (opted out or on the suppression list)"
         UNKNOWN = "UNKNOWN", "Unknown (held for a decision)"
+        HELD = "HELD", "Held for quiet hours (goes when they end)"
 
     RECIPIENT_FIELD = "phone_number"
     PERSONAL_FIELDS = ("message", "error_message")
@@ -29,7 +30,7 @@ class SMSLog(DeliveryLog):
         DeliveryStatus.SENT: 1,
         DeliveryStatus.DELIVERED: 2, DeliveryStatus.UNDELIVERED: 2, DeliveryStatus.FAILED: 2,
         DeliveryStatus.REJECTED: 2, DeliveryStatus.EXPIRED: 2, DeliveryStatus.RENDER_FAILED: 2, DeliveryStatus.SUPPRESSED: 2,
-        DeliveryStatus.UNKNOWN: 0,
+        DeliveryStatus.UNKNOWN: 0, DeliveryStatus.HELD: 0,
     }
 
     # Message details

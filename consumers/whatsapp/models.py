@@ -19,6 +19,7 @@ class WhatsAppLog(DeliveryLog):
         RENDER_FAILED = "RENDER_FAILED", "Could not be rendered"
         SUPPRESSED = "SUPPRESSED", "Suppressed (opted out or on the suppression list)"
         UNKNOWN = "UNKNOWN", "Unknown (held for a decision)"
+        HELD = "HELD", "Held for quiet hours (goes when they end)"
 
     class MessageType(models.TextChoices):
         TEMPLATE = "template", "Approved template"
@@ -34,7 +35,7 @@ class WhatsAppLog(DeliveryLog):
         DeliveryStatus.DELIVERED: 2,
         # A failure can still follow a delivery report; a read receipt is opened_at, not a status.
         DeliveryStatus.FAILED: 3, DeliveryStatus.REJECTED: 3, DeliveryStatus.EXPIRED: 3,
-        DeliveryStatus.RENDER_FAILED: 3, DeliveryStatus.SUPPRESSED: 3, DeliveryStatus.UNKNOWN: 0,
+        DeliveryStatus.RENDER_FAILED: 3, DeliveryStatus.SUPPRESSED: 3, DeliveryStatus.UNKNOWN: 0, DeliveryStatus.HELD: 0,
     }
 
     phone_number = models.CharField(max_length=20, db_index=True)  # E.164

@@ -11,10 +11,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from consumers import preferences
+from consumers import preferences, profiles
 from consumers.email.models import EmailLog
 from consumers.inbox.models import InboxItem
-from consumers.models import ConsentChange, Suppression
+from consumers.models import ConsentChange, RecipientProfile, Suppression
 from consumers.push.models import PushDevice, PushLog
 from consumers.sms.models import SMSLog
 from consumers.suppressions import suppress
@@ -60,6 +60,8 @@ def customer(pipeline, unique_email):
     PushLog.objects.create(recipient=device.token, user=user, title="Ready", body="Your bread", template="push/x",
                            status="SENT")
     WhatsAppContact.objects.create(phone_number=NUMBER, last_inbound_at=logs[0].sent_at)
+    profiles.set_language(address, "sw")
+    profiles.set_time_zone(NUMBER, "Europe/London")
     return {"address": address, "user": user, "logs": logs, "other": other, "bystander": bystander}
 
 
@@ -79,6 +81,7 @@ def test_export_writes_everything_held_about_a_customer(customer, tmp_path):
     assert [row["title"] for row in held["channels"]["push"]["log"]] == ["Ready"]
     assert len(held["outbox_events"]) == 2 and all(customer["address"] in json.dumps(e["payload"])
                                                     for e in held["outbox_events"])
+    assert [(row["key"], row["language"]) for row in held["profiles"]] == [(customer["address"].lower(), "sw")]
     assert held["suppressions"] == []  # the customer's suppression is of the number, not named by the address
 
     by_number = json.loads(run("export", "0712 345 678"))
@@ -99,6 +102,7 @@ def test_erase_removes_or_anonymises_and_keeps_only_what_it_says(customer):
     assert not EmailLog.objects.filter(recipient__iexact=customer["address"]).exists()
     assert not ConsentChange.objects.filter(recipient__in=[customer["address"].lower(), f"user:{customer['user'].pk}"]).exists()
     assert not InboxItem.objects.filter(user=customer["user"]).exists()
+    assert not RecipientProfile.objects.filter(key=customer["address"].lower()).exists()
     assert not PushDevice.objects.filter(user=customer["user"]).exists()
     push = PushLog.objects.get(template="push/x")
     assert (push.user_id, push.title, push.body) == (None, "", "") and push.recipient.startswith("erased-")
@@ -113,6 +117,7 @@ def test_erase_removes_or_anonymises_and_keeps_only_what_it_says(customer):
     assert "left: 1 active suppression(s) kept" in by_number
     assert Suppression.objects.filter(channel="sms", address=NUMBER, lifted_at__isnull=True).exists()
     assert not WhatsAppContact.objects.filter(phone_number=NUMBER).exists()
+    assert "profiles deleted: 1" in by_number and not RecipientProfile.objects.filter(key=NUMBER).exists()
     assert SMSLog.objects.get(template="sms/x.txt").message == ""
     assert json.loads(run("export", NUMBER))["channels"]["sms"]["log"] == []  # nothing left to find
 

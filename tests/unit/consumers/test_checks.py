@@ -38,3 +38,12 @@ def test_an_absolute_existing_directory_or_none_at_all_passes(settings, tmp_path
     settings.REPORTS_STORAGE_DIR = str(tmp_path) if value == "tmp_path" else value
     assert check_channel_settings() == []
     EmailChannel().check()
+
+
+def test_quiet_hours_name_installed_channels_whose_log_can_say_held(settings):
+    from consumers.checks import check_quiet_hours_channels
+
+    assert check_quiet_hours_channels() == []  # sms, whatsapp, push: each log has HELD
+    settings.COMMS_QUIET_HOURS_CHANNELS = ["sms", "pigeon", "email"]
+    (warning,) = check_quiet_hours_channels()
+    assert warning.id == "chesanto.W016" and "'pigeon', which is no channel" in warning.msg

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 
 from chesanto_comms.conf import comms
 from chesanto_comms.env import SettingError
-from consumers import consent, preferences
+from consumers import consent, preferences, profiles
 from consumers.batch import Batch, local_lease
 from consumers.channels import get_channel
 from consumers.delivery_log import DeliveryStatus
@@ -94,7 +94,8 @@ def test_suppressing_twice_keeps_one_active_row_and_lifting_needs_a_reason():
     assert [r.active for r in Suppression.objects.filter(address="gone@example.com").order_by("pk")] == [False, True]
 
 
-def test_a_batch_reads_preferences_and_suppressions_in_two_queries_whatever_its_size(django_assert_num_queries):
+def test_a_batch_reads_preferences_suppressions_and_profiles_in_three_queries_whatever_its_size(
+        django_assert_num_queries):
     channel = get_channel("email")
     recipients = [f"r{i}@example.com" for i in range(200)]
     for r in recipients[:50]:
@@ -102,8 +103,10 @@ def test_a_batch_reads_preferences_and_suppressions_in_two_queries_whatever_its_
         preferences.set(r, "transactional", "email", True)
     for r in recipients[50:60]:
         suppress("email", r, Suppression.Reason.HARD_BOUNCE, "test")
-    with django_assert_num_queries(2):
+    profiles.set_language(recipients[3], "sw")
+    with django_assert_num_queries(3):
         facts = consent.load(channel, recipients)
+    assert facts.language("r3@example.com") == "sw" and facts.language("r4@example.com") is None
     assert facts.opted_in("r0@example.com", "transactional") is True  # the latest of two changes
     assert facts.suppression("R55@example.com").reason == Suppression.Reason.HARD_BOUNCE
     assert facts.suppression("r70@example.com") is None

@@ -4,6 +4,7 @@ back to English and `check` names it; dates and money for the locale."""
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import date, datetime, timezone
 
 import pytest
@@ -12,9 +13,11 @@ from chesanto_comms.conf import SettingError, comms
 from consumers import languages
 from consumers.channels import get_channel, installed
 from consumers.checks import check_translations
+from consumers.consent import Facts
 from consumers.delivery import LoggedChannel
 from consumers.filters import day, money, when
 from consumers.languages import Language, choose, customer_facing
+from consumers.models import RecipientProfile
 from consumers.notifications import Notification, recipients_from
 from consumers.sms.compose import render_sms
 from consumers.sms.encoding import GSM7
@@ -112,8 +115,33 @@ def test_then_the_recipients_preference_then_the_setting(settings, monkeypatch):
     assert choose(ORDER, data, "a@x.test") is Language.EN and asked == ["a@x.test"]
 
 
-def test_the_preference_seam_knows_nobody_yet():
+def test_the_preference_is_the_profile_its_batch_read_and_nobody_has_one_outside_a_batch():
+    facts = Facts("sms", {"+254722334455": "+254722334455", "+254700000001": "+254700000001"}, profiles={
+        "+254722334455": RecipientProfile(key="+254722334455", language="sw")})
+    assert languages.recipient_preference("+254722334455") is None  # the admin's preview: no batch
+    with languages.recipients_of(facts):
+        assert languages.recipient_preference("+254722334455") is Language.SW
+        assert languages.recipient_preference("+254700000001") is None
+        data = parse("sales.order_confirmed")
+        assert choose(ORDER, data, "+254722334455") is Language.SW
+        assert choose(ORDER, parse("sales.order_confirmed", language="en"), "+254722334455") is Language.EN
     assert languages.recipient_preference("+254722334455") is None
+
+
+@pytest.mark.django_db
+def test_a_customer_who_chose_swahili_gets_the_swahili_email(mailoutbox):
+    from consumers import profiles
+    from consumers.events import InboundEvent
+
+    profiles.set_language("Wanjiku@Example.com", "sw")
+    channel = get_channel("email")
+    for address in ("wanjiku@example.com", "otieno@example.com"):
+        data = parse("sales.order_confirmed", customer_email=address)
+        channel.deliver(InboundEvent(id=uuid.uuid4(), type="sales.order_confirmed", key=data.partition_key(),
+                                     data=data, emitted_at=datetime.now(timezone.utc)))
+    subjects = {message.to[0]: message.subject for message in mailoutbox}
+    assert subjects["wanjiku@example.com"].startswith("Oda ORD-2026-00417 imethibitishwa")
+    assert subjects["otieno@example.com"].startswith("Order")
 
 
 def test_staff_messages_are_english_whatever_the_default(settings):

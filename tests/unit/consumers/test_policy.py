@@ -1,17 +1,20 @@
 """The policy steps before a provider call (consumers/policy.py): the first that withholds a message decides;
-expiry, preferences (critical bypasses), suppression (critical passes only a soft one)."""
+expiry, preferences (critical bypasses), suppression (critical passes only a soft one), quiet hours (operational and
+marketing SMS, WhatsApp and push only; the recipient's time zone and window)."""
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
+import pytest
+
 from consumers.consent import Facts
 from consumers.delivery_log import DeliveryStatus
 from consumers.events import InboundEvent
-from consumers.models import Suppression
+from consumers.models import RecipientProfile, Suppression
 from consumers.notifications import Notification, expires_after_minutes
-from consumers.policy import POLICY, Why, Withheld, expiry, preferences, suppression, withheld
+from consumers.policy import POLICY, Why, Withheld, expiry, preferences, quiet_hours, suppression, withheld
 from outbox.events import get_event_type
 from outbox.events.categories import Category
 from outbox.events.samples import sample
@@ -70,7 +73,7 @@ def test_the_first_step_that_withholds_decides_and_later_steps_are_not_asked():
 
 def test_no_steps_withhold_nothing_and_the_policy_is_in_its_documented_order():
     assert withheld(_otp(), OTP, "a@example.com", EMITTED + timedelta(days=1), NOTHING, steps=()) is None
-    assert POLICY == (expiry, preferences, suppression)
+    assert POLICY == (expiry, preferences, suppression, quiet_hours)
 
 
 def _event(event_type: str) -> InboundEvent:
@@ -120,3 +123,64 @@ def test_preferences_come_before_suppression():
     facts = Facts("email", {"a@example.com": "a@example.com"}, {("a@example.com", "transactional"): False},
                   _suppressed(Suppression.Reason.HARD_BOUNCE).suppressed)
     assert withheld(_event("sales.order_confirmed"), NOTICE, "a@example.com", EMITTED, facts).why == Why.OPTED_OUT
+
+
+# --- quiet hours ---------------------------------------------------------------------------------------
+PHONE = "+254712345678"
+NAIROBI_NIGHT = datetime(2026, 6, 10, 20, 0, tzinfo=UTC)  # 23:00 in Nairobi, 21:00 in London (BST)
+STOCK = Notification("sms_inventory_low_stock", "sms/inventory/low_stock", lambda data: [PHONE])
+
+
+def _on(channel: str, profile: RecipientProfile | None = None) -> Facts:
+    return Facts(channel, {PHONE: PHONE}, {}, {}, {PHONE: profile} if profile else {})
+
+
+@pytest.fixture
+def quiet_nights(settings):
+    settings.COMMS_QUIET_HOURS = "21:00-07:00"  # the suite runs with them off (tests/settings.py)
+
+
+def test_an_operational_sms_at_night_is_held_until_the_window_ends(quiet_nights):
+    stop = withheld(_event("inventory.stock_low"), STOCK, PHONE, NAIROBI_NIGHT, _on("sms"))
+    assert stop.status == DeliveryStatus.HELD and stop.why == Why.QUIET_HOURS
+    assert stop.release_at == datetime(2026, 6, 11, 4, 0, tzinfo=UTC)  # 07:00 in Nairobi
+    assert stop.reason == "held: quiet hours 21:00-07:00 Africa/Nairobi; goes at 2026-06-11 04:00 UTC"
+    assert withheld(_event("inventory.stock_low"), STOCK, PHONE, datetime(2026, 6, 10, 9, 0, tzinfo=UTC),
+                    _on("sms")) is None  # noon in Nairobi
+
+
+def test_critical_and_transactional_messages_are_never_held(quiet_nights):
+    for event_type in ("auth.otp_requested", "auth.security_alert", "sales.payment_received", "sales.order_confirmed"):
+        assert withheld(_event(event_type), NOTICE, PHONE, NAIROBI_NIGHT, _on("sms")) is None, event_type
+
+
+def test_email_and_the_inbox_are_not_held_by_default_but_may_be(quiet_nights, settings):
+    for channel in ("email", "inbox"):
+        assert withheld(_event("inventory.stock_low"), STOCK, PHONE, NAIROBI_NIGHT, _on(channel)) is None
+    for channel in ("sms", "whatsapp", "push"):
+        assert withheld(_event("inventory.stock_low"), STOCK, PHONE, NAIROBI_NIGHT, _on(channel)).status == "HELD"
+    settings.COMMS_QUIET_HOURS_CHANNELS = ["sms", "email"]
+    assert withheld(_event("inventory.stock_low"), STOCK, PHONE, NAIROBI_NIGHT, _on("email")).status == "HELD"
+    assert withheld(_event("inventory.stock_low"), STOCK, PHONE, NAIROBI_NIGHT, _on("push")) is None
+
+
+def test_the_recipients_time_zone_and_own_window_decide(quiet_nights):
+    event = _event("inventory.stock_low")
+    # 21:00 in London: inside the default window there, held until 07:00 BST (06:00 UTC)
+    london = RecipientProfile(key=PHONE, time_zone="Europe/London")
+    assert withheld(event, STOCK, PHONE, NAIROBI_NIGHT, _on("sms", london)).release_at == datetime(
+        2026, 6, 11, 6, 0, tzinfo=UTC)
+    # 23:00 in Nairobi, but her own window starts at midnight
+    late = RecipientProfile(key=PHONE, quiet_hours="00:00-06:00")
+    assert withheld(event, STOCK, PHONE, NAIROBI_NIGHT, _on("sms", late)) is None
+    assert withheld(event, STOCK, PHONE, NAIROBI_NIGHT, _on("sms", RecipientProfile(key=PHONE, quiet_hours="off"))) is None
+
+
+def test_quiet_hours_come_after_suppression(quiet_nights):
+    facts = Facts("sms", {PHONE: PHONE}, {(PHONE, "operational"): False})
+    assert withheld(_event("inventory.stock_low"), STOCK, PHONE, NAIROBI_NIGHT, facts).status == "SUPPRESSED"
+
+
+def test_quiet_hours_off_by_setting_hold_nothing(settings):
+    settings.COMMS_QUIET_HOURS = "off"
+    assert withheld(_event("inventory.stock_low"), STOCK, PHONE, NAIROBI_NIGHT, _on("sms")) is None
