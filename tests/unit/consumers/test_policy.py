@@ -11,7 +11,8 @@ from consumers.delivery_log import DeliveryStatus
 from consumers.events import InboundEvent
 from consumers.models import Suppression
 from consumers.notifications import Notification, expires_after_minutes
-from consumers.policy import POLICY, Why, Withheld, expiry, preferences, suppression, withheld
+from consumers.policy import POLICY, Why, Withheld, expiry, preferences, suppression, switched_off, withheld
+from consumers.template_overrides import build, using
 from outbox.events import get_event_type
 from outbox.events.categories import Category
 from outbox.events.samples import sample
@@ -70,7 +71,16 @@ def test_the_first_step_that_withholds_decides_and_later_steps_are_not_asked():
 
 def test_no_steps_withhold_nothing_and_the_policy_is_in_its_documented_order():
     assert withheld(_otp(), OTP, "a@example.com", EMITTED + timedelta(days=1), NOTHING, steps=()) is None
-    assert POLICY == (expiry, preferences, suppression)
+    assert POLICY == (switched_off, expiry, preferences, suppression)
+
+
+def test_a_switched_off_notification_is_skipped_before_any_other_step_even_critical():
+    off = build("g", [], {"auth_otp"})
+    with using(off):
+        stop = withheld(_otp(), OTP, "a@example.com", EMITTED + timedelta(days=1), NOTHING)
+        assert stop == Withheld(DeliveryStatus.SKIPPED, "not sent: the auth_otp notification is switched off "
+                                "(MessageTemplate.is_active)", Why.SWITCHED_OFF)
+        assert withheld(_otp(), NOTICE, "a@example.com", EMITTED, NOTHING) is None
 
 
 def _event(event_type: str) -> InboundEvent:

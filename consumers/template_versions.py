@@ -1,0 +1,121 @@
+"""Staff's versions of a template: saving a draft, previewing it, activating one (or the files again), and
+what consumers load. Every version and every activation is a row that keeps who and when (consumers/models.py);
+activating also moves the template's `updated_at`, the generation consumers watch (consumers/template_overrides.py).
+"""
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from consumers.languages import Language, translated
+from consumers.models import MessageTemplate, MessageTemplateVersion, TemplateActivation
+from consumers.template_catalog import entry_for
+from consumers.template_overrides import SUBJECT, Overrides, build, in_force, overrides_of, using
+from consumers.template_preview import Preview, languages_of, preview
+
+
+class CannotActivate(ValueError):
+    """A version whose preview fails (a syntax error, an undefined variable) is never activated."""
+
+
+# --- what consumers load ------------------------------------------------------------------------------
+def generation() -> tuple:
+    """What changes whenever a version is activated or a template switched on or off: one cheap query."""
+    found = MessageTemplate.objects.aggregate(newest=Max("updated_at"), rows=Count("pk"))
+    return found["newest"], found["rows"]
+
+
+def load(current: tuple) -> Overrides:
+    """The active versions and the switched-off notifications (one query)."""
+    rows = MessageTemplate.objects.filter(active_version__isnull=False) | MessageTemplate.objects.filter(is_active=False)
+    active, switched_off = [], set()
+    for row in rows.select_related("active_version"):
+        if not row.is_active:
+            switched_off.add(row.name)
+        if row.active_version is not None:
+            active.append((row.name, _template_file(row), row.active_version.number, row.active_version.parts))
+    return build(current, active, switched_off)
+
+
+def _template_file(row: MessageTemplate) -> str:
+    entry = entry_for(row.name)
+    return entry.notification.template if entry else row.template_path.rsplit(".", 1)[0]
+
+
+# --- what staff edit ------------------------------------------------------------------------------
+def editable_parts(template: MessageTemplate) -> list[tuple[Language, str]]:
+    """The (language, part) pairs a draft of this template may override: the subject if it has one, and one
+    per file the channel renders, in each language it is written in."""
+    from consumers.channels import get_channel
+
+    entry = entry_for(template.name)
+    if entry is None:
+        return []
+    extensions = get_channel(entry.channel).template_extensions
+    languages = [language or Language.EN for language in languages_of(template.name)]
+    subject = [SUBJECT] if entry.notification.subject else []
+    return [(language, part) for language in languages for part in [*subject, *extensions]]
+
+
+def current_source(template: MessageTemplate, language: Language, part: str) -> str:
+    """What the part reads now: the active version's, else the file's (or the code's subject)."""
+    entry = entry_for(template.name)
+    active = template.active_version.parts if template.active_version else {}
+    if part in active.get(language.value, {}):
+        return active[language.value][part]
+    return file_source(entry, language, part)
+
+
+def file_source(entry, language: Language, part: str) -> str:
+    from consumers.rendering import environment
+
+    if part == SUBJECT:
+        return entry.notification.subjects.get(language.value, "") if language.value != "en" else entry.notification.subject
+    env = environment()
+    path = translated(entry.notification.template + part, language)
+    try:
+        return env.loader.get_source(env, path)[0]
+    except Exception:  # noqa: BLE001 - no translation file: the editor starts from nothing
+        return ""
+
+
+def save_draft(template: MessageTemplate, edited: dict[tuple[Language, str], str], user, note: str = "") \
+        -> MessageTemplateVersion:
+    """A new version holding the parts that differ from the files (the others stay the files')."""
+    entry = entry_for(template.name)
+    parts: dict[str, dict[str, str]] = {}
+    for (language, part), source in edited.items():
+        source = source.replace("\r\n", "\n")
+        if source != file_source(entry, language, part):
+            parts.setdefault(language.value, {})[part] = source
+    with transaction.atomic():
+        locked = MessageTemplate.objects.select_for_update().get(pk=template.pk)
+        number = (locked.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+        return MessageTemplateVersion.objects.create(template=locked, number=number, parts=parts, note=note,
+                                                     created_by=user)
+
+
+def preview_version(version: MessageTemplateVersion) -> list[tuple[Language | None, Preview]]:
+    """The version rendered from the notification's sample data in each language, as it would go out."""
+    template = version.template
+    sources, subjects = overrides_of(_template_file(template), version.parts)
+    current = in_force()
+    draft = Overrides(("draft", version.pk), {**current.sources, **sources},
+                      {**current.subjects, **{(template.name, lang): s for lang, s in subjects.items()}},
+                      {**current.versions, template.name: version.number}, current.switched_off)
+    with using(draft):
+        return [(language, preview(template.name, language)) for language in languages_of(template.name)]
+
+
+def activate(template: MessageTemplate, version: MessageTemplateVersion | None, user) -> TemplateActivation:
+    """Put `version` in force (None: the files again), recorded with who and when. A version whose preview
+    fails is refused (CannotActivate), whatever page asked."""
+    if version is not None:
+        if version.template_id != template.pk:
+            raise CannotActivate(f"version {version.number} belongs to another template")
+        if failed := [p.error for _, p in preview_version(version) if p.error]:
+            raise CannotActivate(f"version {version.number} cannot be rendered: {failed[0]}")
+    with transaction.atomic():
+        MessageTemplate.objects.filter(pk=template.pk).update(active_version=version, updated_at=timezone.now())
+        return TemplateActivation.objects.create(template=template, version=version, activated_by=user)
