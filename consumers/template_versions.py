@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
+from jinja2 import TemplateNotFound
 
 from consumers.languages import Language, translated
 from consumers.models import MessageTemplate, MessageTemplateVersion, TemplateActivation
@@ -76,7 +77,7 @@ def file_source(entry, language: Language, part: str) -> str:
     path = translated(entry.notification.template + part, language)
     try:
         return env.loader.get_source(env, path)[0]
-    except Exception:  # noqa: BLE001 - no translation file: the editor starts from nothing
+    except TemplateNotFound:  # no translation file: the editor starts from nothing
         return ""
 
 

@@ -153,3 +153,16 @@ def test_migrate_keeps_staffs_switch_and_override_and_mends_the_files_metadata(t
     template.refresh_from_db()
     assert (template.is_active, template.active_version, template.template_path) == (
         False, draft, "emails/sales/order_confirmation.html")
+
+
+def test_a_push_title_and_body_come_from_the_version_in_force():
+    from consumers.push.compose import render_push
+    from consumers.push.notifications import PUSH
+
+    (low_stock,) = PUSH["inventory.stock_low"]
+    data = get_event_type("inventory.stock_low").parse(sample("inventory.stock_low"))
+    parts = {"en": {SUBJECT: "Order more {{ product_name }}", ".txt": "Only {{ current_stock }} left"}}
+    with using(build("p", [(low_stock.name, low_stock.template, 3, parts)], set())):
+        push = render_push(low_stock, data)
+    assert (push.title, push.body) == (f"Order more {data.product_name}", f"Only {data.current_stock} left")
+    assert render_push(low_stock, data).title == f"Low stock: {data.product_name}"  # the code's, outside
