@@ -96,7 +96,7 @@ def subject(notification: Notification, language: Language) -> str:
     if one is in force (consumers/template_overrides.py), else the code's."""
     from consumers.template_overrides import in_force
 
-    if (override := in_force().subject(notification.name, language)) is not None:
+    if (override := in_force().subject(notification.name, language.value)) is not None:
         return override
     return notification.subject if language is ENGLISH else notification.subjects[language.value]
 

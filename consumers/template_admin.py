@@ -15,8 +15,8 @@ from consumers import template_versions
 from consumers.languages import NAMES, Language
 from consumers.models import MessageTemplate, MessageTemplateVersion
 from consumers.template_catalog import categories
-from consumers.template_overrides import SUBJECT
 from consumers.template_preview import Preview, languages_of, preview
+from consumers.template_store import SUBJECT
 
 
 class CategoryFilter(admin.SimpleListFilter):

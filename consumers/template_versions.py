@@ -1,47 +1,24 @@
-"""Staff's versions of a template: saving a draft, previewing it, activating one (or the files again), and
-what consumers load. Every version and every activation is a row that keeps who and when (consumers/models.py);
-activating also moves the template's `updated_at`, the generation consumers watch (consumers/template_overrides.py).
+"""Staff's versions of a template: saving a draft, previewing it, activating one (or the files again)
+(what consumers load: consumers/template_store.py). Every version and every activation is a row that keeps who and when (consumers/models.py);
+activating also moves the template's `updated_at`, the generation consumers watch (consumers/template_store.py).
 """
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Max
 from django.utils import timezone
 from jinja2 import TemplateNotFound
 
 from consumers.languages import Language, translated
 from consumers.models import MessageTemplate, MessageTemplateVersion, TemplateActivation
 from consumers.template_catalog import entry_for
-from consumers.template_overrides import SUBJECT, Overrides, build, in_force, overrides_of, using
+from consumers.template_overrides import Overrides, in_force, using
 from consumers.template_preview import Preview, languages_of, preview
+from consumers.template_store import SUBJECT, overrides_of, template_file
 
 
 class CannotActivate(ValueError):
     """A version whose preview fails (a syntax error, an undefined variable) is never activated."""
-
-
-# --- what consumers load ------------------------------------------------------------------------------
-def generation() -> tuple:
-    """What changes whenever a version is activated or a template switched on or off: one cheap query."""
-    found = MessageTemplate.objects.aggregate(newest=Max("updated_at"), rows=Count("pk"))
-    return found["newest"], found["rows"]
-
-
-def load(current: tuple) -> Overrides:
-    """The active versions and the switched-off notifications (one query)."""
-    rows = MessageTemplate.objects.filter(active_version__isnull=False) | MessageTemplate.objects.filter(is_active=False)
-    active, switched_off = [], set()
-    for row in rows.select_related("active_version"):
-        if not row.is_active:
-            switched_off.add(row.name)
-        if row.active_version is not None:
-            active.append((row.name, _template_file(row), row.active_version.number, row.active_version.parts))
-    return build(current, active, switched_off)
-
-
-def _template_file(row: MessageTemplate) -> str:
-    entry = entry_for(row.name)
-    return entry.notification.template if entry else row.template_path.rsplit(".", 1)[0]
 
 
 # --- what staff edit ------------------------------------------------------------------------------
@@ -100,10 +77,10 @@ def save_draft(template: MessageTemplate, edited: dict[tuple[Language, str], str
 def preview_version(version: MessageTemplateVersion) -> list[tuple[Language | None, Preview]]:
     """The version rendered from the notification's sample data in each language, as it would go out."""
     template = version.template
-    sources, subjects = overrides_of(_template_file(template), version.parts)
+    sources, subjects = overrides_of(template_file(template), version.parts)
     current = in_force()
     draft = Overrides(("draft", version.pk), {**current.sources, **sources},
-                      {**current.subjects, **{(template.name, lang): s for lang, s in subjects.items()}},
+                      {**current.subjects, **{(template.name, code): s for code, s in subjects.items()}},
                       {**current.versions, template.name: version.number}, current.switched_off)
     with using(draft):
         return [(language, preview(template.name, language)) for language in languages_of(template.name)]

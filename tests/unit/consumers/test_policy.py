@@ -12,7 +12,8 @@ from consumers.events import InboundEvent
 from consumers.models import Suppression
 from consumers.notifications import Notification, expires_after_minutes
 from consumers.policy import POLICY, Why, Withheld, expiry, preferences, suppression, switched_off, withheld
-from consumers.template_overrides import build, using
+from consumers.template_overrides import using
+from consumers.template_store import build
 from outbox.events import get_event_type
 from outbox.events.categories import Category
 from outbox.events.samples import sample

@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from jinja2.exceptions import SecurityError
 
-from consumers import template_overrides, template_versions
+from consumers import template_overrides, template_store, template_versions
 from consumers.batch import Batch, local_lease
 from consumers.channels import get_channel
 from consumers.delivery_log import DeliveryStatus
@@ -22,7 +22,8 @@ from consumers.models import MessageTemplate, TemplateActivation
 from consumers.providers import Sent
 from consumers.rendering import render
 from consumers.template_catalog import entry_for, sync_message_templates
-from consumers.template_overrides import SUBJECT, build, using
+from consumers.template_overrides import using
+from consumers.template_store import SUBJECT, build
 from outbox.events import get_event_type
 from outbox.events.samples import sample
 
@@ -112,9 +113,9 @@ def test_activating_reaches_the_next_batch_once_the_generation_moves_and_the_row
     channel = get_channel("email")
     sent = []
     monkeypatch.setattr(type(channel), "send", lambda self, message, recipient, entry: sent.append(message[0]) or Sent("m"))
-    template_overrides.refresh()
+    template_store.refresh()
     with django_assert_num_queries(1):  # nothing changed: the generation only
-        template_overrides.refresh()
+        template_store.refresh()
 
     draft = template_versions.save_draft(template, {(EN, ".txt"): "Order {{ order_id }} is ours",
                                                     (EN, SUBJECT): "Yours: {{ order_id }}"}, staff)
