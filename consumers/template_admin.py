@@ -94,6 +94,7 @@ def _preview_html(shown: Preview, suffix: str):
 class MessageTemplateAdmin(admin.ModelAdmin):
     list_display = ["name", "type", "category", "version", "is_active", "in_force", "updated_at"]
     list_filter = ["type", CategoryFilter, "is_active"]
+    list_select_related = ["active_version"]
     search_fields = ["name", "description"]
     # What the files and the code say (migrate keeps it in step); staff edit is_active and versions only.
     readonly_fields = ["name", "type", "category", "subject", "template_path", "description", "version",
