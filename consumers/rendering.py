@@ -144,10 +144,16 @@ def missing_templates(paths: list[str]) -> list[str]:
     return missing
 
 
-def render(template_path: str, context: dict[str, Any]) -> str:
+def template(template_path: str):
+    """The compiled template at `template_path`: staff's override in the sandbox if one is in force, else the file's
+    (for a channel that renders its blocks one by one: the inbox)."""
     overrides = in_force()
     env = sandbox(overrides) if template_path in overrides.sources else environment()
-    return env.get_template(template_path).render({**globals_(), **context})
+    return env.get_template(template_path)
+
+
+def render(template_path: str, context: dict[str, Any]) -> str:
+    return template(template_path).render({**globals_(), **context})
 
 
 def render_html(template_path: str, context: dict[str, Any]) -> str:

@@ -167,3 +167,15 @@ def test_a_push_title_and_body_come_from_the_version_in_force():
         push = render_push(low_stock, data)
     assert (push.title, push.body) == (f"Order more {data.product_name}", f"Only {data.current_stock} left")
     assert render_push(low_stock, data).title == f"Low stock: {data.product_name}"  # the code's, outside
+
+
+def test_an_inbox_items_blocks_come_from_the_version_in_force():
+    from consumers.inbox.compose import render_item
+    from consumers.inbox.notifications import INBOX
+
+    (low_stock,) = INBOX["inventory.stock_low"]
+    data = get_event_type("inventory.stock_low").parse(sample("inventory.stock_low"))
+    source = "{% block title %}Buy {{ product_name }}{% endblock %}{% block body %}Only {{ current_stock }}{% endblock %}"
+    with using(build("i", [(low_stock.name, low_stock.template, 1, {"en": {".txt": source}})], set())):
+        item = render_item(low_stock, data)
+    assert (item.title, item.body) == (f"Buy {data.product_name}", f"Only {data.current_stock}")
