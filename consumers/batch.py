@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from django.db import InterfaceError, OperationalError
 
 from chesanto_comms.logging import log_context
-from consumers import consent
+from consumers import consent, template_store
 from consumers.claims import ProcessLease, UnregisteredLease, new_token
 from consumers.events import InboundEvent
 from consumers.log_rows import Opened, finish_rows, open_rows, senders
@@ -130,6 +130,7 @@ class Batch:
         if not self.messages:
             return
         self.facts = consent.load(self.channel, {m.recipient for m in self.messages})
+        template_store.refresh()  # staff's template changes: one query, a reload only when they changed
         model = self.channel.log_model
         keys = [(model._meta.db_table, self.events[m.event_index].id, m.notification.name, m.recipient)
                 for m in self.messages]

@@ -3,9 +3,11 @@
     the log row (one per event × template × recipient), claimed by this process (consumers/claims.py);
         final rows are never sent again, rows another live process holds are left to it
     → an interrupted attempt: the notification's rule (resend, or hold as UNKNOWN)
-    → the policy steps (consumers/policy.py: expiry, preferences, suppression, quiet hours), with what the batch
-      looked up about its recipients once (consumers/consent.py); a HELD message is kept for later (consumers/holds.py)
-    → render (a failure is RENDER_FAILED and dead-letters the record)
+    → the policy steps (consumers/policy.py: switched off, expiry, preferences, suppression, quiet hours), with what
+      the batch looked up about its recipients once (consumers/consent.py); a HELD message is kept for later
+      (consumers/holds.py)
+    → render, with staff's overrides in force (consumers/template_overrides.py; the row records the version)
+      (a failure is RENDER_FAILED and dead-letters the record)
     → send (the provider raises TransientError or PermanentError, consumers/providers.py)
     → finish the row, as soon as its own send returned (consumers/log_rows.py sets it, consumers/batch.py writes it).
 
@@ -24,7 +26,7 @@ from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 from jinja2 import TemplateError
 
-from consumers import consent, holds, languages, log_rows, metrics, rendering, suppressions
+from consumers import consent, holds, languages, log_rows, metrics, rendering, suppressions, template_overrides
 from consumers.channels import Channel
 from consumers.claims import ProcessLease
 from consumers.delivery_log import DeliveryLog, DeliveryStatus
@@ -166,12 +168,15 @@ class LoggedChannel(Channel):
                 log_rows.finish(entry, stop.status, error=stop.reason)
                 metrics.WITHHELD.labels(self.name, stop.status.value, stop.why or "other").inc()
                 return MessageResult(MessageOutcome.WITHHELD)
+            overrides = template_overrides.in_force()
             try:
-                with languages.recipients_of(facts):  # their profiles' languages, read with the batch
+                # the languages the batch's profiles chose; staff's overrides, the same copy for the render and the row
+                with languages.recipients_of(facts), template_overrides.using(overrides):
                     message = self.render(notification, event, recipient)
             except (TemplateError, ValueError) as exc:
                 log_rows.finish(entry, DeliveryStatus.RENDER_FAILED, error=f"{type(exc).__name__}: {exc}")
                 return MessageResult(MessageOutcome.RENDER_FAILED, render_error=f"{notification.name}: {exc}")
+            entry.override_version = overrides.versions.get(notification.name)
             self.describe(message, entry)
             if not may_start():
                 log_rows.release(entry)

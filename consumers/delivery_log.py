@@ -41,7 +41,8 @@ class DeliveryStatus(models.TextChoices):
     COMPLAINED = "COMPLAINED", "Complained (marked as spam)"  # email
     UNREGISTERED = "UNREGISTERED", "Token unregistered (device removed)"  # push
     INVALID_TOKEN = "INVALID_TOKEN", "Token invalid (device removed)"  # push
-    SKIPPED = "SKIPPED", "Skipped (no device to send to)"  # push
+    # Not sent: staff switched the notification off (MessageTemplate.is_active), or (push) the user has no device.
+    SKIPPED = "SKIPPED", "Skipped (switched off, or no device to send to)"
 
 
 class DeliveryLog(models.Model):
@@ -52,7 +53,9 @@ class DeliveryLog(models.Model):
     FINAL: ClassVar[tuple[str, ...]]
 
     template = models.CharField(max_length=100, db_index=True)
-    template_version = models.IntegerField(default=1)
+    template_version = models.IntegerField(default=1)  # the notification's (its code's) version
+    # The staff override it was rendered from (MessageTemplateVersion.number); empty: the template files.
+    override_version = models.PositiveIntegerField(null=True, blank=True)
 
     # Tracking
     event_id = models.UUIDField(null=True, blank=True)

@@ -114,7 +114,12 @@ def gaps(notification: Notification, language: Language, files: list[str]) -> li
 
 
 def subject(notification: Notification, language: Language) -> str:
-    """The notification's subject (a Jinja2 string) in `language` (written_in said it has it)."""
+    """The notification's subject (a Jinja2 string) in `language` (written_in said it has it): staff's override
+    if one is in force (consumers/template_overrides.py), else the code's."""
+    from consumers.template_overrides import in_force
+
+    if (override := in_force().subject(notification.name, language.value)) is not None:
+        return override
     return notification.subject if language is ENGLISH else notification.subjects[language.value]
 
 

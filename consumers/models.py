@@ -16,7 +16,9 @@ def template_types() -> list[tuple[str, str]]:
 
 
 class MessageTemplate(models.Model):
-    """A message template known to the system (its files live under templates/)."""
+    """A message template known to the system (its files live under the channels' message_templates/). `migrate`
+    syncs the file-derived metadata (type, path, description, version, required context) and creates missing
+    rows; `is_active` (False: the notification is not sent, its rows SKIPPED) and the override are staff's."""
 
     name = models.CharField(max_length=100, unique=True)
     type = models.CharField(max_length=30, choices=template_types)  # a channel's name, upper case
@@ -32,6 +34,11 @@ class MessageTemplate(models.Model):
 
     # Metadata
     required_context = models.JSONField(default=list)
+
+    # Staff's override (consumers/template_versions.py): the version in force, None = the files. The latest
+    # TemplateActivation row says the same and who chose it when; this column is what consumers read.
+    active_version = models.ForeignKey("MessageTemplateVersion", null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="+")
 
     class Meta:
         db_table = "communications_message_template"
@@ -224,3 +231,55 @@ class HeldMessage(models.Model):
 
     def __str__(self):
         return f"{self.template} to {self.recipient} by {self.channel}, held until {self.release_at:%Y-%m-%d %H:%M} UTC"
+
+
+class MessageTemplateVersion(models.Model):
+    """A database override of a template's files, written by staff: immutable, numbered per template.
+    `parts` holds, per language ("en", "sw"), the parts it overrides, each a Jinja2 source: "subject", and one
+    per file extension the channel renders (".html", ".txt": the email's HTML and text, the SMS body, …). A
+    part left out is the file's. It is rendered in Jinja2's sandbox (consumers/template_overrides.py)."""
+
+    template = models.ForeignKey(MessageTemplate, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    parts = models.JSONField(default=dict)  # {"en": {"subject": "…", ".txt": "…"}, "sw": {…}}
+    note = models.CharField(max_length=255, blank=True)  # what changed, in the editor's words
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "communications_message_template_version"
+        ordering = ["template", "-number"]
+        constraints = [models.UniqueConstraint(fields=["template", "number"], name="template_version_once")]
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("a template version is never edited: save a new draft (consumers/template_versions.py)")
+        super().save(*args, **kwargs)
+
+    def __str__(self):
+        return f"{self.template.name} version {self.number}"
+
+
+class TemplateActivation(models.Model):
+    """Which version of a template is in force from `activated_at`: the latest row says (None: its files).
+    Append-only: activating, reverting and going back to the files each add a row, who and when."""
+
+    template = models.ForeignKey(MessageTemplate, on_delete=models.CASCADE, related_name="activations")
+    version = models.ForeignKey(MessageTemplateVersion, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="activations")
+    activated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    activated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "communications_template_activation"
+        ordering = ["-activated_at", "-pk"]
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("an activation is never edited: activate again (consumers/template_versions.py)")
+        super().save(*args, **kwargs)
+
+    def __str__(self):
+        return f"{self.template.name}: {self.version or 'the files'}"

@@ -5,8 +5,10 @@ looked up: consumers/consent.py) and either lets it pass (None) or withholds it 
 status becomes the log row's final status. The order is documented and fixed: expiry → the recipient's
 preferences and consent (critical messages bypass) → suppression (critical messages pass only a suppression
 about wanting mail, never one of an address that cannot receive) → quiet hours → rate limit → the provider,
-with failover. Steps land in POLICY as they are built; today it holds expiry, preferences, suppression and quiet
-hours (a message inside the recipient's quiet hours is HELD, with when it goes: consumers/holds.py keeps it).
+with failover. Before them all, a notification staff switched off (MessageTemplate.is_active = False) is not
+sent to anyone: SKIPPED. Steps land in POLICY as they are built; today it holds switched off, expiry,
+preferences, suppression and quiet hours (a message inside the recipient's quiet hours is HELD, with when it
+goes: consumers/holds.py keeps it).
 Whatever else asks whether a message would be withheld (replay's dry run) asks `withheld`, so the decision
 is made here only.
 """
@@ -17,7 +19,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from consumers import consent
+from consumers import consent, template_overrides
 from consumers import quiet_hours as quiet
 from consumers.consent import Facts
 from consumers.delivery_log import DeliveryStatus
@@ -29,6 +31,7 @@ from outbox.events.categories import Category
 class Why(StrEnum):
     """Why a step withheld a message: the `reason` label of chesanto_withheld_total."""
 
+    SWITCHED_OFF = "switched_off"
     EXPIRED = "expired"
     OPTED_OUT = "opted_out"
     QUIET_HOURS = "quiet_hours"
@@ -46,6 +49,16 @@ class Withheld:
 class PolicyStep(Protocol):
     def __call__(self, event: InboundEvent, notification: Notification, recipient: str,
                  now: datetime, facts: Facts) -> Withheld | None: ...
+
+
+def switched_off(event: InboundEvent, notification: Notification, recipient: str, now: datetime,
+                 facts: Facts) -> Withheld | None:
+    """Staff switched the notification off in the admin: nobody gets it, critical or not (the process's copy of
+    the templates, refreshed once per batch: consumers/template_overrides.py)."""
+    if notification.name in template_overrides.in_force().switched_off:
+        return Withheld(DeliveryStatus.SKIPPED, f"not sent: the {notification.name} notification is switched off "
+                        "(MessageTemplate.is_active)", Why.SWITCHED_OFF)
+    return None
 
 
 def expiry(event: InboundEvent, notification: Notification, recipient: str, now: datetime,
@@ -97,7 +110,7 @@ def quiet_hours(event: InboundEvent, notification: Notification, recipient: str,
                     Why.QUIET_HOURS, release_at=release)
 
 
-POLICY: tuple[PolicyStep, ...] = (expiry, preferences, suppression, quiet_hours)
+POLICY: tuple[PolicyStep, ...] = (switched_off, expiry, preferences, suppression, quiet_hours)
 
 
 def withheld(event: InboundEvent, notification: Notification, recipient: str, now: datetime, facts: Facts,

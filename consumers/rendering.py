@@ -7,6 +7,10 @@ path in one of its directories (the first match wins, like Django's DIRS). Brand
 colours, the postal address) reaches every template as globals. Undefined variables are
 errors (StrictUndefined) and HTML is autoescaped, so a missing field fails loudly instead of
 mailing a blank, and user text cannot inject markup.
+
+Staff's overrides (consumers/template_overrides.py) take the place of a file's source, or of a subject: they
+are rendered in Jinja2's sandbox (no attribute a template could reach Python's internals by), with the same
+filters, globals, undefined and escaping rules, and may extend or include the files.
 """
 from __future__ import annotations
 
@@ -17,11 +21,21 @@ from typing import Any
 
 import css_inline
 from django.utils import timezone
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
+from jinja2 import (
+    ChoiceLoader,
+    DictLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateNotFound,
+    select_autoescape,
+)
+from jinja2.sandbox import SandboxedEnvironment
 
 from chesanto_comms.conf import comms, generation
 from consumers.filters import FILTERS
 from consumers.inlining import InliningLoader, same_document
+from consumers.template_overrides import Overrides, Sandboxed, in_force
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +67,12 @@ def environment(pre_inlined: bool = False) -> Environment:
 @lru_cache(maxsize=8)
 def _environment(path: tuple[str, ...], pre_inlined: bool) -> Environment:
     loader = FileSystemLoader(list(path))
-    env = Environment(
-        loader=InliningLoader(loader) if pre_inlined else loader,
+    return _configured(Environment, InliningLoader(loader) if pre_inlined else loader)
+
+
+def _configured(kind: type[Environment], loader) -> Environment:
+    env = kind(
+        loader=loader,
         undefined=StrictUndefined,
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
         trim_blocks=True,
@@ -63,6 +81,23 @@ def _environment(path: tuple[str, ...], pre_inlined: bool) -> Environment:
     )
     env.filters.update(FILTERS)
     return env
+
+
+def sandbox(overrides: Overrides) -> SandboxedEnvironment:
+    """The sandboxed environment that renders `overrides`' sources (by their template paths) before the files:
+    one per search path and overrides generation, so its template cache never outlives a change."""
+    key = (tuple(search_path()), overrides.generation)
+    env = _sandboxes.get(key)
+    if env is None:
+        if len(_sandboxes) >= 8:
+            _sandboxes.clear()
+        env = _sandboxes[key] = _configured(SandboxedEnvironment, ChoiceLoader(
+            [DictLoader(overrides.sources), FileSystemLoader(list(key[0]))]))
+    env.globals["brand"] = brand(generation())
+    return env
+
+
+_sandboxes: dict[tuple, SandboxedEnvironment] = {}
 
 
 @lru_cache(maxsize=1)
@@ -109,13 +144,23 @@ def missing_templates(paths: list[str]) -> list[str]:
     return missing
 
 
+def template(template_path: str):
+    """The compiled template at `template_path`: staff's override in the sandbox if one is in force, else the file's
+    (for a channel that renders its blocks one by one: the inbox)."""
+    overrides = in_force()
+    env = sandbox(overrides) if template_path in overrides.sources else environment()
+    return env.get_template(template_path)
+
+
 def render(template_path: str, context: dict[str, Any]) -> str:
-    return environment().get_template(template_path).render({**globals_(), **context})
+    return template(template_path).render({**globals_(), **context})
 
 
 def render_html(template_path: str, context: dict[str, Any]) -> str:
     """Render an HTML email with its CSS inlined into style attributes (what mail clients need):
-    from the template inlined once (consumers/inlining.py) when that was found to agree."""
+    from the template inlined once (consumers/inlining.py) when that was found to agree; an override per message."""
+    if template_path in in_force().sources:
+        return _inliner().inline(render(template_path, context))
     key = (tuple(search_path()), template_path)
     verdict = _pre_inlined_agrees.get(key)
     if verdict:
@@ -140,4 +185,6 @@ def _compiled(source: str):
 
 
 def render_string(source: str, context: dict[str, Any]) -> str:
-    return _compiled(source).render({**globals_(), **context})
+    """A subject line: staff's (a `Sandboxed` source) in the sandbox."""
+    template = sandbox(in_force()).from_string(source) if isinstance(source, Sandboxed) else _compiled(source)
+    return template.render({**globals_(), **context})

@@ -39,7 +39,7 @@ from chesanto_comms.kafka import client_properties, consumer_properties
 from chesanto_comms.numbers import is_whole_number
 from chesanto_comms.startup import services_summary
 from chesanto_comms.topics import topic_for
-from consumers import consent, log_rows, retry
+from consumers import consent, log_rows, retry, template_store
 from consumers.channels import UnknownChannel, get_channel
 from consumers.claims import ProcessLease
 from consumers.delivery import LoggedChannel
@@ -317,6 +317,7 @@ class Replay:
     def _preview(self, event: InboundEvent, todo: list[tuple[Notification, str, str | None]]) -> None:
         expired = 0
         facts = consent.load(self.channel, {recipient for _, recipient, _ in todo})
+        template_store.refresh()  # a notification switched off would end SKIPPED, as a batch finds it
         for notification, recipient, status in todo:
             stop = withheld(event, notification, recipient, timezone.now(), facts)  # the policy decides, as on delivery
             if stop is None:

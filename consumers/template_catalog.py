@@ -1,6 +1,8 @@
 """MessageTemplate rows mirror the templates the channels use (name, type, path, subject,
 version, required context). They are synced after every `migrate`, so the admin lists
-exactly what the code sends, and each log row's (template, template_version) names one row."""
+exactly what the code sends, and each log row's (template, template_version) names one row. The sync creates
+missing rows and updates only that file-derived metadata: `is_active` and the versions are staff's
+(docs/templates.md), never overwritten."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -46,7 +48,7 @@ def entry_for(template_name: str) -> CatalogueEntry | None:
 
 
 def sync_message_templates() -> tuple[int, int]:
-    """Create or update one MessageTemplate per notification; return (created, updated)."""
+    """Create or update one MessageTemplate per notification (its metadata only); return (created, updated)."""
     from consumers.models import MessageTemplate
 
     created = updated = 0

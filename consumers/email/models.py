@@ -19,20 +19,21 @@ class EmailLog(DeliveryLog):
         EXPIRED = "EXPIRED", "Expired (not sent)"
         RENDER_FAILED = "RENDER_FAILED", "Could not be rendered"
         SUPPRESSED = "SUPPRESSED", "Suppressed (opted out or on the suppression list)"
+        SKIPPED = "SKIPPED", "Skipped (the notification is switched off)"
         UNKNOWN = "UNKNOWN", "Unknown (held for a decision)"
         HELD = "HELD", "Held for quiet hours (goes when they end)"
 
     RECIPIENT_FIELD = "recipient"
     PERSONAL_FIELDS = ("cc", "bcc", "subject", "context_data", "error_message")
     FINAL = (Status.SENT, Status.DELIVERED, Status.FAILED, Status.BOUNCED, Status.REJECTED, Status.COMPLAINED,
-             Status.EXPIRED, Status.RENDER_FAILED, Status.SUPPRESSED, Status.UNKNOWN)
+             Status.EXPIRED, Status.RENDER_FAILED, Status.SUPPRESSED, Status.SKIPPED, Status.UNKNOWN)
     STATUS_RANK = {
         DeliveryStatus.PENDING: 0,
         DeliveryStatus.SENT: 1,
         DeliveryStatus.DELIVERED: 2,
         # A bounce or a complaint can follow a delivery (an asynchronous bounce, a spam report).
         DeliveryStatus.COMPLAINED: 3, DeliveryStatus.BOUNCED: 3, DeliveryStatus.REJECTED: 3,
-        DeliveryStatus.FAILED: 3, DeliveryStatus.EXPIRED: 3, DeliveryStatus.RENDER_FAILED: 3, DeliveryStatus.SUPPRESSED: 3,
+        DeliveryStatus.FAILED: 3, DeliveryStatus.EXPIRED: 3, DeliveryStatus.RENDER_FAILED: 3, DeliveryStatus.SUPPRESSED: 3, DeliveryStatus.SKIPPED: 3,
         DeliveryStatus.UNKNOWN: 0, DeliveryStatus.HELD: 0,
     }
 

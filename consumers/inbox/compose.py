@@ -41,7 +41,7 @@ class RenderedItem:
 def render_item(notification: Notification, data: EventSchema, language: Language = Language.EN) -> RenderedItem:
     language = written_in(notification, language, [f"{notification.template}.txt"])
     path = translated(f"{notification.template}.txt", language)
-    template = rendering.environment().get_template(path)
+    template = rendering.template(path)  # staff's version, if one is in force
     context = template.new_context({**rendering.globals_(), **data.model_dump(), **notification.extra_context(data),
                                     "language": language.value})
 

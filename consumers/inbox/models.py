@@ -42,13 +42,14 @@ class InboxItem(DeliveryLog):
         EXPIRED = "EXPIRED", "Expired (not sent)"
         RENDER_FAILED = "RENDER_FAILED", "Could not be rendered"
         SUPPRESSED = "SUPPRESSED", "Suppressed (opted out or on the suppression list)"
+        SKIPPED = "SKIPPED", "Skipped (the notification is switched off)"
         UNKNOWN = "UNKNOWN", "Unknown (held for a decision)"
         HELD = "HELD", "Held for quiet hours (goes when they end)"
 
     RECIPIENT_FIELD = "user_id"  # the recipient is a user; notifications name them by id (consumers/recipients.py)
-    FINAL = (Status.SENT, Status.FAILED, Status.EXPIRED, Status.RENDER_FAILED, Status.SUPPRESSED, Status.UNKNOWN)
+    FINAL = (Status.SENT, Status.FAILED, Status.EXPIRED, Status.RENDER_FAILED, Status.SUPPRESSED, Status.SKIPPED, Status.UNKNOWN)
     STATUS_RANK = {DeliveryStatus.PENDING: 0, DeliveryStatus.SENT: 1, DeliveryStatus.FAILED: 1,
-    DeliveryStatus.EXPIRED: 1, DeliveryStatus.RENDER_FAILED: 1, DeliveryStatus.SUPPRESSED: 1,
+    DeliveryStatus.EXPIRED: 1, DeliveryStatus.RENDER_FAILED: 1, DeliveryStatus.SUPPRESSED: 1, DeliveryStatus.SKIPPED: 1,
                    DeliveryStatus.UNKNOWN: 0, DeliveryStatus.HELD: 0}  # nothing follows SENT
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox_items")

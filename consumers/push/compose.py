@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from consumers import rendering
+from consumers.languages import ENGLISH, subject
 from consumers.notifications import Notification
 from outbox.events.base import EventSchema
 
@@ -72,7 +73,7 @@ def render_push(notification: Notification, data: EventSchema, **about: str) -> 
     options = PushOptions.of(notification)
     context = {**data.model_dump(), **notification.extra_context(data),  # secrets stay SecretStr: masked
                "language": "en"}  # to staff, in English: not the event's `language` (its customer's)
-    title = clip(rendering.render_string(notification.subject, context), TITLE_MAX)
+    title = clip(rendering.render_string(subject(notification, ENGLISH), context), TITLE_MAX)  # staff's, if in force
     body = clip(rendering.render(f"{notification.template}.txt", context), BODY_MAX)
     if not title or not body:
         raise ValueError(f"{notification.template}: the push rendered an empty {'title' if not title else 'body'}")

@@ -52,7 +52,7 @@ class PushLog(DeliveryLog):
         REJECTED = "REJECTED", "Rejected"
         UNREGISTERED = "UNREGISTERED", "Token unregistered (device removed)"
         INVALID_TOKEN = "INVALID_TOKEN", "Token invalid (device removed)"
-        SKIPPED = "SKIPPED", "Skipped (no device to send to)"
+        SKIPPED = "SKIPPED", "Skipped (no device to send to, or the notification is switched off)"
         EXPIRED = "EXPIRED", "Expired (not sent)"
         RENDER_FAILED = "RENDER_FAILED", "Could not be rendered"
         SUPPRESSED = "SUPPRESSED", "Suppressed (opted out or on the suppression list)"

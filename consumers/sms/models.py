@@ -18,18 +18,19 @@ class SMSLog(DeliveryLog):
         EXPIRED = "EXPIRED", "Expired (not sent)"
         RENDER_FAILED = "RENDER_FAILED", "Could not be rendered"
         SUPPRESSED = "SUPPRESSED", "Suppressed (opted out or on the suppression list)"
+        SKIPPED = "SKIPPED", "Skipped (the notification is switched off)"
         UNKNOWN = "UNKNOWN", "Unknown (held for a decision)"
         HELD = "HELD", "Held for quiet hours (goes when they end)"
 
     RECIPIENT_FIELD = "phone_number"
     PERSONAL_FIELDS = ("message", "error_message")
     FINAL = (Status.SENT, Status.DELIVERED, Status.FAILED, Status.UNDELIVERED, Status.REJECTED, Status.EXPIRED,
-             Status.RENDER_FAILED, Status.SUPPRESSED, Status.UNKNOWN)
+             Status.RENDER_FAILED, Status.SUPPRESSED, Status.SKIPPED, Status.UNKNOWN)
     STATUS_RANK = {
         DeliveryStatus.PENDING: 0,
         DeliveryStatus.SENT: 1,
         DeliveryStatus.DELIVERED: 2, DeliveryStatus.UNDELIVERED: 2, DeliveryStatus.FAILED: 2,
-        DeliveryStatus.REJECTED: 2, DeliveryStatus.EXPIRED: 2, DeliveryStatus.RENDER_FAILED: 2, DeliveryStatus.SUPPRESSED: 2,
+        DeliveryStatus.REJECTED: 2, DeliveryStatus.EXPIRED: 2, DeliveryStatus.RENDER_FAILED: 2, DeliveryStatus.SUPPRESSED: 2, DeliveryStatus.SKIPPED: 2,
         DeliveryStatus.UNKNOWN: 0, DeliveryStatus.HELD: 0,
     }
 

@@ -18,6 +18,7 @@ class WhatsAppLog(DeliveryLog):
         EXPIRED = "EXPIRED", "Expired (not sent)"
         RENDER_FAILED = "RENDER_FAILED", "Could not be rendered"
         SUPPRESSED = "SUPPRESSED", "Suppressed (opted out or on the suppression list)"
+        SKIPPED = "SKIPPED", "Skipped (the notification is switched off)"
         UNKNOWN = "UNKNOWN", "Unknown (held for a decision)"
         HELD = "HELD", "Held for quiet hours (goes when they end)"
 
@@ -27,7 +28,7 @@ class WhatsAppLog(DeliveryLog):
 
     RECIPIENT_FIELD = "phone_number"
     PERSONAL_FIELDS = ("message", "error_message")
-    FINAL = (Status.SENT, Status.DELIVERED, Status.FAILED, Status.REJECTED, Status.EXPIRED, Status.RENDER_FAILED, Status.SUPPRESSED,
+    FINAL = (Status.SENT, Status.DELIVERED, Status.FAILED, Status.REJECTED, Status.EXPIRED, Status.RENDER_FAILED, Status.SUPPRESSED, Status.SKIPPED,
              Status.UNKNOWN)
     STATUS_RANK = {
         DeliveryStatus.PENDING: 0,
@@ -35,7 +36,7 @@ class WhatsAppLog(DeliveryLog):
         DeliveryStatus.DELIVERED: 2,
         # A failure can still follow a delivery report; a read receipt is opened_at, not a status.
         DeliveryStatus.FAILED: 3, DeliveryStatus.REJECTED: 3, DeliveryStatus.EXPIRED: 3,
-        DeliveryStatus.RENDER_FAILED: 3, DeliveryStatus.SUPPRESSED: 3, DeliveryStatus.UNKNOWN: 0, DeliveryStatus.HELD: 0,
+        DeliveryStatus.RENDER_FAILED: 3, DeliveryStatus.SUPPRESSED: 3, DeliveryStatus.SKIPPED: 3, DeliveryStatus.UNKNOWN: 0, DeliveryStatus.HELD: 0,
     }
 
     phone_number = models.CharField(max_length=20, db_index=True)  # E.164

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from consumers import rendering
+from consumers.languages import ENGLISH, subject  # the notification's, or staff's version in the admin
 from consumers.notifications import Notification
 from outbox.events.base import EventSchema
 
@@ -48,7 +49,7 @@ def clip(text: str, limit: int) -> str:
 def render_chat(notification: Notification, data: EventSchema, *, event_id: str, event_type: str,
                 event_time: str) -> ChatMessage:
     context = {**data.model_dump(), **notification.extra_context(data)}  # secrets stay SecretStr: masked
-    title = clip(" ".join(rendering.render_string(notification.subject, context).split()), TITLE_MAX)
+    title = clip(" ".join(rendering.render_string(subject(notification, ENGLISH), context).split()), TITLE_MAX)
     text = clip(rendering.render(f"{notification.template}.txt", context).strip(), TEXT_MAX)
     if not title or not text:
         raise ValueError(f"{notification.template}: the chat message rendered an empty {'title' if not title else 'text'}")

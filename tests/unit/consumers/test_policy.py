@@ -14,7 +14,9 @@ from consumers.delivery_log import DeliveryStatus
 from consumers.events import InboundEvent
 from consumers.models import RecipientProfile, Suppression
 from consumers.notifications import Notification, expires_after_minutes
-from consumers.policy import POLICY, Why, Withheld, expiry, preferences, quiet_hours, suppression, withheld
+from consumers.policy import POLICY, Why, Withheld, expiry, preferences, quiet_hours, suppression, switched_off, withheld
+from consumers.template_overrides import using
+from consumers.template_store import build
 from outbox.events import get_event_type
 from outbox.events.categories import Category
 from outbox.events.samples import sample
@@ -73,7 +75,16 @@ def test_the_first_step_that_withholds_decides_and_later_steps_are_not_asked():
 
 def test_no_steps_withhold_nothing_and_the_policy_is_in_its_documented_order():
     assert withheld(_otp(), OTP, "a@example.com", EMITTED + timedelta(days=1), NOTHING, steps=()) is None
-    assert POLICY == (expiry, preferences, suppression, quiet_hours)
+    assert POLICY == (switched_off, expiry, preferences, suppression, quiet_hours)
+
+
+def test_a_switched_off_notification_is_skipped_before_any_other_step_even_critical():
+    off = build("g", [], {"auth_otp"})
+    with using(off):
+        stop = withheld(_otp(), OTP, "a@example.com", EMITTED + timedelta(days=1), NOTHING)
+        assert stop == Withheld(DeliveryStatus.SKIPPED, "not sent: the auth_otp notification is switched off "
+                                "(MessageTemplate.is_active)", Why.SWITCHED_OFF)
+        assert withheld(_otp(), NOTICE, "a@example.com", EMITTED, NOTHING) is None
 
 
 def _event(event_type: str) -> InboundEvent:
