@@ -301,6 +301,9 @@ comms = Settings(
     Setting("RELAY_BATCH_SIZE", 2000, "largest claim (under a backlog)", INT, at_least(1)),
     Setting("RELAY_BATCH_MIN", 50, "smallest claim (at low load); doubles while claims come back full", INT, at_least(1)),
     Setting("RELAY_POLL_INTERVAL", 1.0, "seconds between claims when no NOTIFY arrives", FLOAT, at_least(0.01)),
+    Setting("RELAY_RELEASE_INTERVAL", 0.25, "seconds between looks for scheduled events (`emit(deliver_at=...)`) "
+            "that came due; the most a due event waits before it is queued (docs/scheduling.md)",
+            FLOAT, at_least(0.01)),
     Setting("RELAY_MAX_ATTEMPTS", 10, "a row's own publish failures before it is parked", INT, at_least(1)),
     Setting("RELAY_RETRY_DELAY", 1.0, "seconds before a failed row is retried; doubles per attempt", FLOAT, at_least(0)),
     Setting("RELAY_RETRY_MAX_DELAY", 60.0, "cap of that delay", FLOAT, at_least(0)),
