@@ -82,7 +82,8 @@ class ScheduleAdmin(admin.ModelAdmin):
     def next_run(self, obj):
         if not obj.enabled:
             return "—"
-        return next_tick(obj.cron, obj.time_zone, datetime.now(ZoneInfo(obj.time_zone)))
+        tick = next_tick(obj.cron, obj.time_zone, datetime.now(ZoneInfo(obj.time_zone)))
+        return f"{tick:%a %d %b %Y %H:%M:%S} ({obj.time_zone})"  # in the schedule's own zone, as its cron reads
 
     @admin.display(description="last run")
     def last_run(self, obj):

@@ -7,6 +7,7 @@ import pytest
 from scheduling.admin import ScheduleForm
 from scheduling.events import events_for, payload_problems
 from scheduling.models import Schedule
+from tests.support.seeded_schedules import reseed
 
 TICK = datetime(2026, 12, 7, 17, 0, tzinfo=ZoneInfo("Africa/Nairobi"))
 REMINDER = {"date": "{tick_date}", "entry_type": "sales", "dashboard_url": "https://bms.example/sales"}
@@ -52,6 +53,7 @@ def test_the_admin_form_refuses_a_bad_cron_expression_and_time_zone():
 
 @pytest.mark.django_db
 def test_the_seeded_schedules_are_disabled_and_pass_their_own_admin_form():
+    reseed()
     seeded = {s.name: s for s in Schedule.objects.all()}
     assert set(seeded) >= {"Daily entry reminder", "Weekly sales report", "Monthly summary"}
     for schedule in seeded.values():
@@ -65,6 +67,7 @@ def test_the_seeded_schedules_are_disabled_and_pass_their_own_admin_form():
 
 @pytest.mark.django_db
 def test_enabling_a_schedule_stamps_enabled_since_and_keeping_it_enabled_does_not():
+    reseed()
     schedule = Schedule.objects.get(name="Monthly summary")
     assert schedule.enabled_since is None
     schedule.enabled = True
