@@ -35,7 +35,9 @@ def test_a_scheduled_event_is_published_after_it_is_due_and_never_before(relay_e
     wait_published([scheduled], timeout=10)
     row = OutboxEvent.objects.get(pk=scheduled)
     assert row.deliver_at == due
-    assert due <= row.published_at < due + timedelta(seconds=1), row.published_at - due
+    # Promptly: RELAY_RELEASE_INTERVAL (0.25 s) and one publish; 2 s of slack for a loaded CI machine
+    # (bench/scheduling_bench.py measures the p99: under 0.3 s at 1,000 due events/s).
+    assert due <= row.published_at < due + timedelta(seconds=2), row.published_at - due
     records = read_topic(f"{relay_env['OUTBOX_TOPIC_PREFIX']}auth", {str(scheduled), str(immediate)})
     assert [r.ce_id for r in records if r.key == key] == [str(immediate), str(scheduled)]
 

@@ -2,10 +2,12 @@
 moves it into outbox_event when due (in due-time order), and `cancel()` withdraws it until then."""
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from outbox import InvalidEventData, NotCancellable, ScheduledSendUnsupported, cancel, emit
@@ -95,3 +97,15 @@ def test_with_debezium_a_scheduled_emit_is_a_clear_error_and_writes_nothing(sett
     assert not ScheduledEvent.objects.exists() and not OutboxEvent.objects.exists()
     emit("auth.otp_requested", otp("cdc@example.com"))  # an immediate emit still works
     assert OutboxEvent.objects.count() == 1
+
+
+def test_outbox_status_counts_the_held_events_and_those_overdue(capsys):
+    emit("auth.otp_requested", otp("soon@example.com"), deliver_at=later(3600))
+    emit("auth.otp_requested", otp("stuck@example.com"), deliver_at=later(-60))  # no relay released it
+    call_command("outbox_status", "--json")
+    scheduled = json.loads(capsys.readouterr().out)["scheduled"]
+    assert (scheduled["held"], scheduled["overdue"]) == (2, 1)
+    call_command("outbox_status")
+    shown = capsys.readouterr().out
+    assert "scheduled          2 held, next due" in shown
+    assert "OVERDUE 1: due over 10 s ago and not released (is a relay running?)" in shown
