@@ -158,6 +158,7 @@ class Relay:
                 next_purge = time.monotonic() + (self.purge_interval if caught_up else 10 * PURGE_BUDGET)
             if leases.owned and now >= next_release:
                 released = store.release(conn, leases.owned, self.batch.largest)
+                metrics.RELEASED.inc(released)
                 claim_now |= released > 0
                 # More may be due at once (a backlog of them): look again straight after this claim.
                 next_release = now if released >= self.batch.largest else now + self.release_interval
