@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from django.db import close_old_connections, connection, transaction
 from django.db.models import Max
 
 from chesanto_comms.conf import comms
+from chesanto_comms.durations import parse_duration
 from outbox import emit
 from outbox.errors import OutboxError
-from chesanto_comms.durations import parse_duration
 from scheduling.events import events_for
 from scheduling.leader import Leadership
 from scheduling.models import Schedule, ScheduleRun
