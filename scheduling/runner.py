@@ -92,7 +92,8 @@ class Scheduler:
                     cursor.execute(_CLAIM_TICK, (schedule.pk, tick))
                     if cursor.fetchone() is None:
                         return 0  # emitted already (by us before, or another scheduler)
-                events = [emit(schedule.event_type, data) for data in events_for(schedule.payload, schedule.audience, tick)]
+                events = [emit(schedule.event_type, data)
+                          for data in events_for(schedule.payload, schedule.audience, tick)]
                 ScheduleRun.objects.filter(schedule=schedule, tick=tick).update(events=len(events))
         except OutboxError as exc:
             log.error("schedule %r: tick %s emitted nothing: %s", schedule.name, tick.isoformat(), exc)
