@@ -16,6 +16,7 @@ from chesanto_comms.kafka import client_properties
 REQUIRED_APPS = {
     "relay": ("outbox",),
     "consumers": ("outbox",),
+    "scheduling": ("outbox",),
     "consumers.webhooks": ("consumers",),
 }
 INSECURE_KAFKA_PROTOCOLS = ("plaintext", "ssl")  # ssl encrypts, but anyone who can connect may write

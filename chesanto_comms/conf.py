@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from chesanto_comms.durations import duration_problem
 from chesanto_comms.env import SettingError, parse_bool, parse_float, parse_int, parse_list
 from chesanto_comms.kafka import DEFAULT_BOOTSTRAP
 
@@ -336,6 +337,9 @@ comms = Settings(
     Setting("RELAY_BATCH_SIZE", 2000, "largest claim (under a backlog)", INT, at_least(1)),
     Setting("RELAY_BATCH_MIN", 50, "smallest claim (at low load); doubles while claims come back full", INT, at_least(1)),
     Setting("RELAY_POLL_INTERVAL", 1.0, "seconds between claims when no NOTIFY arrives", FLOAT, at_least(0.01)),
+    Setting("RELAY_RELEASE_INTERVAL", 0.25, "seconds between looks for scheduled events (`emit(deliver_at=...)`) "
+            "that came due; the most a due event waits before it is queued (docs/scheduling.md)",
+            FLOAT, at_least(0.01)),
     Setting("RELAY_MAX_ATTEMPTS", 10, "a row's own publish failures before it is parked", INT, at_least(1)),
     Setting("RELAY_RETRY_DELAY", 1.0, "seconds before a failed row is retried; doubles per attempt", FLOAT, at_least(0)),
     Setting("RELAY_RETRY_MAX_DELAY", 60.0, "cap of that delay", FLOAT, at_least(0)),
@@ -349,6 +353,11 @@ comms = Settings(
             "(`0.0.0.0` in a container)"),
     Setting("RELAY_SYNCHRONOUS_COMMIT", False, "`synchronous_commit` of the relay's own sessions "
             "(off: a lost mark only re-sends)", BOOL),
+    # --- the scheduler (manage.py scheduler; docs/scheduling.md) ---
+    Setting("SCHEDULER_CATCH_UP", "6h", "how far back a leader emits the ticks missed while no scheduler ran "
+            "(`90s`, `15m`, `6h`, `2d`); older missed ticks are skipped and logged", validate=duration_problem),
+    Setting("SCHEDULER_LEADER_RETRY", 1.0, "seconds between a follower's tries to take the leader's lock "
+            "(how soon a dead leader is replaced)", FLOAT, at_least(0.05)),
     # --- channel consumers ---
     Setting("CONSUMER_GROUP_PREFIX", "chesanto-", "group of a channel = prefix + channel"),
     Setting("CONSUMER_METRICS_PORT", 0, "a consumer's `/metrics` and `/healthz`; `0` = off", INT, _port),

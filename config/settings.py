@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "outbox",
     "relay",
+    "scheduling",  # recurring schedules and `manage.py scheduler` (docs/scheduling.md)
     "consumers",
     "consumers.webhooks",  # delivery-status callbacks (docs/webhooks.md)
     # The channels: each an app; leave one out and it has no tables, admin, checks or consumer.

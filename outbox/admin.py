@@ -10,10 +10,11 @@ from django.db import connection
 from django.utils.html import format_html
 
 from chesanto_comms.publication import UNTRACKED, publisher
-from outbox.errors import UnknownEventType
+from outbox.errors import NotCancellable, UnknownEventType
 from outbox.events import get_event_type
-from outbox.models import OutboxEvent
+from outbox.models import OutboxEvent, ScheduledEvent
 from outbox.requeue import requeue
+from outbox.scheduled import cancel
 from outbox.secrets import is_sealed
 from outbox.stats import backlog
 from outbox.timeline import Visible, timeline
@@ -55,10 +56,11 @@ class OutboxEventAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["id", "type", "category", "aggregatetype", "aggregateid", "shard", "status_badge"]}),
         ("Payload (secrets masked)", {"fields": ["payload_pretty", "headers_pretty"]}),
-        ("Publication", {"fields": ["created_at", "published_at", "attempts", "retry_at", "parked_at", "last_error", "kafka_position"]}),
+        ("Publication", {"fields": ["created_at", "published_at", "attempts", "retry_at", "parked_at", "last_error", "kafka_position", "deliver_at"]}),
     ]  # then the timeline (change_form.html): it needs the viewer, whom a field never sees
     readonly_fields = ["id", "type", "category", "aggregatetype", "aggregateid", "shard", "status_badge", "payload_pretty", "headers_pretty",
-                       "created_at", "published_at", "attempts", "retry_at", "parked_at", "last_error", "kafka_position"]
+                       "created_at", "published_at", "attempts", "retry_at", "parked_at", "last_error", "kafka_position",
+                       "deliver_at"]
 
     def has_add_permission(self, request):
         return False
@@ -127,3 +129,47 @@ class OutboxEventAdmin(admin.ModelAdmin):
             return (self.admin_site.is_registered(model)
                     and self.admin_site.get_model_admin(model).has_view_permission(request))
         return visible
+
+
+@admin.register(ScheduledEvent)
+class ScheduledEventAdmin(admin.ModelAdmin):
+    """Events emitted with `deliver_at`, waiting to come due; the one change is cancelling them
+    (deleting the held row). Once due they move to the outbox and leave this list."""
+    list_display = ["deliver_at", "type", "aggregateid", "created_at", "id"]
+    list_filter = ["type"]
+    search_fields = ["=id", "aggregateid"]
+    date_hierarchy = "deliver_at"
+    actions = ["cancel_events"]
+    fields = ["id", "type", "aggregatetype", "aggregateid", "shard", "deliver_at", "created_at", "payload_pretty"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # cancelling is the action below, which says what became of each event
+
+    def has_cancel_permission(self, request):
+        return super().has_change_permission(request)
+
+    def get_actions(self, request):
+        return {name: action for name, action in super().get_actions(request).items() if name != "delete_selected"}
+
+    @admin.action(permissions=["cancel"], description="Cancel selected scheduled events (never published)")
+    def cancel_events(self, request, queryset):
+        cancelled, refused = 0, []
+        for event_id in list(queryset.values_list("id", flat=True)):
+            try:
+                cancelled += cancel(event_id)
+            except NotCancellable as exc:  # came due meanwhile: released to the outbox
+                refused.append(str(exc))
+        self.message_user(request, f"Cancelled {cancelled} scheduled events.", messages.SUCCESS)
+        for message in refused:
+            self.message_user(request, message, messages.WARNING)
+
+    @admin.display(description="payload")
+    def payload_pretty(self, obj):
+        return format_html("<pre>{}</pre>", json.dumps(masked(obj.payload), indent=2, sort_keys=True))

@@ -13,7 +13,7 @@ from django.db import connections
 
 from chesanto_comms.conf import comms
 from outbox import limits, secrets, tracing
-from outbox.errors import EventTooLarge, InvalidEventData
+from outbox.errors import EventTooLarge, InvalidEventData, ScheduledSendUnsupported
 from outbox.events import get_event_type
 from outbox.events.base import OMITTED_WHEN_NONE, EventSchema
 
@@ -30,6 +30,13 @@ WITH inserted AS (
     RETURNING id
 )
 SELECT pg_notify('{NOTIFY_CHANNEL}', '') FROM inserted
+"""
+
+# A scheduled event waits in outbox_scheduled; the relay moves it into outbox_event when it is due
+# (relay/store.py RELEASE). No NOTIFY: the relay looks for due rows every RELAY_RELEASE_INTERVAL.
+_INSERT_SCHEDULED = """
+INSERT INTO outbox_scheduled (id, aggregatetype, aggregateid, type, payload, headers, shard, deliver_at)
+VALUES (%s, %s, %s, %s, %s::jsonb, %s::jsonb, %s, %s)
 """
 
 # With COMMS_EAGER_DELIVERY (a project's own tests) the row is written already published, so
@@ -99,15 +106,21 @@ def build_headers(event: EventSchema, actor: str | None) -> dict[str, Any]:
     }
 
 
-def emit(event_type: str, data: Any, *, key: str | None = None, actor: Any = None, using: str = "default") -> uuid.UUID:
+def emit(event_type: str, data: Any, *, key: str | None = None, actor: Any = None, using: str = "default",
+         deliver_at: datetime | None = None) -> uuid.UUID:
     """Validate `data` against `event_type`'s schema and write one outbox row.
 
     Runs inside the caller's transaction (or its own, if there is none): the event
     is published only if that transaction commits. Returns the event id.
+    With `deliver_at` (an aware datetime) the event is held and published when due
+    (docs/scheduling.md); `outbox.cancel(event_id)` withdraws it until then.
     Raises UnknownEventType, InvalidEventData (naming each bad field, the key or the
-    actor: outbox/limits.py) or EventTooLarge; nothing is written then, and the
-    caller's transaction goes on.
+    actor: outbox/limits.py), EventTooLarge, or ScheduledSendUnsupported (deliver_at
+    with OUTBOX_PUBLISHER=debezium); nothing is written then, and the caller's
+    transaction goes on.
     """
+    if deliver_at is not None:
+        _refuse_unschedulable(event_type, deliver_at)
     schema = get_event_type(event_type)
     event = schema.parse(data)
     aggregate_id = str(key) if key is not None else event.partition_key()
@@ -130,6 +143,10 @@ def emit(event_type: str, data: Any, *, key: str | None = None, actor: Any = Non
         shard_of(aggregate_id, comms.OUTBOX_SHARDS),
     )
     eager = bool(comms.COMMS_EAGER_DELIVERY) and _eager_delivery is not None
+    if deliver_at is not None and not eager:  # eager delivery (a project's tests) sends it at once
+        with connections[using].cursor() as cursor:
+            cursor.execute(_INSERT_SCHEDULED, (*params, deliver_at))
+        return event_id
     # One statement: inside the caller's transaction it is part of it (no savepoint: the caller's
     # transaction decides); outside one, in autocommit, it is a transaction of its own, so no
     # BEGIN and COMMIT are sent around it.
@@ -139,6 +156,16 @@ def emit(event_type: str, data: Any, *, key: str | None = None, actor: Any = Non
     if eager:
         _eager_delivery(EmittedEvent(event_id, schema.domain(), aggregate_id, event_type, payload, headers, created_at))
     return event_id
+
+
+def _refuse_unschedulable(event_type: str, deliver_at: Any) -> None:
+    from chesanto_comms.publication import Publisher, publisher  # imported late: it reads the settings
+
+    if not isinstance(deliver_at, datetime) or deliver_at.utcoffset() is None:
+        raise InvalidEventData(event_type, {"deliver_at": f"must be an aware datetime (with a time zone), "
+                                                          f"not {deliver_at!r}"})
+    if publisher() is Publisher.DEBEZIUM:
+        raise ScheduledSendUnsupported(event_type)
 
 
 def _refuse_what_postgresql_cannot_store(event_type: str, payload: dict, payload_json: str, key: str,

@@ -36,6 +36,8 @@ class OutboxEvent(models.Model):
     kafka_topic = models.CharField(max_length=255, blank=True, default="", db_default="")
     kafka_partition = models.IntegerField(null=True, blank=True)
     kafka_offset = models.BigIntegerField(null=True, blank=True)
+    deliver_at = models.DateTimeField(null=True, blank=True, help_text="The time it was scheduled for, if "
+                                      "emitted with deliver_at (held in outbox_scheduled until then).")
 
     class Meta:
         db_table = "outbox_event"
@@ -60,3 +62,33 @@ class OutboxEvent(models.Model):
         if self.published_at:
             return "published"
         return "parked" if self.parked_at else "pending"
+
+
+class ScheduledEvent(models.Model):
+    """An event emitted with `deliver_at`, held out of `outbox_event` until it is due.
+
+    The relay moves due rows of its shards into `outbox_event` (relay/store.py RELEASE), where they
+    take the next `seq`: a scheduled event is ordered by the time it became due, not by the time it
+    was emitted. Held apart, a week of scheduled rows costs the claim nothing (its index holds only
+    rows to publish now), and cancelling one before it is due deletes it (outbox/scheduled.py).
+    """
+    id = models.UUIDField(primary_key=True, editable=False)
+    seq = models.BigIntegerField(editable=False, db_default=Func(Value(SEQUENCE), function="nextval"),
+                                 help_text="Emit order: breaks ties between rows due at the same time.")
+    aggregatetype = models.CharField(max_length=255)
+    aggregateid = models.CharField(max_length=255)
+    type = models.CharField(max_length=255)
+    payload = models.JSONField()
+    headers = models.JSONField(default=dict)
+    shard = models.SmallIntegerField(default=0)
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+    deliver_at = models.DateTimeField(help_text="Published when due, at most RELAY_RELEASE_INTERVAL later.")
+
+    class Meta:
+        db_table = "outbox_scheduled"
+        ordering = ["deliver_at"]
+        # The relay's release reads the due rows by time: one index probe per look when none is due.
+        indexes = [models.Index(fields=["deliver_at"], name="outbox_scheduled_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.aggregateid} at {self.deliver_at:%Y-%m-%d %H:%M:%S %Z} ({self.id})"

@@ -24,6 +24,7 @@ PUBLISHED = Counter("relay_published_events", "Outbox events the broker acknowle
 ERRORS = Counter("relay_errors", "Relay errors by kind: row (a row's own failure), broker (outage, timeout), "
                  "database (lost or failed connection), fatal (producer rebuilt), order_hazard", ["kind"])
 PARKED = Counter("relay_parked_events", "Rows parked after RELAY_MAX_ATTEMPTS failures")
+RELEASED = Counter("relay_released_events", "Scheduled events that came due and were moved into the outbox")
 LATENCY = Histogram(
     "relay_commit_to_ack_seconds",
     "From the emitting INSERT (created_at, statement time) to the broker's acknowledgement",

@@ -60,6 +60,7 @@ class Relay:
         self.poll_interval = poll_interval if poll_interval is not None else comms.RELAY_POLL_INTERVAL
         self.rebalance_interval = comms.RELAY_REBALANCE_INTERVAL
         self.purge_interval = comms.RELAY_PURGE_INTERVAL
+        self.release_interval = comms.RELAY_RELEASE_INTERVAL
         self.metrics_port = comms.RELAY_METRICS_PORT if metrics_port is None else metrics_port
         self.drain = drain
         self.shard_count = comms.OUTBOX_SHARDS
@@ -142,7 +143,7 @@ class Relay:
 
     # -- the inner loop: one connection's life ----------------------------------------------------
     def _loop(self, conn: psycopg.Connection, publisher: Publisher, leases: ShardLeases, marker: Marker) -> bool:
-        next_rebalance = next_poll = 0.0
+        next_rebalance = next_poll = next_release = 0.0
         next_purge = time.monotonic() + self.purge_interval if self.purge_interval > 0 else math.inf
         claim_now = True
         while not self.stopping.is_set():
@@ -155,6 +156,12 @@ class Relay:
             if leases.owned and now >= next_purge:
                 caught_up = self._purge(conn, leases.owned)
                 next_purge = time.monotonic() + (self.purge_interval if caught_up else 10 * PURGE_BUDGET)
+            if leases.owned and now >= next_release:
+                released = store.release(conn, leases.owned, self.batch.largest)
+                metrics.RELEASED.inc(released)
+                claim_now |= released > 0
+                # More may be due at once (a backlog of them): look again straight after this claim.
+                next_release = now if released >= self.batch.largest else now + self.release_interval
             if leases.owned and (claim_now or now >= next_poll):
                 outcome = self.publish_batch(conn, publisher, leases.owned, marker)
                 next_poll = time.monotonic() + self.poll_interval
@@ -180,7 +187,8 @@ class Relay:
             elif self.drain and not leases.owned:
                 log.warning("--drain: this relay owns no shards (others run); nothing to drain")
                 return True
-            claim_now = self._wait_for_notify(conn, min(next_poll, next_rebalance, next_purge))
+            deadline = min(next_poll, next_rebalance, next_purge, next_release if leases.owned else math.inf)
+            claim_now = self._wait_for_notify(conn, deadline)
         return False
 
     def publish_batch(self, conn: psycopg.Connection, publisher: Publisher, shards: list[int],

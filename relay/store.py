@@ -43,6 +43,22 @@ ORDER BY o.seq
 LIMIT %(limit)s
 """
 
+# Scheduled events of our shards that are due, moved from outbox_scheduled into outbox_event in one
+# statement (a row is released once, or cancelled once: outbox/scheduled.py deletes it too). Each
+# takes the next seq as it goes in, in (due time, emit order): a due row queues behind the earlier
+# rows of its key still unpublished, and a not-yet-due row never held back its key's other rows.
+# A probe of outbox_scheduled's due-time index when nothing is due.
+RELEASE = """
+WITH due AS (
+    DELETE FROM outbox_scheduled
+    WHERE id IN (SELECT id FROM outbox_scheduled WHERE deliver_at <= now() AND shard = ANY(%(shards)s)
+                 ORDER BY deliver_at LIMIT %(limit)s)
+    RETURNING id, aggregatetype, aggregateid, type, payload, headers, shard, deliver_at, seq
+)
+INSERT INTO outbox_event (id, aggregatetype, aggregateid, type, payload, headers, shard, deliver_at)
+SELECT id, aggregatetype, aggregateid, type, payload, headers, shard, deliver_at FROM due ORDER BY deliver_at, seq
+"""
+
 # Only what the broker acknowledged. A late duplicate mark (a row published twice after an outage)
 # keeps the first publication's values: the CASEs, not a `published_at IS NULL` condition, which
 # would let the planner, without statistics, hash or scan the whole backlog instead of looking
@@ -89,6 +105,11 @@ def _claimed_row(id, aggregatetype, aggregateid, type, payload, actor, tracepare
 def claim(conn: psycopg.Connection, shards: list[int], limit: int, unsettled: list[int] = ()) -> list[ClaimedRow]:
     with conn.cursor(row_factory=args_row(_claimed_row)) as cur:
         return cur.execute(CLAIM, {"shards": shards, "limit": limit, "unsettled": list(unsettled)}).fetchall()
+
+
+def release(conn: psycopg.Connection, shards: list[int], limit: int) -> int:
+    """Move up to `limit` due scheduled events of `shards` into the outbox; how many moved."""
+    return conn.execute(RELEASE, {"shards": shards, "limit": limit}).rowcount
 
 
 def mark_published(conn: psycopg.Connection, acks: list[Ack]) -> None:

@@ -24,7 +24,7 @@ from tests.support.waiting import wait_until
 pytestmark = pytest.mark.integration
 
 README_SECTION = "## Add to an existing Django project"
-PRODUCT_PACKAGES = {"outbox", "relay", "consumers", "chesanto_comms"}
+PRODUCT_PACKAGES = {"outbox", "relay", "scheduling", "consumers", "chesanto_comms"}
 
 HOST_MODEL = '''
 from django.db import models
@@ -165,7 +165,7 @@ def test_the_host_project_checks_migrates_and_lists_the_commands(host):
     manage(host, "migrate", "--noinput")
     listed = manage(host, "help")
     for command in ("relay", "consume", "replay", "outbox_status", "outbox_requeue", "outbox_republish",
-                    "outbox_purge", "dlq_republish", "cleanup", "cleanup_email_logs", "cleanup_sms_logs"):
+                    "outbox_purge", "scheduler", "dlq_republish", "cleanup", "cleanup_email_logs", "cleanup_sms_logs"):
         assert re.search(rf"^\s+{command}$", listed, re.M), f"{command} not listed by the host's manage.py help"
 
 

@@ -12,12 +12,13 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("chesanto_comms", "outbox", "relay", "consumers")
+PACKAGES = ("chesanto_comms", "outbox", "relay", "scheduling", "consumers")
 MAY_IMPORT = {  # each package, and the product packages it may import
     "chesanto_comms": set(),
     "outbox": {"chesanto_comms"},
     "relay": {"chesanto_comms", "outbox"},
     "consumers": {"chesanto_comms", "outbox"},
+    "scheduling": {"chesanto_comms", "outbox", "relay"},  # relay.db: the leader's lock connection
 }
 
 

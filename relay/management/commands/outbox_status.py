@@ -17,6 +17,11 @@ from outbox.stats import backlog
 from relay import shards, store
 
 WAITING = "SELECT count(*) FROM outbox_event WHERE published_at IS NULL AND attempts > 0 AND parked_at IS NULL"
+# Scheduled events held until due; "overdue" ones are due but not released: no relay owns their shards.
+SCHEDULED = """
+SELECT count(*), min(deliver_at), count(*) FILTER (WHERE deliver_at < now() - interval '10 seconds')
+FROM outbox_scheduled
+"""
 # The WAL each logical slot still has to confirm: what its reader (Debezium) is behind by.
 SLOTS = """
 SELECT slot_name, active, pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint
@@ -69,6 +74,8 @@ def collect(parked_limit: int) -> dict:
         waiting = cursor.fetchone()[0]
         stranded = store.stranded(cursor, comms.OUTBOX_SHARDS)
         state = shards.ownership(cursor)
+        cursor.execute(SCHEDULED)
+        held, next_due, overdue = cursor.fetchone()
     relays = []
     for member in state.members:
         owned = sorted(s for s, holder in state.owners.items() if holder.pid == member.pid)
@@ -81,6 +88,7 @@ def collect(parked_limit: int) -> dict:
         "publisher": publisher().value, "publication_tracked": True,
         "backlog": pending, "oldest_unpublished_age_seconds": oldest, "waiting_for_retry": waiting,
         "parked": parked, "stranded": stranded, "shards": comms.OUTBOX_SHARDS, "relays": relays,
+        "scheduled": {"held": held, "next_due": next_due.isoformat() if next_due else None, "overdue": overdue},
         "unowned_shards": [s for s in range(comms.OUTBOX_SHARDS) if s not in state.owners],
         "parked_rows": [{**row, "id": str(row["id"]), "parked_at": row["parked_at"].isoformat()} for row in rows],
     }
@@ -94,6 +102,11 @@ def render(status: dict) -> str:
         f"waiting for retry  {status['waiting_for_retry']}",
         f"parked             {status['parked']}" + ("  (manage.py outbox_requeue --id/--key/--type)" if status["parked"] else ""),
     ]
+    scheduled = status["scheduled"]
+    lines.append(f"scheduled          {scheduled['held']} held" + (f", next due {scheduled['next_due']}" if scheduled["held"]
+                                                                  else "") + (
+        f"; OVERDUE {scheduled['overdue']}: due over 10 s ago and not released (is a relay running?)"
+        if scheduled["overdue"] else ""))
     if status["stranded"]:
         lines.append(f"STRANDED           {status['stranded']} unpublished rows have a shard >= OUTBOX_SHARDS="
                      f"{status['shards']}: no relay publishes them (docs/relay.md)")

@@ -31,6 +31,7 @@ def test_an_app_without_the_one_it_needs_is_an_error(settings):
     finally:
         apps.unset_installed_apps()
     assert {e.msg for e in errors} == {"'relay' is in INSTALLED_APPS without 'outbox'",
+                                       "'scheduling' is in INSTALLED_APPS without 'outbox'",
                                        "'consumers' is in INSTALLED_APPS without 'outbox'"}
 
 

@@ -29,6 +29,7 @@ def test_profiles_hold_their_services_and_the_default_stack_stays_as_it_was(serv
         "postgres", "kafka", "mailpit", "migrate", "relay", "email-consumer", "web"}
     assert {name for name, p in profiles.items() if p == ("debezium",)} == {"debezium-plugin", "connect",
                                                                           "connect-register"}
+    assert {name for name, p in profiles.items() if p == ("scheduling",)} == {"scheduler"}
     assert {name for name, p in profiles.items() if p == ("sasl",)} == {"kafka-sasl", "kafka-sasl-acls", "relay-sasl",
                                                                       "email-consumer-sasl"}
 
