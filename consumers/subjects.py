@@ -21,6 +21,8 @@ What is held, and what erasure does with it (docs/recipients.md, "Data-subject r
   (s. 26(d), s. 36: the right to object) — this is the one piece of personal data erasure keeps;
 - the recipient's profile (time zone, quiet hours, language): deleted; messages quiet hours hold for them (never
   critical or transactional ones): deleted, their log rows anonymised as the others;
+- events scheduled for later (`emit(deliver_at=…)`) naming the subject: cancelled; a recurring schedule whose
+  audience names them is reported, not edited (staff own it);
 - dead letters and outbox events whose record mentions the subject: deleted; an outbox event not yet
   published is left (deleting it would lose a message the business still owes) and reported, so that the
   operator runs `erase` again once it has gone. Records already in Kafka expire with the topic's retention.
@@ -40,7 +42,7 @@ from django.db.models.functions import Cast, Concat, Left, MD5, Random
 
 from consumers.consent import address_key
 from consumers.models import ConsentChange, DeadLetter, HeldMessage, RecipientProfile, Suppression
-from outbox.models import OutboxEvent
+from outbox.models import OutboxEvent, ScheduledEvent
 
 ERASED_PREFIX = "erased-"
 
@@ -175,14 +177,29 @@ def _channel_parts() -> dict[str, ChannelPart]:
 
 
 # --- the request ------------------------------------------------------------------------------------
-def _mentioning_events(subject: Subject):
+def _mentioning(model, subject: Subject, field_name: str = "payload"):
+    """Rows of `model` whose JSON `field_name` mentions the subject (an address, a number)."""
     if not subject.mentions:
-        return OutboxEvent.objects.none()
-    text = OutboxEvent.objects.annotate(payload_text=Cast("payload", TextField()))
+        return model.objects.none()
+    text = model.objects.annotate(mention_text=Cast(field_name, TextField()))
     q = Q()
     for mention in subject.mentions:
-        q |= Q(payload_text__icontains=mention)
-    return text.filter(q)
+        q |= Q(mention_text__icontains=mention)
+    return model.objects.filter(pk__in=text.filter(q).values("pk"))
+
+
+def _mentioning_events(subject: Subject):
+    return _mentioning(OutboxEvent, subject)
+
+
+def _schedules_naming(subject: Subject) -> list:
+    """Recurring schedules (the `scheduling` app, when installed) whose audience or payload names the subject."""
+    from django.apps import apps
+
+    if not apps.is_installed("scheduling"):
+        return []
+    schedule = apps.get_model("scheduling", "Schedule")
+    return list((_mentioning(schedule, subject, "audience") | _mentioning(schedule, subject, "payload")).distinct())
 
 
 def _held(subject: Subject):
@@ -215,7 +232,9 @@ def export(subject: Subject) -> dict:
         "held_messages": rows(_held(subject)),
         "suppressions": rows(Suppression.objects.filter(Q(address__in=subject.addresses | subject.numbers))),
         "channels": channels,
-        "outbox_events": rows(OutboxEvent.objects.filter(pk__in=_mentioning_events(subject).values("pk"))),
+        "outbox_events": rows(_mentioning_events(subject)),
+        "scheduled_events": rows(_mentioning(ScheduledEvent, subject)),
+        "schedules": rows(_schedules_naming(subject)),
         "dead_letters": dead_letters,
     }
 
@@ -247,7 +266,11 @@ def erase(subject: Subject) -> Erasure:
             done.left.append(f"{kept} active suppression(s) kept, so that the objection or the undeliverable address "
                              f"stays honoured (docs/recipients.md)")
         done.counts["dead letters deleted"] = _mentioning_dead_letters(subject).delete()[0]
-        events = OutboxEvent.objects.filter(pk__in=_mentioning_events(subject).values("pk"))
+        done.counts["scheduled events cancelled"] = _mentioning(ScheduledEvent, subject).delete()[0]
+        for schedule in _schedules_naming(subject):
+            done.left.append(f"the recurring schedule {schedule.name!r} names them in its audience or payload: staff "
+                             f"remove them there (the admin's Schedules), so that its next tick does not")
+        events = _mentioning_events(subject)
         done.counts["published outbox events deleted"] = events.filter(published_at__isnull=False).delete()[0]
         unpublished = events.filter(published_at__isnull=True).count()
         if unpublished:

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from consumers import preferences, profiles
 from consumers.email.models import EmailLog
@@ -20,7 +22,8 @@ from consumers.sms.models import SMSLog
 from consumers.suppressions import suppress
 from consumers.whatsapp.models import WhatsAppContact
 from outbox import emit
-from outbox.models import OutboxEvent
+from outbox.models import OutboxEvent, ScheduledEvent
+from scheduling.models import Schedule
 from tests.support.logs import final_email_log as final_log
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -60,6 +63,9 @@ def customer(pipeline, unique_email):
     PushLog.objects.create(recipient=device.token, user=user, title="Ready", body="Your bread", template="push/x",
                            status="SENT")
     WhatsAppContact.objects.create(phone_number=NUMBER, last_inbound_at=logs[0].sent_at)
+    emit("sales.order_confirmed", order(address, "ORD-S-9"), deliver_at=timezone.now() + timedelta(days=2))
+    Schedule.objects.create(name="Wanjiku's weekly order", cron="0 8 * * 1", event_type="sales.order_confirmed",
+                            payload=order("", "ORD-W"), audience=[{"customer_email": address}])
     profiles.set_language(address, "sw")
     profiles.set_time_zone(NUMBER, "Europe/London")
     return {"address": address, "user": user, "logs": logs, "other": other, "bystander": bystander}
@@ -82,6 +88,8 @@ def test_export_writes_everything_held_about_a_customer(customer, tmp_path):
     assert len(held["outbox_events"]) == 2 and all(customer["address"] in json.dumps(e["payload"])
                                                     for e in held["outbox_events"])
     assert [(row["key"], row["language"]) for row in held["profiles"]] == [(customer["address"].lower(), "sw")]
+    assert [event["payload"]["order_id"] for event in held["scheduled_events"]] == ["ORD-S-9"]
+    assert [schedule["name"] for schedule in held["schedules"]] == ["Wanjiku's weekly order"]
     assert held["suppressions"] == []  # the customer's suppression is of the number, not named by the address
 
     by_number = json.loads(run("export", "0712 345 678"))
@@ -94,6 +102,8 @@ def test_erase_removes_or_anonymises_and_keeps_only_what_it_says(customer):
     out = run("erase", f"user:{customer['user'].pk}", "--yes")
     assert "email log rows anonymised: 2" in out and "inbox items deleted: 1" in out
     assert "preference changes deleted: 2" in out and "push devices deleted: 1" in out
+    assert "scheduled events cancelled: 1" in out and not ScheduledEvent.objects.exists()
+    assert "left: the recurring schedule \"Wanjiku's weekly order\" names them" in out
 
     rows = EmailLog.objects.filter(pk__in=[log.pk for log in customer["logs"]])
     assert [row.status for row in rows] == ["SENT", "SENT"]  # the delivery record stays ...
