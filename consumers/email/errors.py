@@ -49,11 +49,11 @@ def verdict_for(exc: Exception) -> tuple[ProviderVerdict, str]:
         if 400 <= exc.smtp_code < 500 or exc.smtp_code in SMTP_AUTH_CODES:
             return transient("server deferred, or our credentials", crowded=is_crowded(exc)), text
         return failed("server refused"), text
-    if isinstance(exc, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, socket.timeout, OSError)):
-        return transient("connection lost or refused"), f"{type(exc).__name__}: {exc}"
-    anymail = _anymail_verdict(exc)
+    anymail = _anymail_verdict(exc)  # before OSError: anymail's HTTP errors are requests' (OSError) too
     if anymail is not None:
         return anymail
+    if isinstance(exc, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, socket.timeout, OSError)):
+        return transient("connection lost or refused"), f"{type(exc).__name__}: {exc}"
     return failed("unexpected error"), f"{type(exc).__name__}: {exc}"
 
 

@@ -36,3 +36,24 @@ def test_other_transient_errors_are_not_crowded(exc):
 def test_a_permanent_refusal_stays_permanent():
     error = classify(smtplib.SMTPSenderRefused(550, b"5.7.1 Too many connections? never", "shop@example.com"))
     assert isinstance(error, PermanentError)
+
+
+def esp_error(status: int):
+    """What anymail raises for an ESP's HTTP answer: a requests error (an OSError) carrying the response."""
+    import requests
+    from anymail.exceptions import AnymailRequestsAPIError
+
+    response = requests.Response()
+    response.status_code, response._content = status, b'{"ErrorCode": 300, "Message": "Invalid email request"}'
+    return AnymailRequestsAPIError("Postmark API response %d" % status, response=response)
+
+
+def test_an_esp_refusing_the_message_is_permanent_not_a_lost_connection():
+    error = classify(esp_error(422))
+    assert isinstance(error, PermanentError) and "ESP error 422" in str(error)
+
+
+def test_an_esp_failing_or_busy_is_transient_and_was_not_sent():
+    for status in (429, 503):
+        error = classify(esp_error(status))
+        assert isinstance(error, TransientError) and f"ESP error {status}" in str(error)
