@@ -40,19 +40,17 @@ class RecipientProfileForm(forms.ModelForm):
                       "quiet_hours": "HH:MM-HH:MM local, or off; empty: COMMS_QUIET_HOURS"}
 
     def clean_time_zone(self):
-        value = self.cleaned_data["time_zone"].strip()
-        if value:
-            try:
-                quiet_hours.zone(value)
-            except quiet_hours.QuietHoursError as exc:
-                raise forms.ValidationError(str(exc)) from None
-        return value
+        return self._checked("time_zone", quiet_hours.zone)
 
     def clean_quiet_hours(self):
-        value = self.cleaned_data["quiet_hours"].strip()
+        return self._checked("quiet_hours", quiet_hours.window)
+
+    def _checked(self, name: str, parse) -> str:
+        """The field's text, stripped, when `parse` (consumers/quiet_hours.py) accepts it; its words when not."""
+        value = self.cleaned_data[name].strip()
         if value:
             try:
-                quiet_hours.window(value)
+                parse(value)
             except quiet_hours.QuietHoursError as exc:
                 raise forms.ValidationError(str(exc)) from None
         return value
